@@ -1,0 +1,142 @@
+"""Passes over the aggregated pairs: log-likelihood, gradient, Hessian pieces.
+
+Numba only.  The data are one record per unordered pair ``(pi[k], pj[k])`` with ``wab[k]``
+wins of ``pi[k]`` over ``pj[k]``, ``wba[k]`` wins the other way and ``tie[k]`` ties (all
+float64, fractional weights allowed).  ``link`` is a code from :mod:`.links`; ``eta`` the
+tie threshold (0 for models without ties).
+"""
+import numpy as np
+from numba import njit
+
+from .links import outcome_log_probs, pair_terms
+
+
+@njit(cache=True)
+def loglik(link, s, eta, pi, pj, wab, wba, tie):
+    """Log-likelihood, sum over comparisons of log P(observed outcome)."""
+    out = np.empty(6)
+    total = 0.0
+    for k in range(pi.shape[0]):
+        pair_terms(link, s[pi[k]] - s[pj[k]], eta, wab[k], wba[k], tie[k], out)
+        total += out[0]
+    return total
+
+
+@njit(cache=True)
+def derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross):
+    """One pass for Newton: returns ``(loglik, dl/deta, d2l/deta2)``.
+
+    Fills ``grad`` (dl/ds), ``hpair[k] = -d2l/dd2`` of pair k (the Laplacian weight, >= 0 by
+    log-concavity) and ``cross`` (d2l/(ds deta), summing to zero).
+    """
+    out = np.empty(6)
+    grad[:] = 0.0
+    cross[:] = 0.0
+    total = 0.0
+    g_eta = 0.0
+    h_eta = 0.0
+    for k in range(pi.shape[0]):
+        i = pi[k]
+        j = pj[k]
+        pair_terms(link, s[i] - s[j], eta, wab[k], wba[k], tie[k], out)
+        total += out[0]
+        grad[i] += out[1]
+        grad[j] -= out[1]
+        g_eta += out[2]
+        hpair[k] = -out[3]
+        cross[i] += out[4]
+        cross[j] -= out[4]
+        h_eta += out[5]
+    return total, g_eta, h_eta
+
+
+@njit(cache=True)
+def gradient(link, s, eta, pi, pj, wab, wba, tie, grad):
+    """One pass for first-order methods: returns ``(loglik, dl/deta)`` and fills ``grad``."""
+    out = np.empty(6)
+    grad[:] = 0.0
+    total = 0.0
+    g_eta = 0.0
+    for k in range(pi.shape[0]):
+        i = pi[k]
+        j = pj[k]
+        pair_terms(link, s[i] - s[j], eta, wab[k], wba[k], tie[k], out)
+        total += out[0]
+        grad[i] += out[1]
+        grad[j] -= out[1]
+        g_eta += out[2]
+    return total, g_eta
+
+
+@njit(cache=True)
+def degrees(n_items, pi, pj, wab, wba, tie):
+    """Total weight of comparisons each item takes part in."""
+    deg = np.zeros(n_items)
+    for k in range(pi.shape[0]):
+        c = wab[k] + wba[k] + tie[k]
+        deg[pi[k]] += c
+        deg[pj[k]] += c
+    return deg
+
+
+@njit(cache=True)
+def information(link, s, eta, pi, pj, wab, wba, tie, expected, with_eta):
+    """Dense information matrix (negative Hessian), size n (+1 with ``with_eta``).
+
+    ``expected=True`` gives the Fisher (expected) information for the observed design:
+    per pair ``sum_o n p_o g_o g_o'`` with ``g_o`` the gradient of ``log p_o`` in (d, eta).
+    """
+    n = s.shape[0]
+    m = n + 1 if with_eta else n
+    info = np.zeros((m, m))
+    out = np.empty(6)
+    lp = np.empty(3)
+    for k in range(pi.shape[0]):
+        i = pi[k]
+        j = pj[k]
+        d = s[i] - s[j]
+        if expected:
+            total = wab[k] + wba[k] + tie[k]
+            outcome_log_probs(link, d, eta, lp)
+            h_dd = 0.0
+            h_de = 0.0
+            h_ee = 0.0
+            for o in range(3 if with_eta else 2):
+                p = np.exp(lp[o])
+                if p == 0.0:
+                    continue
+                pair_terms(link, d, eta, 1.0 if o == 0 else 0.0, 1.0 if o == 1 else 0.0,
+                           1.0 if o == 2 else 0.0, out)
+                h_dd += total * p * out[1] * out[1]
+                h_de -= total * p * out[1] * out[2]
+                h_ee += total * p * out[2] * out[2]
+        else:
+            pair_terms(link, d, eta, wab[k], wba[k], tie[k], out)
+            h_dd = -out[3]
+            h_de = out[4]
+            h_ee = -out[5]
+        info[i, i] += h_dd
+        info[j, j] += h_dd
+        info[i, j] -= h_dd
+        info[j, i] -= h_dd
+        if with_eta:
+            # negative Hessian entry -d2l/(ds_i deta) = -(d2l/(dd deta)) for i, + for j
+            info[i, n] -= h_de
+            info[n, i] -= h_de
+            info[j, n] += h_de
+            info[n, j] += h_de
+            info[n, n] += h_ee
+    return info
+
+
+@njit(cache=True)
+def probabilities(link, d, eta):
+    """``P(a wins), P(tie), P(b wins)`` for each score difference in ``d`` (rows of the result)."""
+    res = np.empty((3, d.shape[0]))
+    lp = np.empty(3)
+    for k in range(d.shape[0]):
+        outcome_log_probs(link, d[k], eta, lp)
+        res[0, k] = np.exp(lp[0])
+        res[1, k] = np.exp(lp[2])
+        res[2, k] = np.exp(lp[1])
+    return res

@@ -1,0 +1,173 @@
+"""Link functions and the per-pair likelihood pieces, in log-CDF form.
+
+Numba only: scalars in, scalars out, no exceptions, no pandas.
+
+Every model in btstats is a symmetric link ``F`` (``F(-x) = 1 - F(x)``) and a tie threshold
+``eta >= 0``.  With ``d = s_a - s_b``::
+
+    P(a wins) = F(d - eta),  P(b wins) = F(-d - eta),  P(tie) = F(d + eta) - F(d - eta).
+
+``eta = 0`` gives the models without ties.  Links are integer codes so that one compiled kernel
+serves every model: ``LOGISTIC`` (Bradley-Terry, Rao-Kupper) and ``PROBIT`` (Thurstone Case V,
+the standard normal CDF with no sqrt(2)).
+
+Everything is computed from ``log F``, ``lam = (log F)'`` and ``dlam = (log F)''`` so that
+``|d|`` of several hundred neither overflows nor returns ``-inf``.
+"""
+import math
+
+from numba import njit
+
+LOGISTIC = 0
+PROBIT = 1
+
+_SQRT1_2 = 0.7071067811865476
+_LOG_SQRT_2PI = 0.9189385332046728
+_CF_SWITCH = 10.0   # below -_CF_SWITCH the normal tail uses a continued fraction
+_CF_TERMS = 80
+
+
+@njit(cache=True)
+def _normal_tail_cf(t):
+    """``c(t) = 1 / (t + 2 / (t + 3 / (t + ...)))`` (Laplace's continued fraction), t >= 10.
+
+    The Mills ratio is ``R(t) = 1 / (t + c(t))``, so for ``x = -t``:
+    ``Phi(x) = phi(x) R(t)``, ``lam(x) = t + c(t)`` and ``x + lam(x) = c(t)`` without cancellation.
+    """
+    acc = t
+    for k in range(_CF_TERMS, 1, -1):
+        acc = t + k / acc
+    return 1.0 / acc
+
+
+@njit(cache=True)
+def log_cdf(link, x):
+    """``log F(x)``."""
+    if link == LOGISTIC:
+        if x >= 0.0:
+            return -math.log1p(math.exp(-x))
+        return x - math.log1p(math.exp(x))
+    if x < -_CF_SWITCH:
+        t = -x
+        return -0.5 * x * x - _LOG_SQRT_2PI - math.log(t + _normal_tail_cf(t))
+    if x > 5.0:
+        return math.log1p(-0.5 * math.erfc(x * _SQRT1_2))
+    return math.log(0.5 * math.erfc(-x * _SQRT1_2))
+
+
+@njit(cache=True)
+def log_cdf_derivs(link, x):
+    """``(log F(x), lam(x), dlam(x))``: the log-CDF and its first two derivatives."""
+    if link == LOGISTIC:
+        if x >= 0.0:
+            e = math.exp(-x)
+            lf = -math.log1p(e)
+            fneg = e / (1.0 + e)          # F(-x)
+            fpos = 1.0 / (1.0 + e)        # F(x)
+        else:
+            e = math.exp(x)
+            lf = x - math.log1p(e)
+            fneg = 1.0 / (1.0 + e)
+            fpos = e / (1.0 + e)
+        return lf, fneg, -fpos * fneg
+    if x < -_CF_SWITCH:
+        t = -x
+        c = _normal_tail_cf(t)
+        lam = t + c
+        lf = -0.5 * x * x - _LOG_SQRT_2PI - math.log(lam)
+        return lf, lam, -lam * c
+    if x > 5.0:
+        q = 0.5 * math.erfc(x * _SQRT1_2)    # 1 - Phi(x), tiny
+        lf = math.log1p(-q)
+        phi = math.exp(-0.5 * x * x - _LOG_SQRT_2PI)
+        lam = phi / (1.0 - q)
+    else:
+        cdf = 0.5 * math.erfc(-x * _SQRT1_2)
+        lf = math.log(cdf)
+        phi = math.exp(-0.5 * x * x - _LOG_SQRT_2PI)
+        lam = phi / cdf
+    return lf, lam, -lam * (x + lam)
+
+
+@njit(cache=True)
+def log_tie(link, d, eta):
+    """``log(F(d + eta) - F(d - eta))``; even in ``d``, computed on the lower tail."""
+    a = -abs(d)
+    lu = log_cdf(link, a + eta)
+    lv = log_cdf(link, a - eta)
+    return lu + math.log(-math.expm1(lv - lu))
+
+
+@njit(cache=True)
+def pair_terms(link, d, eta, n_ab, n_ba, n_tie, out):
+    """Log-likelihood of one pair's counts and its derivatives in ``(d, eta)``.
+
+    Writes ``out[0] = l``, ``out[1] = dl/dd``, ``out[2] = dl/deta``, ``out[3] = d2l/dd2``,
+    ``out[4] = d2l/(dd deta)``, ``out[5] = d2l/deta2``.  Cells with a zero count contribute
+    nothing, so ``eta = 0`` with ``n_tie = 0`` is fine.
+    """
+    l = 0.0
+    g_d = 0.0
+    g_e = 0.0
+    h_dd = 0.0
+    h_de = 0.0
+    h_ee = 0.0
+    if n_ab != 0.0:
+        lf, lam, dlam = log_cdf_derivs(link, d - eta)
+        l += n_ab * lf
+        g_d += n_ab * lam
+        g_e -= n_ab * lam
+        h_dd += n_ab * dlam
+        h_de -= n_ab * dlam
+        h_ee += n_ab * dlam
+    if n_ba != 0.0:
+        lf, lam, dlam = log_cdf_derivs(link, -d - eta)
+        l += n_ba * lf
+        g_d -= n_ba * lam
+        g_e -= n_ba * lam
+        h_dd += n_ba * dlam
+        h_de += n_ba * dlam
+        h_ee += n_ba * dlam
+    if n_tie != 0.0:
+        # T = log(F(u) - F(v)), u = a + eta, v = a - eta, a = -|d| (T is even in d).
+        sgn = 1.0 if d <= 0.0 else -1.0     # dT/dd = sgn * dT/da
+        a = -abs(d)
+        lu, lam_u, dlam_u = log_cdf_derivs(link, a + eta)
+        lv, lam_v, dlam_v = log_cdf_derivs(link, a - eta)
+        r = math.exp(lv - lu)               # F(v) / F(u) < 1
+        om = -math.expm1(lv - lu)           # 1 - r
+        l += n_tie * (lu + math.log(om))
+        # With P = F(u) - F(v), f(u)/P = lam_u / om and f(v)/P = lam_v r / om.  The second
+        # derivatives are written so that no two large terms cancel in the far tails.
+        fu = lam_u / om
+        fv = lam_v * r / om
+        t_a = fu - fv
+        t_e = fu + fv
+        base = dlam_u / om
+        rd = r * dlam_v / om
+        q = r / (om * om)
+        t_aa = base - rd - q * (lam_u - lam_v) ** 2
+        t_ee = base - rd - q * (lam_u + lam_v) ** 2
+        t_ae = base + rd + q * (lam_v - lam_u) * (lam_v + lam_u)
+        g_d += n_tie * sgn * t_a
+        g_e += n_tie * t_e
+        h_dd += n_tie * t_aa
+        h_de += n_tie * sgn * t_ae
+        h_ee += n_tie * t_ee
+    out[0] = l
+    out[1] = g_d
+    out[2] = g_e
+    out[3] = h_dd
+    out[4] = h_de
+    out[5] = h_ee
+
+
+@njit(cache=True)
+def outcome_log_probs(link, d, eta, out):
+    """``out = (log P(a wins), log P(b wins), log P(tie))``; the tie is ``-inf`` when eta = 0."""
+    out[0] = log_cdf(link, d - eta)
+    out[1] = log_cdf(link, -d - eta)
+    if eta > 0.0:
+        out[2] = log_tie(link, d, eta)
+    else:
+        out[2] = -math.inf

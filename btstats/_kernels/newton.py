@@ -1,0 +1,214 @@
+"""Safeguarded Newton in the sum-to-zero subspace, joint in (scores, eta) for tie models.
+
+Numba only.  The negative Hessian in the scores is the weighted graph Laplacian ``L`` of the
+pairs (weights ``-d2l/dd2``).  Each step solves ``(L + 11'/n + penalty I) x = b``: ``11'/n``
+makes the matrix positive definite without changing the solution in the subspace.  For
+``n <= dense_max`` the matrix is built and Cholesky-factorised; beyond, a Jacobi-preconditioned
+conjugate-gradient solve uses only the pair list (no n x n matrix).  With a tie threshold the
+bordered system is solved through its Schur complement.  Steps are damped by a backtracking
+(Armijo) line search on the penalised log-likelihood that also keeps ``eta > 0``.
+
+Status codes: 0 converged, 1 iteration limit, 2 line search could not improve (the gradient
+is at the noise floor of floating point), 3 non-finite value.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from .likelihood import derivatives, loglik
+
+
+@njit(cache=True)
+def laplacian_matvec(n, pi, pj, hpair, shift, x, y):
+    """``y = (L + 11'/n + diag(shift)) x`` using the pair list."""
+    mean = 0.0
+    for i in range(n):
+        mean += x[i]
+    mean /= n
+    for i in range(n):
+        y[i] = shift[i] * x[i] + mean
+    for k in range(pi.shape[0]):
+        i = pi[k]
+        j = pj[k]
+        t = hpair[k] * (x[i] - x[j])
+        y[i] += t
+        y[j] -= t
+
+
+@njit(cache=True)
+def pcg(n, pi, pj, hpair, shift, diag, b, x, rtol, max_iter):
+    """Jacobi-preconditioned CG for ``(L + 11'/n + diag(shift)) x = b``; returns iterations."""
+    r = b.copy()
+    x[:] = 0.0
+    z = r / diag
+    p = z.copy()
+    ap = np.empty(n)
+    rz = np.dot(r, z)
+    bnorm = math.sqrt(np.dot(b, b))
+    if bnorm == 0.0:
+        return 0
+    for it in range(max_iter):
+        laplacian_matvec(n, pi, pj, hpair, shift, p, ap)
+        pap = np.dot(p, ap)
+        if pap <= 0.0:
+            return it
+        alpha = rz / pap
+        x += alpha * p
+        r -= alpha * ap
+        if math.sqrt(np.dot(r, r)) <= rtol * bnorm:
+            return it + 1
+        z = r / diag
+        rz_new = np.dot(r, z)
+        p = z + (rz_new / rz) * p
+        rz = rz_new
+    return max_iter
+
+
+@njit(cache=True)
+def _dense_matrix(n, pi, pj, hpair, penalty):
+    a = np.full((n, n), 1.0 / n)
+    for i in range(n):
+        a[i, i] += penalty
+    for k in range(pi.shape[0]):
+        i = pi[k]
+        j = pj[k]
+        h = hpair[k]
+        a[i, i] += h
+        a[j, j] += h
+        a[i, j] -= h
+        a[j, i] -= h
+    return a
+
+
+@njit(cache=True)
+def _chol_solve(c, b):
+    """Solve ``c c' x = b`` with lower-triangular ``c``."""
+    n = b.shape[0]
+    y = np.empty(n)
+    for i in range(n):
+        t = b[i]
+        for k in range(i):
+            t -= c[i, k] * y[k]
+        y[i] = t / c[i, i]
+    x = np.empty(n)
+    for i in range(n - 1, -1, -1):
+        t = y[i]
+        for k in range(i + 1, n):
+            t -= c[k, i] * x[k]
+        x[i] = t / c[i, i]
+    return x
+
+
+@njit(cache=True)
+def scaled_gradient_norm(grad, g_eta, scale, eta_scale, fit_eta):
+    """``max_i |g_i| / scale_i`` (and ``|g_eta| / eta_scale``): the convergence measure."""
+    m = 0.0
+    for i in range(grad.shape[0]):
+        v = abs(grad[i]) / scale[i]
+        if v > m:
+            m = v
+    if fit_eta:
+        v = abs(g_eta) / eta_scale
+        if v > m:
+            m = v
+    return m
+
+
+@njit(cache=True)
+def objective(link, s, eta, pi, pj, wab, wba, tie, penalty):
+    """Penalised log-likelihood ``l(s, eta) - penalty/2 * sum(s**2)``."""
+    return loglik(link, s, eta, pi, pj, wab, wba, tie) - 0.5 * penalty * np.dot(s, s)
+
+
+@njit(cache=True)
+def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_scale,
+           tol, max_iter, dense_max):
+    """Maximise the penalised log-likelihood from ``(s, eta)`` (``s`` updated in place).
+
+    Returns ``(status, n_iter, eta, gnorm)``; ``gnorm`` is the final scaled gradient norm.
+    """
+    n = s.shape[0]
+    n_pairs = pi.shape[0]
+    grad = np.empty(n)
+    hpair = np.empty(n_pairs)
+    cross = np.empty(n)
+    shift = np.full(n, penalty)
+    s_new = np.empty(n)
+    x1 = np.empty(n)
+    x2 = np.empty(n)
+    gnorm0 = -1.0
+    gnorm = math.inf
+    # centre once; every Newton step then stays in the subspace
+    s -= s.mean()
+    f, g_eta, h_ee = derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross)
+    f -= 0.5 * penalty * np.dot(s, s)
+    for it in range(max_iter + 1):
+        for i in range(n):
+            grad[i] -= penalty * s[i]
+        if not math.isfinite(f):
+            return 3, it, eta, gnorm
+        gnorm = scaled_gradient_norm(grad, g_eta, scale, eta_scale, fit_eta)
+        if gnorm <= tol:
+            return 0, it, eta, gnorm
+        if it == max_iter:
+            return 1, it, eta, gnorm
+        if gnorm0 < 0.0:
+            gnorm0 = gnorm
+        # Newton direction
+        if n <= dense_max:
+            a = _dense_matrix(n, pi, pj, hpair, penalty)
+            c = np.linalg.cholesky(a)
+            x1[:] = _chol_solve(c, grad)
+            if fit_eta:
+                x2[:] = _chol_solve(c, cross)
+        else:
+            diag = np.full(n, penalty + 1.0 / n)
+            for k in range(n_pairs):
+                diag[pi[k]] += hpair[k]
+                diag[pj[k]] += hpair[k]
+            rtol = min(0.1, gnorm / gnorm0)
+            rtol = max(rtol * rtol, 1e-14)
+            pcg(n, pi, pj, hpair, shift, diag, grad, x1, rtol, 10 * n + 100)
+            if fit_eta:
+                pcg(n, pi, pj, hpair, shift, diag, cross, x2, rtol, 10 * n + 100)
+        d_eta = 0.0
+        if fit_eta:
+            # bordered system [[A, -c], [-c', h]] [ds, de] = [g, g_eta], h = -d2l/deta2
+            denom = -h_ee - np.dot(cross, x2)
+            d_eta = (g_eta + np.dot(cross, x1)) / denom
+            for i in range(n):
+                x1[i] += x2[i] * d_eta
+        mean = x1.mean()
+        x1 -= mean
+        slope = np.dot(grad, x1) + g_eta * d_eta
+        # backtracking line search, keeping eta > 0
+        step = 1.0
+        if fit_eta:
+            while eta + step * d_eta <= 0.0:
+                step *= 0.5
+        accepted = False
+        if slope <= 1e-13 * (abs(f) + 1.0):
+            # the predicted gain is below the rounding of f: inside Newton's quadratic
+            # region, where a full step is safe and a comparison of f values is noise
+            for i in range(n):
+                s_new[i] = s[i] + step * x1[i]
+            eta_new = eta + step * d_eta
+            accepted = True
+        for _ in range(0 if accepted else 60):
+            for i in range(n):
+                s_new[i] = s[i] + step * x1[i]
+            eta_new = eta + step * d_eta
+            f_new = objective(link, s_new, eta_new, pi, pj, wab, wba, tie, penalty)
+            if math.isfinite(f_new) and f_new >= f + 1e-4 * step * slope:
+                accepted = True
+                break
+            step *= 0.5
+        if not accepted:
+            # no ascent possible along the Newton direction: the gradient is at round-off
+            return 2, it, eta, gnorm
+        s[:] = s_new
+        eta = eta_new
+        f, g_eta, h_ee = derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross)
+        f -= 0.5 * penalty * np.dot(s, s)
+    return 1, max_iter, eta, gnorm

@@ -1,0 +1,259 @@
+"""Argument checking and every user-facing message about data."""
+import json
+import numbers
+
+import numpy as np
+import pandas as pd
+
+from ._kernels import aggregate as _agg
+from .exceptions import DataError
+
+_MAX_SHOWN = 5
+
+# outcome words: first item wins, second wins, tie
+_OUTCOME_WORDS = {"a": 0, "win": 0, "1": 0, "1.0": 0,
+                  "b": 1, "loss": 1, "0": 1, "0.0": 1,
+                  "tie": 2, "draw": 2, "0.5": 2}
+_ARENA_WORDS = {"model_a": 0, "model_b": 1, "tie": 2, "tie (bothbad)": 2}
+
+_NAMES = {
+    "winner": ("winner",), "loser": ("loser",),
+    "item_a": ("item_a", "player_a", "a"), "item_b": ("item_b", "player_b", "b"),
+    "outcome": ("outcome", "result", "y"),
+    "wins_a": ("wins_a",), "wins_b": ("wins_b",), "ties": ("ties",),
+    "weight": ("weight", "weights", "count", "n"),
+    "annotator": ("annotator", "judge", "labeler", "rater", "worker"),
+    "cluster": ("cluster", "prompt", "prompt_id", "question_id", "query"),
+    "position": ("position", "shown_first"),
+}
+
+
+def _rows_text(rows):
+    rows = list(rows)
+    shown = ", ".join(str(r) for r in rows[:_MAX_SHOWN])
+    more = f" and {len(rows) - _MAX_SHOWN} more" if len(rows) > _MAX_SHOWN else ""
+    return f"{shown}{more}"
+
+
+def as_frame(data):
+    """A DataFrame from a DataFrame, a list of records or a JSON / JSON-lines path."""
+    if isinstance(data, pd.DataFrame):
+        return data
+    if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
+        return read_json_records(data)
+    try:
+        return pd.DataFrame(data)
+    except Exception as exc:
+        raise DataError(f"cannot read the comparison data from a {type(data).__name__}: "
+                        f"pass a DataFrame, a list of records or a file path.") from exc
+
+
+def read_json_records(path):
+    """Read a JSON array of records, or JSON lines."""
+    with open(path, encoding="utf-8") as fh:
+        text = fh.read()
+    stripped = text.lstrip()
+    try:
+        if stripped.startswith("["):
+            records = json.loads(text)
+        else:
+            records = [json.loads(line) for line in text.splitlines() if line.strip()]
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path}: not valid JSON or JSON lines ({exc}).") from exc
+    if not records:
+        raise DataError(f"{path}: the file holds no comparisons.")
+    return pd.DataFrame.from_records(records)
+
+
+def infer_roles(cols, given):
+    """Resolve column roles from keywords and column names; add the ``layout``."""
+    roles = {}
+    for role, col in given.items():
+        if col is not None:
+            if col not in cols:
+                raise DataError(f"column {col!r} (given as `{role}`) is not in the data; "
+                                f"columns are {sorted(map(str, cols))}.")
+            roles[role] = col
+    for role, names in _NAMES.items():
+        if role not in roles:
+            for name in names:
+                if name in cols:
+                    roles[role] = name
+                    break
+    if "model_a" in cols and "model_b" in cols and "winner" in cols and \
+            given.get("winner") is None:
+        roles["layout"] = "arena"
+        return roles
+    if "winner" in roles and "loser" in roles:
+        roles["layout"] = "winner"
+    elif {"item_a", "item_b", "wins_a", "wins_b"} <= set(roles):
+        roles["layout"] = "counts"
+    elif {"item_a", "item_b", "outcome"} <= set(roles):
+        roles["layout"] = "outcome"
+    else:
+        raise DataError(
+            "cannot tell the layout of the data from its columns "
+            f"{sorted(map(str, cols))}. Use columns winner/loser; item_a/item_b/outcome; "
+            "item_a/item_b/wins_a/wins_b/ties; or model_a/model_b/winner (arena), or name "
+            "them with keywords, e.g. fit(df, winner='w', loser='l').")
+    return roles
+
+
+def factorize_pair(first, second, row_factor=1):
+    """Codes and labels for two label columns; NaN / None labels are an error."""
+    first = pd.Series(first).reset_index(drop=True)
+    second = pd.Series(second).reset_index(drop=True)
+    bad = np.nonzero(first.isna().to_numpy() | second.isna().to_numpy())[0]
+    if bad.size:
+        rows = np.unique(bad // row_factor)
+        raise DataError(f"{rows.size} row(s) have a missing (NaN or None) item label: rows "
+                        f"{_rows_text(rows)}. Drop or fill those rows before fitting.")
+    both = pd.concat([first, second], ignore_index=True)
+    try:
+        codes, items = pd.factorize(both, sort=True)
+    except TypeError:
+        codes, items = pd.factorize(both, sort=False)
+    codes = codes.astype(np.int64)
+    m = len(first)
+    return pd.Index(items), codes[:m], codes[m:]
+
+
+def outcome_codes(col, name):
+    """Outcome column to codes 0 (a wins), 1 (b wins), 2 (tie)."""
+    s = pd.Series(col).reset_index(drop=True)
+    if pd.api.types.is_bool_dtype(s):
+        return np.where(s.to_numpy(), 0, 1).astype(np.int8)
+    if pd.api.types.is_numeric_dtype(s):
+        v = s.to_numpy(dtype=float)
+        codes = np.full(v.shape, -1, np.int8)
+        codes[v == 1.0] = 0
+        codes[v == 0.0] = 1
+        codes[v == 0.5] = 2
+    else:
+        words = s.astype(str).str.strip().str.lower()
+        codes = words.map(_OUTCOME_WORDS).to_numpy(dtype=float, na_value=np.nan)
+        codes = np.where(np.isnan(codes), -1, codes).astype(np.int8)
+        codes[s.isna().to_numpy()] = -1
+    bad = np.nonzero(codes < 0)[0]
+    if bad.size:
+        values = pd.unique(s.iloc[bad[:50]].astype(str))[:_MAX_SHOWN].tolist()
+        raise DataError(f"column {name!r} has {bad.size} unknown outcome code(s) {values} in "
+                        f"rows {_rows_text(bad)}. Use 1 / 'a' (first item wins), 0 / 'b' "
+                        f"(second item wins) or 0.5 / 'tie'.")
+    return codes
+
+
+def arena_codes(col, name):
+    """Arena ``winner`` column to codes; unknown labels are an error, not a tie."""
+    s = pd.Series(col).reset_index(drop=True)
+    words = s.astype(str).str.strip().str.lower()
+    codes = words.map(_ARENA_WORDS).to_numpy(dtype=float, na_value=np.nan)
+    codes[s.isna().to_numpy()] = np.nan
+    bad = np.nonzero(np.isnan(codes))[0]
+    if bad.size:
+        values = pd.unique(s.iloc[bad[:50]].astype(str))[:_MAX_SHOWN].tolist()
+        raise DataError(f"column {name!r} has {bad.size} unknown winner label(s) {values} in "
+                        f"rows {_rows_text(bad)}. Allowed: 'model_a', 'model_b', 'tie', "
+                        f"'tie (bothbad)'. Fix or drop those rows; they are not read as ties.")
+    return codes.astype(np.int8)
+
+
+def as_codes(x, name):
+    """Integer item codes from an array; NaN and non-integers are an error."""
+    arr = np.asarray(x)
+    if arr.ndim != 1:
+        raise DataError(f"`{name}` must be one-dimensional; got shape {arr.shape}.")
+    if arr.dtype.kind in "iu":
+        return arr
+    if arr.dtype.kind == "f":
+        bad = np.nonzero(~np.isfinite(arr) | (arr != np.round(arr)))[0]
+        if bad.size:
+            raise DataError(f"`{name}` must hold integer item codes; rows {_rows_text(bad)} "
+                            f"hold {arr[bad[:_MAX_SHOWN]].tolist()}. For labels use "
+                            f"Comparisons.from_frame.")
+        return arr.astype(np.int64)
+    raise DataError(f"`{name}` must hold integer item codes 0..n-1 (dtype {arr.dtype} given). "
+                    f"For labels of any kind use Comparisons.from_frame(pd.DataFrame("
+                    f"{{'winner': ..., 'loser': ...}})).")
+
+
+def as_weights(x, length, name="weights"):
+    """Non-negative finite float weights of the given length."""
+    try:
+        w = np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"`{name}` must be numeric.") from exc
+    if w.shape != (length,):
+        raise DataError(f"`{name}` must have one entry per row ({length}); got shape "
+                        f"{w.shape}.")
+    bad = np.nonzero(~(np.isfinite(w) & (w >= 0)))[0]
+    if bad.size:
+        raise DataError(f"`{name}` must be finite and non-negative; rows {_rows_text(bad)} "
+                        f"hold {w[bad[:_MAX_SHOWN]].tolist()}. Drop those rows or fix the "
+                        f"weights.")
+    return w
+
+
+def square_matrix(x, name):
+    """Labels and a float matrix from a square ndarray / DataFrame."""
+    if isinstance(x, pd.DataFrame):
+        if not x.index.equals(x.columns):
+            raise DataError(f"`{name}` DataFrame must have the same labels on rows and "
+                            f"columns.")
+        items = pd.Index(x.index)
+        m = x.to_numpy(dtype=float)
+    else:
+        m = np.asarray(x, dtype=float)
+        items = pd.RangeIndex(m.shape[0]) if m.ndim == 2 else None
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise DataError(f"`{name}` must be a square matrix; got shape {m.shape}.")
+    bad = np.argwhere(~(np.isfinite(m) & (m >= 0)))
+    if bad.size:
+        cells = [(items[i], items[j]) for i, j in bad[:_MAX_SHOWN]]
+        raise DataError(f"`{name}` must be finite and non-negative; bad cells {cells}.")
+    return items, m
+
+
+def raise_bad_row(status, row, items, a, b, outcome, weight, row_factor=1):
+    """Turn an aggregation status into a :class:`DataError` that names the rows."""
+    def label(code):
+        return repr(items[code]) if 0 <= code < len(items) else str(code)
+
+    r = row // row_factor
+    if status == _agg.BAD_CODE:
+        n = len(items)
+        bad = np.nonzero((a < 0) | (a >= n) | (b < 0) | (b >= n))[0]
+        raise DataError(f"item codes must lie in 0..{n - 1}; {bad.size} row(s) do not, "
+                        f"first rows {_rows_text(bad // row_factor)} (codes {a[row]}, "
+                        f"{b[row]}). Pass `items=` with every label, or recode.")
+    if status == _agg.SELF:
+        bad = np.unique(np.nonzero(a == b)[0] // row_factor)
+        raise DataError(f"{bad.size} row(s) compare an item with itself: rows "
+                        f"{_rows_text(bad)} (item {label(a[row])}). A self-comparison "
+                        f"carries no information; drop those rows.")
+    if status == _agg.BAD_WEIGHT:
+        bad = np.unique(np.nonzero(~(np.isfinite(weight) & (weight >= 0)))[0] // row_factor)
+        raise DataError(f"weights must be finite and non-negative; rows {_rows_text(bad)} "
+                        f"are not (row {r}: {weight[row]}).")
+    if status == _agg.BAD_OUTCOME:
+        raise DataError(f"outcome codes must be 0 (a wins), 1 (b wins) or 2 (tie); row {r} "
+                        f"has {outcome[row]}.")
+    raise DataError(f"invalid comparison data at row {r}.")  # pragma: no cover
+
+
+def check_number(value, name, *, low=None, low_open=False, integer=False):
+    """A finite real (or integer) parameter with an optional lower bound."""
+    kind = numbers.Integral if integer else numbers.Real
+    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value):
+        what = "an integer" if integer else "a finite number"
+        raise ValueError(f"`{name}` must be {what}; got {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        op = ">" if low_open else ">="
+        raise ValueError(f"`{name}` must be {op} {low}; got {value!r}.")
+    return value
+
+
+def check_choice(value, name, choices):
+    if value not in choices:
+        raise ValueError(f"`{name}` must be one of {list(choices)}; got {value!r}.")
+    return value

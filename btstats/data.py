@@ -1,0 +1,429 @@
+"""Comparison data: item labels, integer codes, outcomes, weights; aggregation to pair counts.
+
+Every fit, bootstrap and simulator in btstats takes a :class:`Comparisons`.  Inside, the data
+are weighted rows ``(a, b, outcome, weight)`` with integer item codes into ``items`` and the
+outcome coded 0 = ``a`` wins, 1 = ``b`` wins, 2 = tie, plus optional per-row columns
+(annotator, cluster, position).  On construction the rows are checked and aggregated, in one
+compiled pass, to one record per unordered pair ``i < j`` (:class:`PairCounts`); every solver
+works on that aggregate, so once built a fit costs the same for 10**3 or 10**8 rows.
+
+Accepted inputs
+---------------
+=========================================  =============================================
+input                                      constructor
+=========================================  =============================================
+winner / loser columns                     :meth:`Comparisons.from_frame`
+two item columns + outcome column          :meth:`Comparisons.from_frame`
+arena battles (model_a, model_b, winner)   :meth:`Comparisons.from_arena`
+pair counts (item_a, item_b, wins_a, ...)  :meth:`Comparisons.from_counts`
+square wins matrix (+ ties matrix)         :meth:`Comparisons.from_matrix`
+integer winner / loser arrays              :meth:`Comparisons.from_arrays`
+a file (.csv, .json, .jsonl, .parquet)     :func:`read_comparisons`
+=========================================  =============================================
+
+Outcome codes (column ``outcome``): ``1``, ``"a"`` or ``"win"`` = the first item wins;
+``0``, ``"b"`` or ``"loss"`` = the second item wins; ``0.5``, ``"tie"`` or ``"draw"`` = a tie.
+Arena ``winner`` values: ``"model_a"``, ``"model_b"``, ``"tie"``, ``"tie (bothbad)"``.
+Anything else is an error, never silently a tie.
+"""
+import os
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from . import _validation as _v
+from ._kernels import aggregate as _agg
+
+__all__ = ["Comparisons", "PairCounts", "read_comparisons"]
+
+#: Above this many items (or when n**2 exceeds 4 x rows) aggregation uses the sort path.
+_DENSE_MAX_ITEMS = 3000
+
+_EXTRA_ROLES = ("annotator", "cluster", "position")
+
+
+@dataclass(frozen=True)
+class PairCounts:
+    """One record per unordered pair ``pi[k] < pj[k]`` that was compared.
+
+    ``wab[k]``: weight of ``pi[k]`` beating ``pj[k]``; ``wba[k]`` the reverse; ``tie[k]`` ties.
+    """
+
+    n_items: int
+    pi: np.ndarray
+    pj: np.ndarray
+    wab: np.ndarray
+    wba: np.ndarray
+    tie: np.ndarray
+
+    @property
+    def n_pairs(self):
+        return int(self.pi.shape[0])
+
+    def arrays(self):
+        """``(pi, pj, wab, wba, tie)``, the kernels' argument order."""
+        return self.pi, self.pj, self.wab, self.wba, self.tie
+
+    def with_ties_as_half(self):
+        """Each tie counted as half a win each way."""
+        return PairCounts(self.n_items, self.pi, self.pj, self.wab + 0.5 * self.tie,
+                          self.wba + 0.5 * self.tie, np.zeros_like(self.tie))
+
+    def without_ties(self):
+        """Ties dropped (pairs left with no decisive result are removed)."""
+        keep = (self.wab > 0) | (self.wba > 0)
+        return PairCounts(self.n_items, self.pi[keep], self.pj[keep], self.wab[keep],
+                          self.wba[keep], np.zeros(int(keep.sum())))
+
+
+def _aggregate(items, a, b, outcome, weight, row_factor):
+    """Check and aggregate rows; raise :class:`DataError` naming the first bad row."""
+    n = len(items)
+    has_outcome = outcome is not None
+    has_weight = weight is not None
+    o = outcome if has_outcome else np.zeros(0, np.int8)
+    w = weight if has_weight else np.zeros(0)
+    if n <= _DENSE_MAX_ITEMS and n * n <= max(4 * a.shape[0], 10_000):
+        kernel = _agg.aggregate_dense
+    else:
+        kernel = _agg.aggregate_sorted
+    status, row, pi, pj, wab, wba, tie = kernel(n, a, b, o, w, has_outcome, has_weight)
+    if status != _agg.OK:
+        _v.raise_bad_row(status, row, items, a, b, o, w, row_factor)
+    return PairCounts(n, pi, pj, wab, wba, tie)
+
+
+class Comparisons:
+    """Paired-comparison data, aggregated once to pair counts.
+
+    Build it with one of the ``from_*`` constructors or :func:`read_comparisons`; the
+    constructor itself takes already coded arrays.
+
+    Parameters
+    ----------
+    items : sequence of hashable
+        Item labels; codes index into it.
+    a, b : ndarray of int
+        Item codes of the two sides of each row.
+    outcome : ndarray of int8, optional
+        0 = ``a`` wins, 1 = ``b`` wins, 2 = tie.  ``None``: ``a`` won every row.
+    weight : ndarray of float, optional
+        Non-negative row weights (counts); ``None`` means 1 per row.
+    extra : DataFrame, optional
+        Per-row columns for later analyses: ``annotator``, ``cluster`` (e.g. a prompt id),
+        ``position`` (which side was shown first).
+
+    Examples
+    --------
+    >>> import btstats
+    >>> c = btstats.Comparisons.from_arrays([0, 0, 1, 2], [1, 2, 2, 0],
+    ...                                      items=["ann", "bob", "cy"])
+    >>> c
+    Comparisons(3 items, 4 rows, 4 comparisons, 0 ties, 3 pairs)
+    >>> c.counts_frame()
+      item_a item_b  wins_a  wins_b  ties
+    0    ann    bob     1.0     0.0   0.0
+    1    ann     cy     1.0     1.0   0.0
+    2    bob     cy     1.0     0.0   0.0
+    """
+
+    def __init__(self, items, a, b, outcome=None, weight=None, extra=None, *, _row_factor=1):
+        self._items = pd.Index(items)
+        if self._items.has_duplicates:
+            dup = self._items[self._items.duplicated()].unique().tolist()[:5]
+            raise _v.DataError(f"item labels must be unique; repeated: {dup}.")
+        self._a = a
+        self._b = b
+        self._outcome = outcome
+        self._weight = weight
+        self._extra = extra
+        if self.n_items == 0 or a.shape[0] == 0:
+            raise _v.DataError("the comparison data are empty: there is nothing to fit. "
+                               "Pass at least one comparison between two different items.")
+        self._pairs = _aggregate(self._items, a, b, outcome, weight, _row_factor)
+        if self._pairs.n_pairs == 0:
+            raise _v.DataError("every comparison has weight zero: there is nothing to fit.")
+
+    # ---------------------------------------------------------------- constructors
+    @classmethod
+    def from_arrays(cls, winners, losers, *, weights=None, ties=None, items=None):
+        """Comparisons from integer arrays of winners and losers.
+
+        Parameters
+        ----------
+        winners, losers : array_like of int
+            Item codes ``0 .. n_items - 1``; row ``r`` says ``winners[r]`` beat ``losers[r]``.
+        weights : array_like of float, optional
+            Non-negative weight (count) of each row.
+        ties : array_like of bool, optional
+            Rows that were ties between the two items instead of a win.
+        items : sequence, optional
+            Labels for the codes; default ``0 .. max code``.
+        """
+        winners = _v.as_codes(winners, "winners")
+        losers = _v.as_codes(losers, "losers")
+        if winners.shape != losers.shape:
+            raise _v.DataError(f"`winners` and `losers` must have the same length; got "
+                               f"{winners.shape[0]} and {losers.shape[0]}.")
+        if items is None:
+            n = int(max(winners.max(initial=-1), losers.max(initial=-1))) + 1
+            items = pd.RangeIndex(n)
+        weight = None if weights is None else _v.as_weights(weights, winners.shape[0])
+        outcome = None
+        if ties is not None:
+            ties = np.asarray(ties, dtype=bool)
+            if ties.shape != winners.shape:
+                raise _v.DataError("`ties` must be a boolean mask as long as `winners`.")
+            outcome = np.where(ties, 2, 0).astype(np.int8)
+        return cls(items, winners, losers, outcome, weight)
+
+    @classmethod
+    def from_frame(cls, df, *, winner=None, loser=None, item_a=None, item_b=None,
+                   outcome=None, wins_a=None, wins_b=None, ties=None, weight=None,
+                   annotator=None, cluster=None, position=None):
+        """Comparisons from a DataFrame, in any of the long or aggregated layouts.
+
+        Column roles are given as keywords or inferred from the column names:
+
+        - ``winner``, ``loser``: one row per comparison, the winner first;
+        - ``model_a``, ``model_b``, ``winner``: the arena format (:meth:`from_arena`);
+        - ``item_a``, ``item_b``, ``wins_a``, ``wins_b`` (``ties``): pair counts;
+        - ``item_a``, ``item_b``, ``outcome``: 1 / 0 / 0.5 or ``"a"`` / ``"b"`` / ``"tie"``.
+
+        Optional: ``weight`` (or a column ``weight`` / ``count``), and the per-row columns
+        ``annotator``, ``cluster`` (or ``prompt``), ``position`` kept for later analyses.
+        """
+        df = _v.as_frame(df)
+        cols = set(df.columns)
+        roles = _v.infer_roles(cols, dict(winner=winner, loser=loser, item_a=item_a,
+                                          item_b=item_b, outcome=outcome, wins_a=wins_a,
+                                          wins_b=wins_b, ties=ties, weight=weight,
+                                          annotator=annotator, cluster=cluster,
+                                          position=position))
+        layout = roles.pop("layout")
+        if layout == "arena":
+            return cls.from_arena(df, weight=roles.get("weight"),
+                                  **{k: roles.get(k) for k in _EXTRA_ROLES})
+        if layout == "counts":
+            return cls.from_counts(df, item_a=roles["item_a"], item_b=roles["item_b"],
+                                   wins_a=roles["wins_a"], wins_b=roles["wins_b"],
+                                   ties=roles.get("ties"))
+        if layout == "winner":
+            first, second = df[roles["winner"]], df[roles["loser"]]
+            codes = None
+        else:
+            first, second = df[roles["item_a"]], df[roles["item_b"]]
+            codes = _v.outcome_codes(df[roles["outcome"]], roles["outcome"])
+        return cls._from_labels(first, second, codes, df, roles)
+
+    @classmethod
+    def from_arena(cls, data, *, model_a="model_a", model_b="model_b", winner="winner",
+                   weight=None, annotator=None, cluster=None, position=None):
+        """Comparisons from arena battles (a DataFrame or a .json / .jsonl file).
+
+        ``winner`` must be one of ``model_a``, ``model_b``, ``tie``, ``tie (bothbad)``;
+        both tie kinds are ties.  Any other value raises :class:`DataError`.
+        """
+        df = _v.as_frame(data)
+        for col in (model_a, model_b, winner):
+            if col not in df.columns:
+                raise _v.DataError(f"arena data need the columns {model_a!r}, {model_b!r} "
+                                   f"and {winner!r}; {col!r} is missing (columns: "
+                                   f"{list(df.columns)}).")
+        codes = _v.arena_codes(df[winner], winner)
+        roles = dict(weight=weight, annotator=annotator, cluster=cluster, position=position)
+        return cls._from_labels(df[model_a], df[model_b], codes, df, roles)
+
+    @classmethod
+    def from_counts(cls, df, *, item_a="item_a", item_b="item_b", wins_a="wins_a",
+                    wins_b="wins_b", ties="ties"):
+        """Comparisons from pair counts: one row per pair with wins each way and ties.
+
+        Repeated or reversed pairs are added up.  This is the format of the reference data
+        (``item_a,item_b,wins_a,wins_b,ties``).
+        """
+        df = _v.as_frame(df)
+        need = [item_a, item_b, wins_a, wins_b]
+        missing = [c for c in need if c not in df.columns]
+        if missing:
+            raise _v.DataError(f"pair counts need the columns {need} (and optionally "
+                               f"{ties!r}); missing {missing}.")
+        m = len(df)
+        counts = [_v.as_weights(df[wins_a], m, wins_a), _v.as_weights(df[wins_b], m, wins_b)]
+        has_ties = ties is not None and ties in df.columns
+        counts.append(_v.as_weights(df[ties], m, ties) if has_ties else np.zeros(m))
+        first = np.repeat(df[item_a].to_numpy(), 3)
+        second = np.repeat(df[item_b].to_numpy(), 3)
+        outcome = np.tile(np.array([0, 1, 2], np.int8), m)
+        weight = np.stack(counts, axis=1).ravel()
+        return cls._from_labels(pd.Series(first), pd.Series(second), outcome, None,
+                                {}, weight=weight, row_factor=3)
+
+    @classmethod
+    def from_matrix(cls, wins, ties=None):
+        """Comparisons from a square matrix ``wins[i, j]`` = times item i beat item j.
+
+        Parameters
+        ----------
+        wins : ndarray or DataFrame
+            Square, non-negative, zero diagonal.  A DataFrame's index gives the labels (its
+            columns must be the same labels).
+        ties : ndarray or DataFrame, optional
+            Ties between i and j: a symmetric matrix (each tie in both ``[i, j]`` and
+            ``[j, i]``) or a triangular one (each tie once).
+        """
+        items, w = _v.square_matrix(wins, "wins")
+        m = w.shape[0]
+        if ties is not None:
+            t_items, t = _v.square_matrix(ties, "ties")
+            if t.shape != w.shape or (isinstance(ties, pd.DataFrame) and
+                                      not t_items.equals(items)):
+                raise _v.DataError("`ties` must have the same shape and labels as `wins`.")
+            if np.allclose(t, t.T):
+                t = np.triu(t)
+            elif np.any(np.triu(t) != 0) and np.any(np.tril(t) != 0):
+                raise _v.DataError("`ties` must be symmetric (each tie in [i, j] and [j, i]) "
+                                   "or triangular (each tie once); it is neither.")
+        else:
+            t = np.zeros_like(w)
+        ii, jj = np.nonzero((w + w.T + t + t.T) > 0)
+        keep = ii < jj
+        ii, jj = ii[keep], jj[keep]
+        a = np.repeat(ii, 3).astype(np.int64)
+        b = np.repeat(jj, 3).astype(np.int64)
+        outcome = np.tile(np.array([0, 1, 2], np.int8), ii.shape[0])
+        weight = np.stack([w[ii, jj], w[jj, ii], t[ii, jj] + t[jj, ii]], axis=1).ravel()
+        diag = np.nonzero((np.diag(w) != 0) | (np.diag(t) != 0))[0]
+        if diag.size:
+            raise _v.DataError(f"the diagonal of the matrix must be zero (an item cannot be "
+                               f"compared with itself); non-zero for items "
+                               f"{list(items[diag][:5])}.")
+        if m == 0:
+            raise _v.DataError("the wins matrix is empty: there is nothing to fit.")
+        return cls(items, a, b, outcome, weight, _row_factor=3)
+
+    @classmethod
+    def _from_labels(cls, first, second, outcome, df, roles, weight=None, row_factor=1):
+        """Factorise two label columns into codes and build the object."""
+        items, a, b = _v.factorize_pair(first, second, row_factor)
+        if weight is None and roles.get("weight") is not None:
+            weight = _v.as_weights(df[roles["weight"]], len(df), roles["weight"])
+        extra = None
+        present = {k: roles[k] for k in _EXTRA_ROLES if roles.get(k) is not None}
+        if present and df is not None:
+            extra = pd.DataFrame({k: df[c].to_numpy() for k, c in present.items()})
+        return cls(items, a, b, outcome, weight, extra, _row_factor=row_factor)
+
+    # ---------------------------------------------------------------- accessors
+    @property
+    def items(self):
+        """Item labels (a :class:`pandas.Index`); codes index into it."""
+        return self._items
+
+    @property
+    def n_items(self):
+        return len(self._items)
+
+    @property
+    def n_rows(self):
+        """Number of stored rows (pair-count and matrix inputs store three per pair)."""
+        return int(self._a.shape[0])
+
+    @property
+    def pairs(self):
+        """The aggregate, one record per compared unordered pair (:class:`PairCounts`)."""
+        return self._pairs
+
+    @property
+    def n_comparisons(self):
+        """Total weight of all comparisons (the number of comparisons when unweighted)."""
+        p = self._pairs
+        return float(p.wab.sum() + p.wba.sum() + p.tie.sum())
+
+    @property
+    def n_ties(self):
+        return float(self._pairs.tie.sum())
+
+    @property
+    def extra(self):
+        """Per-row columns (annotator, cluster, position) or ``None``."""
+        return self._extra
+
+    def rows(self):
+        """``(a, b, outcome, weight)`` arrays of the stored rows (outcome/weight may be None)."""
+        return self._a, self._b, self._outcome, self._weight
+
+    def record_counts(self):
+        """Per item: total weight of wins, losses and ties (a DataFrame indexed by label)."""
+        p = self._pairs
+        n = self.n_items
+        wins = np.bincount(p.pi, p.wab, n) + np.bincount(p.pj, p.wba, n)
+        losses = np.bincount(p.pi, p.wba, n) + np.bincount(p.pj, p.wab, n)
+        ties = np.bincount(p.pi, p.tie, n) + np.bincount(p.pj, p.tie, n)
+        return pd.DataFrame({"wins": wins, "losses": losses, "ties": ties}, index=self._items)
+
+    def counts_frame(self):
+        """The aggregate as a DataFrame ``item_a, item_b, wins_a, wins_b, ties`` with labels."""
+        p = self._pairs
+        return pd.DataFrame({"item_a": self._items[p.pi], "item_b": self._items[p.pj],
+                             "wins_a": p.wab, "wins_b": p.wba, "ties": p.tie})
+
+    def wins_matrix(self):
+        """Dense ``wins[i, j]`` DataFrame (for small item sets)."""
+        p = self._pairs
+        n = self.n_items
+        w = np.zeros((n, n))
+        np.add.at(w, (p.pi, p.pj), p.wab)
+        np.add.at(w, (p.pj, p.pi), p.wba)
+        return pd.DataFrame(w, index=self._items, columns=self._items)
+
+    def __len__(self):
+        return self.n_rows
+
+    def __repr__(self):
+        return (f"Comparisons({self.n_items} items, {self.n_rows} rows, "
+                f"{self.n_comparisons:g} comparisons, {self.n_ties:g} ties, "
+                f"{self._pairs.n_pairs} pairs)")
+
+
+def read_comparisons(path, **roles):
+    """Read comparisons from a ``.csv``, ``.json``, ``.jsonl`` or ``.parquet`` file.
+
+    The layout is inferred from the column names as in :meth:`Comparisons.from_frame`
+    (keywords override it).  JSON may be a list of records or JSON lines.
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise _v.DataError(f"no such file: {path!r}.")
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".csv", ".tsv", ".txt"):
+        df = pd.read_csv(path, sep="\t" if ext == ".tsv" else ",")
+    elif ext in (".json", ".jsonl", ".ndjson"):
+        df = _v.read_json_records(path)
+    elif ext in (".parquet", ".pq"):
+        try:
+            df = pd.read_parquet(path)
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("reading Parquet needs pyarrow: pip install 'btstats[parquet]'"
+                              ) from exc
+    else:
+        raise _v.DataError(f"cannot read {path!r}: the extension must be one of .csv, "
+                           f".tsv, .json, .jsonl, .parquet.")
+    return Comparisons.from_frame(df, **roles)
+
+
+def as_comparisons(data, **roles):
+    """Turn what a user passed (Comparisons, DataFrame, path) into :class:`Comparisons`."""
+    if isinstance(data, Comparisons):
+        if any(v is not None for v in roles.values()):
+            raise TypeError("column keywords apply to a DataFrame, not to Comparisons.")
+        return data
+    if isinstance(data, pd.DataFrame):
+        return Comparisons.from_frame(data, **roles)
+    if isinstance(data, (str, os.PathLike)):
+        return read_comparisons(data, **roles)
+    raise TypeError(f"`data` must be a Comparisons, a DataFrame or a file path; got "
+                    f"{type(data).__name__}. For arrays of winners and losers use "
+                    f"Comparisons.from_arrays.")
+

@@ -1,0 +1,267 @@
+"""fit(): validate, check the comparison graph, dispatch to a solver, build the result."""
+import warnings
+
+import numpy as np
+from scipy import special
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from . import _validation as _v
+from ._kernels import graph as _graph
+from ._kernels import gradient as _gradient
+from ._kernels import links as _links
+from ._kernels import mm as _mm
+from ._kernels import newton as _newton
+from .data import as_comparisons
+from .exceptions import ConvergenceWarning, DataError, NoMLEError, TiesError
+from .models import get_model
+from .results import PairwiseFit
+
+__all__ = ["fit"]
+
+METHODS = ("newton", "mm", "gradient")
+_DEFAULT_MAX_ITER = {"newton": 100, "mm": 10_000, "gradient": 20_000}
+_DEFAULT_TOL = 1e-10
+#: Newton factorises the dense (n x n) Laplacian up to this many items, then uses CG.
+DENSE_MAX = 500
+
+
+def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None, tol=None,
+        max_iter=None, covariance_type="observed", **columns):
+    r"""Fit a paired-comparison model by maximum likelihood (or MAP with ``penalty``).
+
+    Parameters
+    ----------
+    data : Comparisons, DataFrame or path
+        The comparisons.  A DataFrame or a file is read with
+        :meth:`Comparisons.from_frame` (column roles inferred from the names, or given as
+        keyword arguments such as ``winner="w"``).
+    model : {"bradley-terry", "thurstone", "rao-kupper"}
+        The model; see :mod:`btstats.models`.
+    method : {"newton", "mm", "gradient"}
+        ``"newton"``: safeguarded Newton in the sum-to-zero subspace (joint in the scores and
+        ``eta`` for Rao-Kupper), dense Cholesky for up to 500 items, preconditioned conjugate
+        gradients beyond.  ``"mm"``: Newman's (2023) iteration for Bradley-Terry, Hunter's
+        (2004) MM for Rao-Kupper; Thurstone has none.  ``"gradient"``: gradient ascent with
+        mean anchoring after every step and Armijo backtracking.
+    penalty : float, default 0
+        L2 prior on the centred scores: maximise ``l(s) - penalty / 2 * sum(s**2)`` (the MAP
+        under independent ``N(0, 1 / penalty)`` priors).  With ``penalty > 0`` an estimate
+        exists for every comparison graph.  Not available with ``method="mm"``.
+    ties : {None, "drop", "half"}
+        What to do with ties under a model without a tie parameter: ``None`` raises
+        :class:`TiesError`, ``"drop"`` ignores them, ``"half"`` counts each as half a win
+        each way (as arena leaderboards do).  Tie models use the ties as they are.
+    tol : float, optional
+        Stop when ``max_i |dl/ds_i| / w_i < tol`` (``w_i`` the total weight of item i's
+        comparisons, plus ``penalty``; for ``eta`` the total weight).  Default ``1e-10``.
+    max_iter : int, optional
+        Iteration limit (default 100 for Newton, 10,000 for MM, 20,000 for gradient).
+    covariance_type : {"observed", "expected"}
+        Information used for the covariance: observed (the Hessian) or expected (Fisher).
+        They coincide for Bradley-Terry.
+    **columns
+        Column roles for a DataFrame or file (see :meth:`Comparisons.from_frame`).
+
+    Returns
+    -------
+    PairwiseFit
+        Scores centred to sum to zero, standard errors, log-likelihood and diagnostics.
+
+    Raises
+    ------
+    NoMLEError
+        When the win graph is not strongly connected and ``penalty == 0``.
+    TiesError
+        When the data hold ties, the model has none and ``ties`` is not set.
+
+    Notes
+    -----
+    With ``d = s_a - s_b``, a link ``F`` and a tie threshold ``eta >= 0``,
+    ``P(a wins) = F(d - eta)``, ``P(b wins) = F(-d - eta)`` and
+    ``P(tie) = F(d + eta) - F(d - eta)``; the log-likelihood is
+    ``sum_pairs w_ab log P(a wins) + w_ba log P(b wins) + t_ab log P(tie)``.
+    A finite MLE exists iff the directed graph with an edge ``a -> b`` whenever ``a`` beat
+    ``b`` (ties in both directions for tie models) is strongly connected [1]_.
+
+    References
+    ----------
+    .. [1] Hunter, D. R. (2004). MM algorithms for generalized Bradley-Terry models.
+       Annals of Statistics 32(1), 384-406.
+    .. [2] Newman, M. E. J. (2023). Efficient computation of rankings from pairwise
+       comparisons. JMLR 24(238), 1-25.
+
+    Examples
+    --------
+    >>> import btstats
+    >>> res = btstats.fit(btstats.load_example("baseball"))
+    >>> res.scores.round(4)
+    Baltimore   -1.0502
+    Boston       0.0575
+    Cleveland   -0.3663
+    Detroit      0.3862
+    Milwaukee    0.5312
+    New York     0.1974
+    Toronto      0.2443
+    dtype: float64
+    >>> round(res.loglik, 4)
+    -172.2482
+    """
+    mdl = get_model(model)
+    _v.check_choice(method, "method", METHODS)
+    _v.check_choice(ties, "ties", (None, "drop", "half"))
+    _v.check_choice(covariance_type, "covariance_type", ("observed", "expected"))
+    penalty = float(_v.check_number(penalty, "penalty", low=0.0))
+    tol = _DEFAULT_TOL if tol is None else float(_v.check_number(tol, "tol", low=0.0,
+                                                                  low_open=True))
+    if max_iter is None:
+        max_iter = _DEFAULT_MAX_ITER[method]
+    max_iter = int(_v.check_number(max_iter, "max_iter", low=1, integer=True))
+    if method == "mm" and mdl.link != _links.LOGISTIC:
+        raise ValueError(f"method='mm' has no MM iteration for the {mdl.name} model (a probit "
+                         f"link); use method='newton' or method='gradient'.")
+    if method == "mm" and penalty > 0:
+        raise ValueError("method='mm' does not take a penalty; use method='newton' or "
+                         "method='gradient' with penalty > 0.")
+
+    comparisons = as_comparisons(data, **columns)
+    counts = _counts_for_model(comparisons, mdl, ties)
+    if comparisons.n_items < 2:
+        raise DataError("only one item: scores need comparisons between at least two items.")
+    if penalty == 0.0:
+        check_mle_exists(counts, comparisons.items, mdl.has_ties)
+
+    pi, pj, wab, wba, tie = counts.arrays()
+    n = comparisons.n_items
+    deg = np.bincount(pi, wab + wba + tie, n) + np.bincount(pj, wab + wba + tie, n)
+    scale = deg + penalty
+    scale[scale == 0] = 1.0
+    n_total = float(deg.sum() / 2)
+    eta_scale = max(n_total, 1e-300)
+    s = _start_scores(counts, n, deg)
+    eta = _start_eta(mdl, counts, n_total)
+    fit_eta = mdl.has_ties
+
+    if method == "newton":
+        status, n_iter, eta, gnorm = _newton.newton(
+            mdl.link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_scale, tol,
+            max_iter, DENSE_MAX)
+    elif method == "gradient":
+        status, n_iter, eta, gnorm = _gradient.gradient_ascent(
+            mdl.link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_scale, tol,
+            max_iter)
+    elif fit_eta:
+        status, n_iter, eta, gnorm = _mm.mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, scale,
+                                                        eta_scale, tol, max_iter)
+    else:
+        status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, scale, tol,
+                                                     max_iter)
+    converged, message = _status_message(status, n_iter, gnorm, tol, method)
+    if not converged:
+        warnings.warn(message, ConvergenceWarning, stacklevel=2)
+    return PairwiseFit(model=mdl, method=method, comparisons=comparisons, counts=counts,
+                       scores=s, eta=eta if fit_eta else None, penalty=penalty,
+                       n_iter=int(n_iter), converged=converged, message=message,
+                       gradient_norm=float(gnorm), covariance_type=covariance_type)
+
+
+def _counts_for_model(comparisons, mdl, ties):
+    counts = comparisons.pairs
+    n_ties = float(counts.tie.sum())
+    if mdl.has_ties:
+        n_decisive = float(counts.wab.sum() + counts.wba.sum())
+        if n_ties == 0:
+            raise TiesError(f"the {mdl.name} model estimates a tie parameter but the data hold "
+                            f"no ties (its estimate would sit on the boundary theta = 1). Fit "
+                            f"model='bradley-terry' instead.")
+        if n_decisive == 0:
+            raise TiesError(f"every comparison is a tie, so the {mdl.name} tie parameter has no "
+                            f"finite estimate (theta -> infinity).")
+        return counts
+    if n_ties == 0:
+        return counts
+    if ties == "drop":
+        return counts.without_ties()
+    if ties == "half":
+        return counts.with_ties_as_half()
+    tied = comparisons.items[np.unique(np.concatenate([counts.pi[counts.tie > 0],
+                                                       counts.pj[counts.tie > 0]]))]
+    raise TiesError(f"the data hold {n_ties:g} ties (involving e.g. {list(tied[:5])}) but the "
+                    f"{mdl.name} model has no tie outcome. Choose one: ties='drop' to ignore "
+                    f"them, ties='half' to count each as half a win each way (as arena "
+                    f"leaderboards do), or model='rao-kupper' to model them.")
+
+
+def check_mle_exists(counts, items, ties_both_ways):
+    """Raise :class:`NoMLEError` unless the win graph is strongly connected."""
+    pi, pj, wab, wba, tie = counts.arrays()
+    n = len(items)
+    if _graph.strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
+        return
+    src, dst = _graph.win_edges(pi, pj, wab, wba, tie, ties_both_ways)
+    adj = coo_matrix((np.ones(src.shape[0]), (src, dst)), shape=(n, n)).tocsr()
+    n_groups, _ = connected_components(adj, directed=True, connection="strong")
+    out_deg = np.bincount(src, minlength=n)
+    in_deg = np.bincount(dst, minlength=n)
+    touched = np.zeros(n, bool)
+    touched[pi] = True
+    touched[pj] = True
+    never_win = list(items[(out_deg == 0) & touched])
+    never_lose = list(items[(in_deg == 0) & touched])
+    isolated = list(items[~touched])
+    parts = [f"No finite maximum-likelihood estimate exists: the win graph (a -> b when a "
+             f"beat b{', ties both ways' if ties_both_ways else ''}) splits into {n_groups} "
+             f"strongly connected groups, so some scores run off to +/- infinity."]
+    if never_win:
+        parts.append(f"Items that never win: {_head(never_win)}.")
+    if never_lose:
+        parts.append(f"Items that never lose: {_head(never_lose)}.")
+    if isolated:
+        parts.append(f"Items with no comparisons: {_head(isolated)}.")
+    parts.append("Fix: pass penalty= (an L2 prior on the scores, e.g. penalty=0.01), or add "
+                 "comparisons that connect the groups.")
+    raise NoMLEError(" ".join(parts), n_groups=n_groups, never_win=never_win,
+                     never_lose=never_lose)
+
+
+def _head(labels, k=5):
+    shown = ", ".join(repr(x) for x in labels[:k])
+    return shown + (f" and {len(labels) - k} more" if len(labels) > k else "")
+
+
+def _start_scores(counts, n, deg):
+    """Half the log of each item's (wins + 1/2) / (losses + 1/2), centred.
+
+    Exact for two items with no ties, and a cheap start elsewhere."""
+    pi, pj, wab, wba, tie = counts.arrays()
+    wins = np.bincount(pi, wab + 0.5 * tie, n) + np.bincount(pj, wba + 0.5 * tie, n)
+    losses = deg - wins
+    small = 0.5 * np.minimum(1.0, deg + (deg == 0))
+    s = 0.5 * (np.log(wins + small) - np.log(losses + small))
+    return s - s.mean()
+
+
+def _start_eta(mdl, counts, n_total):
+    """The threshold that makes P(tie) at d = 0 equal to the tie fraction."""
+    if not mdl.has_ties:
+        return 0.0
+    frac = min(max(float(counts.tie.sum()) / n_total, 1e-6), 1 - 1e-6)
+    q = 0.5 * (1.0 + frac)
+    return float(special.logit(q) if mdl.link == _links.LOGISTIC else special.ndtri(q))
+
+
+def _status_message(status, n_iter, gnorm, tol, method):
+    if status == 0:
+        return True, f"converged in {n_iter} iterations (scaled gradient {gnorm:.1e} <= {tol:g})"
+    if status == 1:
+        return False, (f"{method} did not converge in {n_iter} iterations: scaled gradient "
+                       f"{gnorm:.1e} > tol {tol:g}. Raise max_iter, try method='newton', or add "
+                       f"a small penalty= if some items are nearly unbeaten.")
+    if status == 2:
+        ok = gnorm <= 1e3 * tol
+        return ok, (f"{method} stopped after {n_iter} iterations at the floating-point limit "
+                    f"(scaled gradient {gnorm:.1e}, tol {tol:g})." +
+                    ("" if ok else " Loosen tol or try method='newton'."))
+    return False, (f"{method} met a non-finite log-likelihood after {n_iter} iterations; the "
+                   f"scores may be diverging. Add penalty= or check the data.")
+

@@ -1,0 +1,298 @@
+"""Result objects."""
+import math
+from collections import namedtuple
+
+import numpy as np
+import pandas as pd
+from scipy import linalg, special
+
+from ._kernels import likelihood as _likelihood
+
+__all__ = ["PairwiseFit", "PairProbabilities"]
+
+#: Elo points per unit of score (natural-log scale): 400 / ln(10).
+ELO_PER_UNIT = 400.0 / math.log(10.0)
+ELO_BASE = 1000.0
+
+PairProbabilities = namedtuple("PairProbabilities", ["a_wins", "tie", "b_wins"])
+PairProbabilities.__doc__ = "Outcome probabilities of comparisons between a and b."
+
+
+class PairwiseFit:
+    """The fit of a paired-comparison model (returned by :func:`btstats.fit`).
+
+    Scores are log-strengths centred to sum to zero; their covariance is the inverse
+    information under that constraint, ``C V C`` with ``C = I - 11'/n`` and ``V`` the inverse
+    information with one item fixed (the Moore-Penrose inverse of the Laplacian-shaped
+    information).  It is computed when first asked for (an n x n matrix).
+
+    Attributes
+    ----------
+    scores : pandas.Series
+        Centred scores by item label.
+    standard_errors : pandas.Series
+        Standard errors of the centred scores.
+    covariance : pandas.DataFrame
+        Covariance of the centred scores.
+    theta, theta_se : float or None
+        Rao-Kupper tie parameter ``theta = exp(eta) >= 1`` and its standard error (delta
+        method); ``None`` for models without ties.
+    loglik, aic, bic : float
+        Log-likelihood (sum over comparisons of log P(observed outcome), at the estimate),
+        ``-2 loglik + 2 k`` and ``-2 loglik + k log(n_comparisons)``, ``k = n_items - 1``
+        (+1 with a tie parameter).
+    n_items, n_comparisons, n_iter, converged, method, message
+        Size of the data and how the solver went.
+    """
+
+    def __init__(self, *, model, method, comparisons, counts, scores, eta, penalty, n_iter,
+                 converged, message, gradient_norm, covariance_type):
+        self._model = model
+        self._method = method
+        self._comparisons = comparisons
+        self._counts = counts
+        self._s = np.asarray(scores, dtype=float)
+        self._s.setflags(write=False)
+        self._eta = eta
+        self._penalty = penalty
+        self._n_iter = n_iter
+        self._converged = converged
+        self._message = message
+        self._gradient_norm = gradient_norm
+        self._covariance_type = covariance_type
+        self._cov = None
+        self._loglik = None
+
+    # ------------------------------------------------------------------ fields
+    model = property(lambda self: self._model.name, doc="Model name.")
+    method = property(lambda self: self._method, doc="Fitting algorithm.")
+    n_iter = property(lambda self: self._n_iter, doc="Iterations used.")
+    converged = property(lambda self: self._converged, doc="Whether the criterion was met.")
+    message = property(lambda self: self._message, doc="How the solver stopped.")
+    penalty = property(lambda self: self._penalty, doc="L2 penalty on the scores.")
+    gradient_norm = property(lambda self: self._gradient_norm,
+                             doc="Final scaled gradient norm (the convergence measure).")
+    covariance_type = property(lambda self: self._covariance_type)
+    comparisons = property(lambda self: self._comparisons, doc="The data fitted.")
+    items = property(lambda self: self._comparisons.items, doc="Item labels.")
+    n_items = property(lambda self: self._comparisons.n_items)
+
+    @property
+    def n_comparisons(self):
+        """Total weight of the comparisons fitted (after any tie handling)."""
+        c = self._counts
+        return float(c.wab.sum() + c.wba.sum() + c.tie.sum())
+
+    @property
+    def scores(self):
+        """Centred scores (log-strengths summing to zero), by item label."""
+        return pd.Series(self._s.copy(), index=self.items, name="score")
+
+    @property
+    def eta(self):
+        """Tie threshold ``log(theta)`` (``None`` without a tie parameter)."""
+        return self._eta
+
+    @property
+    def theta(self):
+        """Rao-Kupper ``theta = exp(eta)`` (``None`` without a tie parameter)."""
+        return None if self._eta is None else math.exp(self._eta)
+
+    @property
+    def n_params(self):
+        return self.n_items - 1 + (self._eta is not None)
+
+    @property
+    def loglik(self):
+        if self._loglik is None:
+            eta = 0.0 if self._eta is None else self._eta
+            self._loglik = float(_likelihood.loglik(self._model.link, self._s, eta,
+                                                    *self._counts.arrays()))
+        return self._loglik
+
+    @property
+    def aic(self):
+        return -2.0 * self.loglik + 2.0 * self.n_params
+
+    @property
+    def bic(self):
+        return -2.0 * self.loglik + self.n_params * math.log(self.n_comparisons)
+
+    # ------------------------------------------------------------------ covariance
+    def _full_covariance(self):
+        """Covariance of (centred scores, eta) as an ndarray (eta last when present)."""
+        if self._cov is None:
+            n = self.n_items
+            with_eta = self._eta is not None
+            eta = 0.0 if self._eta is None else self._eta
+            info = _likelihood.information(self._model.link, self._s, eta,
+                                           *self._counts.arrays(),
+                                           self._covariance_type == "expected", with_eta)
+            idx = np.arange(n)
+            info[idx, idx] += self._penalty
+            # u = 1/sqrt(n) on the scores spans the null space; (I + uu')^-1 - uu' is the
+            # inverse in the sum-to-zero subspace
+            info[:n, :n] += 1.0 / n
+            cov = linalg.inv(info, check_finite=True)
+            cov[:n, :n] -= 1.0 / n
+            cov = 0.5 * (cov + cov.T)
+            self._cov = cov
+        return self._cov
+
+    @property
+    def covariance(self):
+        """Covariance of the centred scores (inverse information in the subspace)."""
+        n = self.n_items
+        return pd.DataFrame(self._full_covariance()[:n, :n], index=self.items,
+                            columns=self.items)
+
+    @property
+    def standard_errors(self):
+        """Standard errors of the centred scores."""
+        n = self.n_items
+        d = np.diag(self._full_covariance())[:n]
+        return pd.Series(np.sqrt(np.maximum(d, 0.0)), index=self.items, name="se")
+
+    @property
+    def eta_se(self):
+        if self._eta is None:
+            return None
+        return float(math.sqrt(max(self._full_covariance()[-1, -1], 0.0)))
+
+    @property
+    def theta_se(self):
+        """Standard error of theta by the delta method, ``theta * se(eta)``."""
+        if self._eta is None:
+            return None
+        return self.theta * self.eta_se
+
+    def confidence_interval(self, confidence_level=0.95):
+        """Wald intervals ``score -/+ z se`` for the centred scores.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``low`` and ``high``, indexed by item.
+        """
+        if not 0 < confidence_level < 1:
+            raise ValueError(f"`confidence_level` must lie in (0, 1); got {confidence_level!r}.")
+        z = special.ndtri(0.5 + confidence_level / 2)
+        se = self.standard_errors.to_numpy()
+        return pd.DataFrame({"low": self._s - z * se, "high": self._s + z * se},
+                            index=self.items)
+
+    # ------------------------------------------------------------------ predictions
+    def _codes(self, labels, name):
+        labels_arr = np.atleast_1d(np.asarray(labels, dtype=object))
+        idx = self.items.get_indexer(pd.Index(labels_arr, dtype=object))
+        if np.any(idx < 0):
+            unknown = pd.unique(labels_arr[idx < 0])[:5].tolist()
+            raise KeyError(f"unknown item label(s) in `{name}`: {unknown}. Known items: "
+                           f"{list(self.items[:10])}{' ...' if self.n_items > 10 else ''}.")
+        return idx
+
+    def probabilities(self, a, b):
+        """``P(a wins)``, ``P(tie)``, ``P(b wins)`` for labels (or arrays of labels).
+
+        Returns
+        -------
+        PairProbabilities
+            Named tuple ``(a_wins, tie, b_wins)``: floats for single labels, arrays for
+            arrays (broadcast together).
+        """
+        scalar = np.ndim(a) == 0 and np.ndim(b) == 0
+        ia = self._codes(a, "a")
+        ib = self._codes(b, "b")
+        ia, ib = np.broadcast_arrays(ia, ib)
+        d = self._s[ia] - self._s[ib]
+        p = self._model.probabilities(d, 0.0 if self._eta is None else self._eta)
+        if scalar:
+            return PairProbabilities(*(float(x[0]) for x in p))
+        return PairProbabilities(*p)
+
+    # ------------------------------------------------------------------ tables
+    def to_frame(self, *, scale="log", confidence_level=0.95):
+        """The leaderboard, best first.
+
+        Parameters
+        ----------
+        scale : {"log", "elo"}
+            ``"log"``: centred log-strengths.  ``"elo"``: ``1000 + 400 / ln(10) * score``, the
+            scale arena leaderboards use (standard errors scaled alike).
+        confidence_level : float
+            Level of the Wald interval columns.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns rank, item, score, se, ci_low, ci_high, wins, losses, ties.
+        """
+        if scale not in ("log", "elo"):
+            raise ValueError(f"`scale` must be 'log' or 'elo'; got {scale!r}.")
+        ci = self.confidence_interval(confidence_level)
+        mult, base = (ELO_PER_UNIT, ELO_BASE) if scale == "elo" else (1.0, 0.0)
+        rec = self._comparisons.record_counts()
+        if self._counts is not self._comparisons.pairs:
+            # ties dropped or halved for a model without ties: count what was fitted
+            c = self._counts
+            n = self.n_items
+            rec = pd.DataFrame({
+                "wins": np.bincount(c.pi, c.wab, n) + np.bincount(c.pj, c.wba, n),
+                "losses": np.bincount(c.pi, c.wba, n) + np.bincount(c.pj, c.wab, n),
+                "ties": np.bincount(c.pi, c.tie, n) + np.bincount(c.pj, c.tie, n)},
+                index=self.items)
+        df = pd.DataFrame({
+            "item": self.items,
+            "score": base + mult * self._s,
+            "se": mult * self.standard_errors.to_numpy(),
+            "ci_low": base + mult * ci["low"].to_numpy(),
+            "ci_high": base + mult * ci["high"].to_numpy(),
+            "wins": rec["wins"].to_numpy(),
+            "losses": rec["losses"].to_numpy(),
+            "ties": rec["ties"].to_numpy(),
+        })
+        df.insert(0, "rank", df["score"].rank(ascending=False, method="min").astype(int))
+        return df.sort_values(["rank", "item"] if _sortable(df["item"]) else "rank",
+                              kind="stable").reset_index(drop=True)
+
+    def _header(self):
+        rows = [("model", self.model), ("method", self.method),
+                ("items", f"{self.n_items}"), ("comparisons", f"{self.n_comparisons:g}"),
+                ("log-likelihood", f"{self.loglik:.4f}"), ("AIC", f"{self.aic:.2f}"),
+                ("BIC", f"{self.bic:.2f}"),
+                ("converged", f"{self.converged} ({self.n_iter} iterations)")]
+        if self._eta is not None:
+            rows.append(("theta", f"{self.theta:.4f} (se {self.theta_se:.4f})"))
+        if self._penalty:
+            rows.append(("penalty", f"{self._penalty:g} (MAP, L2 on the scores)"))
+        return rows
+
+    def summary(self, *, scale="log"):
+        """A text report: the fit's header and the leaderboard."""
+        head = "\n".join(f"{k:<16}{v}" for k, v in self._header())
+        table = self.to_frame(scale=scale).to_string(index=False, float_format=_fmt)
+        title = f"{self._model.description}"
+        return f"{title}\n{'=' * len(title)}\n{head}\n\n{table}"
+
+    def __repr__(self):
+        return (f"PairwiseFit(model={self.model!r}, method={self.method!r}, "
+                f"n_items={self.n_items}, n_comparisons={self.n_comparisons:g}, "
+                f"loglik={self.loglik:.4f}, converged={self.converged})")
+
+    def _repr_html_(self):
+        head = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
+                       for k, v in self._header())
+        table = self.to_frame().to_html(index=False, float_format=_fmt)
+        return (f"<div><b>{self._model.description}</b><table>{head}</table>{table}</div>")
+
+
+def _fmt(x):
+    return f"{x:.4f}"
+
+
+def _sortable(col):
+    try:
+        sorted(col.head(2).tolist())
+        return True
+    except TypeError:
+        return False
