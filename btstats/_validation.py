@@ -5,7 +5,6 @@ import numbers
 import numpy as np
 import pandas as pd
 
-from ._kernels import aggregate as _agg
 from .exceptions import DataError
 
 _MAX_SHOWN = 5
@@ -214,31 +213,44 @@ def square_matrix(x, name):
     return items, m
 
 
-def raise_bad_row(status, row, items, a, b, outcome, weight, row_factor=1):
-    """Turn an aggregation status into a :class:`DataError` that names the rows."""
-    def label(code):
-        return repr(items[code]) if 0 <= code < len(items) else str(code)
+def raise_bad_rows(items, a, b, outcome, weight, row_factor=1):
+    """Find the rows the aggregation flagged and raise a :class:`DataError` naming them."""
+    n = len(items)
+    a = np.asarray(a)
+    b = np.asarray(b)
 
-    r = row // row_factor
-    if status == _agg.BAD_CODE:
-        n = len(items)
-        bad = np.nonzero((a < 0) | (a >= n) | (b < 0) | (b >= n))[0]
-        raise DataError(f"item codes must lie in 0..{n - 1}; {bad.size} row(s) do not, "
-                        f"first rows {_rows_text(bad // row_factor)} (codes {a[row]}, "
-                        f"{b[row]}). Pass `items=` with every label, or recode.")
-    if status == _agg.SELF:
-        bad = np.unique(np.nonzero(a == b)[0] // row_factor)
+    def rows_of(mask):
+        return np.unique(np.nonzero(mask)[0] // row_factor)
+
+    out_of_range = (a < 0) | (a >= n) | (b < 0) | (b >= n)
+    if out_of_range.any():
+        bad = rows_of(out_of_range)
+        r = np.nonzero(out_of_range)[0][0]
+        raise DataError(f"item codes must lie in 0..{n - 1}; {bad.size} row(s) do not: rows "
+                        f"{_rows_text(bad)} (first has codes {a[r]}, {b[r]}). Pass `items=` "
+                        f"with every label, or recode.")
+    self_cmp = a == b
+    if self_cmp.any():
+        bad = rows_of(self_cmp)
+        r = np.nonzero(self_cmp)[0][0]
         raise DataError(f"{bad.size} row(s) compare an item with itself: rows "
-                        f"{_rows_text(bad)} (item {label(a[row])}). A self-comparison "
+                        f"{_rows_text(bad)} (item {items[a[r]]!r}). A self-comparison "
                         f"carries no information; drop those rows.")
-    if status == _agg.BAD_WEIGHT:
-        bad = np.unique(np.nonzero(~(np.isfinite(weight) & (weight >= 0)))[0] // row_factor)
-        raise DataError(f"weights must be finite and non-negative; rows {_rows_text(bad)} "
-                        f"are not (row {r}: {weight[row]}).")
-    if status == _agg.BAD_OUTCOME:
-        raise DataError(f"outcome codes must be 0 (a wins), 1 (b wins) or 2 (tie); row {r} "
-                        f"has {outcome[row]}.")
-    raise DataError(f"invalid comparison data at row {r}.")  # pragma: no cover
+    if weight is not None:
+        w = np.asarray(weight)
+        bad_w = ~(np.isfinite(w) & (w >= 0))
+        if bad_w.any():
+            bad = rows_of(bad_w)
+            raise DataError(f"weights must be finite and non-negative; rows {_rows_text(bad)} "
+                            f"are not ({w[bad_w][:_MAX_SHOWN].tolist()}). Drop or fix them.")
+    if outcome is not None:
+        o = np.asarray(outcome)
+        bad_o = (o < 0) | (o > 2)
+        if bad_o.any():
+            bad = rows_of(bad_o)
+            raise DataError(f"outcome codes must be 0 (a wins), 1 (b wins) or 2 (tie); rows "
+                            f"{_rows_text(bad)} are not.")
+    raise DataError("invalid comparison rows.")  # pragma: no cover
 
 
 def check_number(value, name, *, low=None, low_open=False, integer=False):

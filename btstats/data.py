@@ -34,6 +34,7 @@ import pandas as pd
 
 from . import _validation as _v
 from ._kernels import aggregate as _agg
+from ._kernels import likelihood as _likelihood
 
 __all__ = ["Comparisons", "PairCounts", "read_comparisons"]
 
@@ -65,6 +66,10 @@ class PairCounts:
         """``(pi, pj, wab, wba, tie)``, the kernels' argument order."""
         return self.pi, self.pj, self.wab, self.wba, self.tie
 
+    def item_totals(self):
+        """``(3, n_items)`` array: each item's total weight of wins, losses and ties."""
+        return _likelihood.item_totals(self.n_items, *self.arrays())
+
     def with_ties_as_half(self):
         """Each tie counted as half a win each way."""
         return PairCounts(self.n_items, self.pi, self.pj, self.wab + 0.5 * self.tie,
@@ -88,10 +93,15 @@ def _aggregate(items, a, b, outcome, weight, row_factor):
         kernel = _agg.aggregate_dense
     else:
         kernel = _agg.aggregate_sorted
-    status, row, pi, pj, wab, wba, tie = kernel(n, a, b, o, w, has_outcome, has_weight)
+    status, pi, pj, wab, wba, tie = kernel(n, a, b, o, w, has_outcome, has_weight)
     if status != _agg.OK:
-        _v.raise_bad_row(status, row, items, a, b, o, w, row_factor)
+        _v.raise_bad_rows(items, a, b, outcome, weight, row_factor)
     return PairCounts(n, pi, pj, wab, wba, tie)
+
+
+def _record_frame(counts, items):
+    wins, losses, ties = counts.item_totals()
+    return pd.DataFrame({"wins": wins, "losses": losses, "ties": ties}, index=items)
 
 
 class Comparisons:
@@ -356,12 +366,7 @@ class Comparisons:
 
     def record_counts(self):
         """Per item: total weight of wins, losses and ties (a DataFrame indexed by label)."""
-        p = self._pairs
-        n = self.n_items
-        wins = np.bincount(p.pi, p.wab, n) + np.bincount(p.pj, p.wba, n)
-        losses = np.bincount(p.pi, p.wba, n) + np.bincount(p.pj, p.wab, n)
-        ties = np.bincount(p.pi, p.tie, n) + np.bincount(p.pj, p.tie, n)
-        return pd.DataFrame({"wins": wins, "losses": losses, "ties": ties}, index=self._items)
+        return _record_frame(self._pairs, self._items)
 
     def counts_frame(self):
         """The aggregate as a DataFrame ``item_a, item_b, wins_a, wins_b, ties`` with labels."""

@@ -9,6 +9,7 @@ from scipy.sparse.csgraph import connected_components
 from . import _validation as _v
 from ._kernels import graph as _graph
 from ._kernels import gradient as _gradient
+from ._kernels import likelihood as _likelihood
 from ._kernels import links as _links
 from ._kernels import mm as _mm
 from ._kernels import newton as _newton
@@ -133,12 +134,13 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
 
     pi, pj, wab, wba, tie = counts.arrays()
     n = comparisons.n_items
-    deg = np.bincount(pi, wab + wba + tie, n) + np.bincount(pj, wab + wba + tie, n)
+    totals = _likelihood.item_totals(n, pi, pj, wab, wba, tie)
+    deg = totals.sum(axis=0)
     scale = deg + penalty
     scale[scale == 0] = 1.0
     n_total = float(deg.sum() / 2)
     eta_scale = max(n_total, 1e-300)
-    s = _start_scores(counts, n, deg)
+    s = _start_scores(totals)
     eta = _start_eta(mdl, counts, n_total)
     fit_eta = mdl.has_ties
 
@@ -229,15 +231,14 @@ def _head(labels, k=5):
     return shown + (f" and {len(labels) - k} more" if len(labels) > k else "")
 
 
-def _start_scores(counts, n, deg):
-    """Half the log of each item's (wins + 1/2) / (losses + 1/2), centred.
+def _start_scores(totals):
+    """Half the log of each item's (wins + ties/2 + c) / (losses + ties/2 + c), centred.
 
-    Exact for two items with no ties, and a cheap start elsewhere."""
-    pi, pj, wab, wba, tie = counts.arrays()
-    wins = np.bincount(pi, wab + 0.5 * tie, n) + np.bincount(pj, wba + 0.5 * tie, n)
-    losses = deg - wins
-    small = 0.5 * np.minimum(1.0, deg + (deg == 0))
-    s = 0.5 * (np.log(wins + small) - np.log(losses + small))
+    Exact for two items with no ties, and a cheap start elsewhere (``c`` keeps it finite)."""
+    wins = totals[0] + 0.5 * totals[2]
+    losses = totals[1] + 0.5 * totals[2]
+    c = 0.5 * np.minimum(1.0, np.maximum(wins + losses, 1e-300))
+    s = 0.5 * (np.log(wins + c) - np.log(losses + c))
     return s - s.mean()
 
 

@@ -7,6 +7,7 @@ import pandas as pd
 from scipy import linalg, special
 
 from ._kernels import likelihood as _likelihood
+from .data import _record_frame
 
 __all__ = ["PairwiseFit", "PairProbabilities"]
 
@@ -231,16 +232,8 @@ class PairwiseFit:
             raise ValueError(f"`scale` must be 'log' or 'elo'; got {scale!r}.")
         ci = self.confidence_interval(confidence_level)
         mult, base = (ELO_PER_UNIT, ELO_BASE) if scale == "elo" else (1.0, 0.0)
-        rec = self._comparisons.record_counts()
-        if self._counts is not self._comparisons.pairs:
-            # ties dropped or halved for a model without ties: count what was fitted
-            c = self._counts
-            n = self.n_items
-            rec = pd.DataFrame({
-                "wins": np.bincount(c.pi, c.wab, n) + np.bincount(c.pj, c.wba, n),
-                "losses": np.bincount(c.pi, c.wba, n) + np.bincount(c.pj, c.wab, n),
-                "ties": np.bincount(c.pi, c.tie, n) + np.bincount(c.pj, c.tie, n)},
-                index=self.items)
+        # what was fitted: ties may have been dropped or halved for a model without ties
+        rec = _record_frame(self._counts, self.items)
         df = pd.DataFrame({
             "item": self.items,
             "score": base + mult * self._s,

@@ -1,27 +1,32 @@
 """One pass from raw comparison rows to one record per unordered pair.
 
 Numba only.  Rows are ``(a[r], b[r], outcome[r], weight[r])`` with integer item codes, outcome
-0 = a wins, 1 = b wins, 2 = tie (``has_outcome=False``: every row is a win of ``a``; the
-``outcome`` array is then ignored), weight 1 when ``has_weight=False``.  The result is the
-pairs ``i < j`` that occur with a non-zero count, in lexicographic order, with ``wab`` (wins
-of i over j), ``wba`` and ``tie`` summed over rows.
+0 = a wins, 1 = b wins, 2 = tie (``has_outcome=False``: every row is a win of ``a`` and the
+``outcome`` array is ignored), weight 1 when ``has_weight=False``.  The result is the pairs
+``i < j`` that occur with a non-zero count, in lexicographic order, with ``wab`` (wins of i
+over j), ``wba`` and ``tie`` summed over rows.
 
-Two paths give identical output: a dense n x n count for few items (one random increment per
-row into a table that stays in cache), and for many items a two-pass counting sort (LSD radix
-on the pair key) followed by a merge of equal keys, O(rows + items) memory, never n x n.
+Two paths give identical output:
 
-The rows are checked in the same pass.  The first element returned is a status: 0 fine,
-1 an item code out of range, 2 a self-comparison, 3 a negative or non-finite weight, 4 an
-outcome code outside {0, 1, 2}; the second the first offending row (-1 when fine).
+- dense, for few items: one increment per row into a table of ``(n + 1)**2`` cells per
+  outcome that stays in cache.  Codes are clamped into a sentinel row/column ``n`` instead of
+  branching, so the loop runs at the speed of reading the input; bad rows show up afterwards
+  as counts in the sentinel cells or on the diagonal.
+- sorted, for many items: the pair key ``(min * n + max) * 4 + outcome`` is radix-sorted
+  (11-bit digits) and equal pairs merged, O(rows + items) memory, never n x n.
+
+Both return a status first: 0 fine, else at least one row has an item code out of range, a
+self-comparison, a bad outcome code or a negative / non-finite weight; the Python layer then
+finds and names the rows (an error path, so it can afford numpy passes).
 """
 import numpy as np
 from numba import njit
 
 OK = 0
-BAD_CODE = 1
-SELF = 2
-BAD_WEIGHT = 3
-BAD_OUTCOME = 4
+BAD_ROWS = 1
+
+_DIGIT_BITS = 11
+_DIGIT_MASK = (1 << _DIGIT_BITS) - 1
 
 
 @njit(cache=True)
@@ -32,45 +37,52 @@ def _empty_result():
 
 
 @njit(cache=True)
-def _check_row(n, x, y, o, w):
-    if x < 0 or x >= n or y < 0 or y >= n:
-        return BAD_CODE
-    if x == y:
-        return SELF
-    if o < 0 or o > 2:
-        return BAD_OUTCOME
-    if not (w >= 0.0 and w < np.inf):
-        return BAD_WEIGHT
-    return OK
-
-
-@njit(cache=True)
 def aggregate_dense(n, a, b, outcome, weight, has_outcome, has_weight):
-    """Dense path.  Returns ``(status, bad_row, pi, pj, wab, wba, tie)``."""
-    wins = np.zeros(n * n)
-    ties = np.zeros(n * n if has_outcome else 1)
-    for r in range(a.shape[0]):
-        x = a[r]
-        y = b[r]
-        w = weight[r] if has_weight else 1.0
-        o = outcome[r] if has_outcome else 0
-        status = _check_row(n, x, y, o, w)
-        if status != OK:
-            pi, pj, wab, wba, tie = _empty_result()
-            return status, r, pi, pj, wab, wba, tie
-        if o == 0:
-            wins[x * n + y] += w
-        elif o == 1:
-            wins[y * n + x] += w
-        elif x < y:
-            ties[x * n + y] += w
-        else:
-            ties[y * n + x] += w
+    """Dense path.  Returns ``(status, pi, pj, wab, wba, tie)``."""
+    n1 = n + 1
+    layer = n1 * n1
+    layers = 4 if has_outcome else 1
+    cnt = np.zeros(layers * layer)
+    un = np.uint64(n)
+    un1 = np.uint64(n1)
+    ulayer = np.uint64(layer)
+    bad_weight = False
+    if not has_outcome and not has_weight:
+        for r in range(a.shape[0]):
+            ux = min(np.uint64(a[r]), un)
+            uy = min(np.uint64(b[r]), un)
+            cnt[ux * un1 + uy] += 1.0
+    else:
+        u3 = np.uint64(3)
+        for r in range(a.shape[0]):
+            ux = min(np.uint64(a[r]), un)
+            uy = min(np.uint64(b[r]), un)
+            uo = min(np.uint64(outcome[r]), u3) if has_outcome else np.uint64(0)
+            w = weight[r] if has_weight else 1.0
+            bad_weight |= not (w >= 0.0 and w < np.inf)
+            cnt[uo * ulayer + ux * un1 + uy] += w
+    # bad rows: a sentinel row or column, the diagonal, the sentinel outcome layer, weights
+    bad = bad_weight
+    for i in range(n1):
+        for o in range(layers - 1 if has_outcome else 1):
+            base = o * layer
+            bad |= cnt[base + i * n1 + n] != 0.0 or cnt[base + n * n1 + i] != 0.0
+            bad |= cnt[base + i * n1 + i] != 0.0
+    if has_outcome:
+        for c in range(layer):
+            bad |= cnt[3 * layer + c] != 0.0
+    if bad:
+        pi, pj, wab, wba, tie = _empty_result()
+        return BAD_ROWS, pi, pj, wab, wba, tie
     m = 0
     for i in range(n):
         for j in range(i + 1, n):
-            t = ties[i * n + j] if has_outcome else 0.0
-            if wins[i * n + j] != 0.0 or wins[j * n + i] != 0.0 or t != 0.0:
+            ij = i * n1 + j
+            ji = j * n1 + i
+            if cnt[ij] != 0.0 or cnt[ji] != 0.0:
+                m += 1
+            elif has_outcome and (cnt[layer + ij] != 0.0 or cnt[layer + ji] != 0.0 or
+                                  cnt[2 * layer + ij] != 0.0 or cnt[2 * layer + ji] != 0.0):
                 m += 1
     pi = np.empty(m, np.int64)
     pj = np.empty(m, np.int64)
@@ -80,9 +92,16 @@ def aggregate_dense(n, a, b, outcome, weight, has_outcome, has_weight):
     k = 0
     for i in range(n):
         for j in range(i + 1, n):
-            u = wins[i * n + j]
-            v = wins[j * n + i]
-            t = ties[i * n + j] if has_outcome else 0.0
+            ij = i * n1 + j
+            ji = j * n1 + i
+            u = cnt[ij]
+            v = cnt[ji]
+            t = 0.0
+            if has_outcome:
+                # layer 1 holds "b wins" rows at [a, b]: a win of b over a
+                u += cnt[layer + ji]
+                v += cnt[layer + ij]
+                t = cnt[2 * layer + ij] + cnt[2 * layer + ji]
             if u != 0.0 or v != 0.0 or t != 0.0:
                 pi[k] = i
                 pj[k] = j
@@ -90,84 +109,99 @@ def aggregate_dense(n, a, b, outcome, weight, has_outcome, has_weight):
                 wba[k] = v
                 tie[k] = t
                 k += 1
-    return OK, -1, pi, pj, wab, wba, tie
+    return OK, pi[:k], pj[:k], wab[:k], wba[:k], tie[:k]
 
 
 @njit(cache=True)
-def _counting_sort(keys, order_in, n):
-    """Stable counting sort of ``order_in`` by ``keys[order_in]`` (keys in [0, n))."""
-    count = np.zeros(n + 1, np.int64)
-    for r in range(order_in.shape[0]):
-        count[keys[order_in[r]] + 1] += 1
-    for i in range(n):
-        count[i + 1] += count[i]
-    out = np.empty_like(order_in)
-    for r in range(order_in.shape[0]):
-        key = keys[order_in[r]]
-        out[count[key]] = order_in[r]
-        count[key] += 1
-    return out
+def _radix_sort(keys, payload, bits, with_payload):
+    """LSD radix sort of ``keys`` (non-negative, < 2**bits), ``payload`` permuted alike."""
+    n = keys.shape[0]
+    tmp_k = np.empty_like(keys)
+    tmp_p = np.empty_like(payload)
+    shift = 0
+    buckets = 1 << _DIGIT_BITS
+    count = np.empty(buckets + 1, np.int64)
+    while shift < bits:
+        count[:] = 0
+        for r in range(n):
+            count[((keys[r] >> shift) & _DIGIT_MASK) + 1] += 1
+        for d in range(buckets):
+            count[d + 1] += count[d]
+        for r in range(n):
+            d = (keys[r] >> shift) & _DIGIT_MASK
+            pos = count[d]
+            tmp_k[pos] = keys[r]
+            if with_payload:
+                tmp_p[pos] = payload[r]
+            count[d] = pos + 1
+        keys, tmp_k = tmp_k, keys
+        if with_payload:
+            payload, tmp_p = tmp_p, payload
+        shift += _DIGIT_BITS
+    return keys, payload
 
 
 @njit(cache=True)
 def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight):
-    """Sparse path.  Returns ``(status, bad_row, pi, pj, wab, wba, tie)``."""
+    """Sparse path.  Returns ``(status, pi, pj, wab, wba, tie)``."""
     rows = a.shape[0]
-    lo = np.empty(rows, np.int64)
-    hi = np.empty(rows, np.int64)
+    keys = np.empty(rows, np.int64)
+    payload = np.empty(rows if has_weight else 0, np.int64)
+    bad = False
     for r in range(rows):
-        x = a[r]
-        y = b[r]
-        w = weight[r] if has_weight else 1.0
-        o = outcome[r] if has_outcome else 0
-        status = _check_row(n, x, y, o, w)
-        if status != OK:
-            pi, pj, wab, wba, tie = _empty_result()
-            return status, r, pi, pj, wab, wba, tie
-        if x < y:
-            lo[r] = x
-            hi[r] = y
-        else:
-            lo[r] = y
-            hi[r] = x
-    order = np.arange(rows)
-    order = _counting_sort(hi, order, n)
-    order = _counting_sort(lo, order, n)
+        x = np.int64(a[r])
+        y = np.int64(b[r])
+        o = np.int64(outcome[r]) if has_outcome else 0
+        bad |= (x < 0) | (x >= n) | (y < 0) | (y >= n) | (x == y) | (o < 0) | (o > 2)
+        if has_weight:
+            w = weight[r]
+            bad |= not (w >= 0.0 and w < np.inf)
+            payload[r] = r
+        # outcome from the point of view of the smaller code: 0 it wins, 1 it loses, 2 tie
+        if x > y:
+            x, y = y, x
+            if o < 2:
+                o = 1 - o
+        keys[r] = ((x * n + y) << 2) | (o & 3)
+    if bad:
+        pi, pj, wab, wba, tie = _empty_result()
+        return BAD_ROWS, pi, pj, wab, wba, tie
+    bits = 2
+    top = np.int64(n) * np.int64(n)
+    while (np.int64(1) << (bits - 2)) < top:
+        bits += 1
+    keys, payload = _radix_sort(keys, payload, bits, has_weight)
     m = 0
-    prev_lo = -1
-    prev_hi = -1
+    prev = np.int64(-1)
     for t in range(rows):
-        r = order[t]
-        if lo[r] != prev_lo or hi[r] != prev_hi:
+        pair = keys[t] >> 2
+        if pair != prev:
             m += 1
-            prev_lo = lo[r]
-            prev_hi = hi[r]
+            prev = pair
     pi = np.empty(m, np.int64)
     pj = np.empty(m, np.int64)
     wab = np.zeros(m)
     wba = np.zeros(m)
     tie = np.zeros(m)
     k = -1
-    prev_lo = -1
-    prev_hi = -1
+    prev = np.int64(-1)
     for t in range(rows):
-        r = order[t]
-        if lo[r] != prev_lo or hi[r] != prev_hi:
+        pair = keys[t] >> 2
+        if pair != prev:
             k += 1
-            prev_lo = lo[r]
-            prev_hi = hi[r]
-            pi[k] = prev_lo
-            pj[k] = prev_hi
-        w = weight[r] if has_weight else 1.0
-        o = outcome[r] if has_outcome else 0
-        if o == 2:
-            tie[k] += w
-        elif (o == 0) == (a[r] == prev_lo):
+            prev = pair
+            pi[k] = pair // n
+            pj[k] = pair % n
+        w = weight[payload[t]] if has_weight else 1.0
+        o = keys[t] & 3
+        if o == 0:
             wab[k] += w
-        else:
+        elif o == 1:
             wba[k] += w
+        else:
+            tie[k] += w
     pi, pj, wab, wba, tie = _drop_empty(pi, pj, wab, wba, tie)
-    return OK, -1, pi, pj, wab, wba, tie
+    return OK, pi, pj, wab, wba, tie
 
 
 @njit(cache=True)

@@ -2,32 +2,47 @@
 
 Numba only.  Edge ``i -> j`` when i beat j at least once (a tie gives both directions when the
 model has ties).  The graph is strongly connected iff every item is reached from item 0 both
-along the edges and against them: two breadth-first searches, O(items + pairs).
+along the edges and against them: one adjacency list with a direction flag per entry, two
+depth-first searches, O(items + pairs).
 """
 import numpy as np
 from numba import njit
 
+_FORWARD = 1    # the entry's owner beat the neighbour
+_BACKWARD = 2   # the neighbour beat the owner
+
 
 @njit(cache=True)
-def _csr(n, src, dst, m):
+def _adjacency(n, pi, pj, wab, wba, tie, ties_both_ways):
     start = np.zeros(n + 1, np.int64)
-    for e in range(m):
-        start[src[e] + 1] += 1
+    for k in range(pi.shape[0]):
+        start[pi[k] + 1] += 1
+        start[pj[k] + 1] += 1
     for i in range(n):
         start[i + 1] += start[i]
     fill = start[:-1].copy()
-    adj = np.empty(m, np.int64)
-    for e in range(m):
-        adj[fill[src[e]]] = dst[e]
-        fill[src[e]] += 1
-    return start, adj
+    nbr = np.empty(start[n], np.int32)
+    flag = np.empty(start[n], np.int8)
+    for k in range(pi.shape[0]):
+        i = pi[k]
+        j = pj[k]
+        t = ties_both_ways and tie[k] > 0.0
+        f_ij = (_FORWARD if (wab[k] > 0.0 or t) else 0) | (_BACKWARD if (wba[k] > 0.0 or t)
+                                                            else 0)
+        f_ji = ((f_ij & _FORWARD) << 1) | ((f_ij & _BACKWARD) >> 1)
+        nbr[fill[i]] = j
+        flag[fill[i]] = f_ij
+        fill[i] += 1
+        nbr[fill[j]] = i
+        flag[fill[j]] = f_ji
+        fill[j] += 1
+    return start, nbr, flag
 
 
 @njit(cache=True)
-def _reach_all(n, start, adj):
+def _reach_all(n, start, nbr, flag, direction):
     seen = np.zeros(n, np.bool_)
     stack = np.empty(n, np.int64)
-    top = 0
     stack[0] = 0
     seen[0] = True
     top = 1
@@ -36,18 +51,29 @@ def _reach_all(n, start, adj):
         top -= 1
         v = stack[top]
         for e in range(start[v], start[v + 1]):
-            w = adj[e]
-            if not seen[w]:
-                seen[w] = True
-                stack[top] = w
-                top += 1
-                count += 1
+            if flag[e] & direction:
+                w = nbr[e]
+                if not seen[w]:
+                    seen[w] = True
+                    stack[top] = w
+                    top += 1
+                    count += 1
     return count == n
 
 
 @njit(cache=True)
+def strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
+    """True iff the win graph on ``n`` items is strongly connected."""
+    if n <= 1:
+        return True
+    start, nbr, flag = _adjacency(n, pi, pj, wab, wba, tie, ties_both_ways)
+    return _reach_all(n, start, nbr, flag, _FORWARD) and \
+        _reach_all(n, start, nbr, flag, _BACKWARD)
+
+
+@njit(cache=True)
 def win_edges(pi, pj, wab, wba, tie, ties_both_ways):
-    """Directed edges (winner -> loser) of the aggregated pairs."""
+    """Directed edges (winner -> loser) of the aggregated pairs (for diagnostics)."""
     m = 0
     for k in range(pi.shape[0]):
         t = ties_both_ways and tie[k] > 0.0
@@ -69,17 +95,3 @@ def win_edges(pi, pj, wab, wba, tie, ties_both_ways):
             dst[e] = pi[k]
             e += 1
     return src, dst
-
-
-@njit(cache=True)
-def strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
-    """True iff the win graph on ``n`` items is strongly connected."""
-    if n <= 1:
-        return True
-    src, dst = win_edges(pi, pj, wab, wba, tie, ties_both_ways)
-    m = src.shape[0]
-    start, adj = _csr(n, src, dst, m)
-    if not _reach_all(n, start, adj):
-        return False
-    start, adj = _csr(n, dst, src, m)
-    return _reach_all(n, start, adj)

@@ -69,17 +69,6 @@ def gradient(link, s, eta, pi, pj, wab, wba, tie, grad):
 
 
 @njit(cache=True)
-def degrees(n_items, pi, pj, wab, wba, tie):
-    """Total weight of comparisons each item takes part in."""
-    deg = np.zeros(n_items)
-    for k in range(pi.shape[0]):
-        c = wab[k] + wba[k] + tie[k]
-        deg[pi[k]] += c
-        deg[pj[k]] += c
-    return deg
-
-
-@njit(cache=True)
 def information(link, s, eta, pi, pj, wab, wba, tie, expected, with_eta):
     """Dense information matrix (negative Hessian), size n (+1 with ``with_eta``).
 
@@ -140,3 +129,19 @@ def probabilities(link, d, eta):
         res[1, k] = np.exp(lp[2])
         res[2, k] = np.exp(lp[1])
     return res
+
+
+@njit(cache=True)
+def item_totals(n_items, pi, pj, wab, wba, tie):
+    """Per item: total weight of wins, losses and ties (rows of a 3 x n array)."""
+    out = np.zeros((3, n_items))
+    for k in range(pi.shape[0]):
+        i = pi[k]
+        j = pj[k]
+        out[0, i] += wab[k]
+        out[1, i] += wba[k]
+        out[0, j] += wba[k]
+        out[1, j] += wab[k]
+        out[2, i] += tie[k]
+        out[2, j] += tie[k]
+    return out

@@ -106,6 +106,25 @@ def pair_terms(link, d, eta, n_ab, n_ba, n_tie, out):
     ``out[4] = d2l/(dd deta)``, ``out[5] = d2l/deta2``.  Cells with a zero count contribute
     nothing, so ``eta = 0`` with ``n_tie = 0`` is fine.
     """
+    if link == LOGISTIC and eta == 0.0 and n_tie == 0.0:
+        # Bradley-Terry: both outcomes from one exp and one log1p
+        ad = abs(d)
+        e = math.exp(-ad)
+        l1 = math.log1p(e)
+        hi = 1.0 / (1.0 + e)
+        lo = e * hi
+        if d >= 0.0:
+            f_pos, f_neg, lf_pos, lf_neg = hi, lo, -l1, -ad - l1
+        else:
+            f_pos, f_neg, lf_pos, lf_neg = lo, hi, -ad - l1, -l1
+        ff = f_pos * f_neg
+        out[0] = n_ab * lf_pos + n_ba * lf_neg
+        out[1] = n_ab * f_neg - n_ba * f_pos
+        out[2] = -n_ab * f_neg - n_ba * f_pos
+        out[3] = -(n_ab + n_ba) * ff
+        out[4] = (n_ab - n_ba) * ff
+        out[5] = -(n_ab + n_ba) * ff
+        return
     l = 0.0
     g_d = 0.0
     g_e = 0.0

@@ -126,13 +126,18 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_sca
            tol, max_iter, dense_max):
     """Maximise the penalised log-likelihood from ``(s, eta)`` (``s`` updated in place).
 
-    Returns ``(status, n_iter, eta, gnorm)``; ``gnorm`` is the final scaled gradient norm.
+    One pass over the pairs per trial point gives the objective and the next step's
+    derivatives together.  Returns ``(status, n_iter, eta, gnorm)``; ``gnorm`` is the final
+    scaled gradient norm.
     """
     n = s.shape[0]
     n_pairs = pi.shape[0]
     grad = np.empty(n)
     hpair = np.empty(n_pairs)
     cross = np.empty(n)
+    grad_t = np.empty(n)
+    hpair_t = np.empty(n_pairs)
+    cross_t = np.empty(n)
     shift = np.full(n, penalty)
     s_new = np.empty(n)
     x1 = np.empty(n)
@@ -143,9 +148,9 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_sca
     s -= s.mean()
     f, g_eta, h_ee = derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross)
     f -= 0.5 * penalty * np.dot(s, s)
+    for i in range(n):
+        grad[i] -= penalty * s[i]
     for it in range(max_iter + 1):
-        for i in range(n):
-            grad[i] -= penalty * s[i]
         if not math.isfinite(f):
             return 3, it, eta, gnorm
         gnorm = scaled_gradient_norm(grad, g_eta, scale, eta_scale, fit_eta)
@@ -179,28 +184,25 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_sca
             d_eta = (g_eta + np.dot(cross, x1)) / denom
             for i in range(n):
                 x1[i] += x2[i] * d_eta
-        mean = x1.mean()
-        x1 -= mean
+        x1 -= x1.mean()
         slope = np.dot(grad, x1) + g_eta * d_eta
         # backtracking line search, keeping eta > 0
         step = 1.0
         if fit_eta:
             while eta + step * d_eta <= 0.0:
                 step *= 0.5
+        # below the rounding of f a comparison of f values is noise; there (inside Newton's
+        # quadratic region) the full step is taken
+        in_noise = slope <= 1e-13 * (abs(f) + 1.0)
         accepted = False
-        if slope <= 1e-13 * (abs(f) + 1.0):
-            # the predicted gain is below the rounding of f: inside Newton's quadratic
-            # region, where a full step is safe and a comparison of f values is noise
+        for _ in range(60):
             for i in range(n):
                 s_new[i] = s[i] + step * x1[i]
             eta_new = eta + step * d_eta
-            accepted = True
-        for _ in range(0 if accepted else 60):
-            for i in range(n):
-                s_new[i] = s[i] + step * x1[i]
-            eta_new = eta + step * d_eta
-            f_new = objective(link, s_new, eta_new, pi, pj, wab, wba, tie, penalty)
-            if math.isfinite(f_new) and f_new >= f + 1e-4 * step * slope:
+            f_new, g_eta_new, h_ee_new = derivatives(link, s_new, eta_new, pi, pj, wab, wba,
+                                                     tie, grad_t, hpair_t, cross_t)
+            f_new -= 0.5 * penalty * np.dot(s_new, s_new)
+            if math.isfinite(f_new) and (in_noise or f_new >= f + 1e-4 * step * slope):
                 accepted = True
                 break
             step *= 0.5
@@ -209,6 +211,12 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_sca
             return 2, it, eta, gnorm
         s[:] = s_new
         eta = eta_new
-        f, g_eta, h_ee = derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross)
-        f -= 0.5 * penalty * np.dot(s, s)
+        f = f_new
+        g_eta = g_eta_new
+        h_ee = h_ee_new
+        grad, grad_t = grad_t, grad
+        hpair, hpair_t = hpair_t, hpair
+        cross, cross_t = cross_t, cross
+        for i in range(n):
+            grad[i] -= penalty * s[i]
     return 1, max_iter, eta, gnorm
