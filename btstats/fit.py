@@ -1,10 +1,9 @@
 """fit(): validate, check the comparison graph, dispatch to a solver, build the result."""
+import math
 import warnings
+from statistics import NormalDist
 
 import numpy as np
-from scipy import special
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from . import _validation as _v
 from ._kernels import graph as _graph
@@ -104,7 +103,7 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     Milwaukee    0.5312
     New York     0.1974
     Toronto      0.2443
-    dtype: float64
+    Name: score, dtype: float64
     >>> round(res.loglik, 4)
     -172.2482
     """
@@ -200,6 +199,9 @@ def check_mle_exists(counts, items, ties_both_ways):
     n = len(items)
     if _graph.strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
         return
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     src, dst = _graph.win_edges(pi, pj, wab, wba, tie, ties_both_ways)
     adj = coo_matrix((np.ones(src.shape[0]), (src, dst)), shape=(n, n)).tocsr()
     n_groups, _ = connected_components(adj, directed=True, connection="strong")
@@ -248,7 +250,7 @@ def _start_eta(mdl, counts, n_total):
         return 0.0
     frac = min(max(float(counts.tie.sum()) / n_total, 1e-6), 1 - 1e-6)
     q = 0.5 * (1.0 + frac)
-    return float(special.logit(q) if mdl.link == _links.LOGISTIC else special.ndtri(q))
+    return math.log(q / (1.0 - q)) if mdl.link == _links.LOGISTIC else NormalDist().inv_cdf(q)
 
 
 def _status_message(status, n_iter, gnorm, tol, method):

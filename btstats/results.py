@@ -1,10 +1,10 @@
 """Result objects."""
 import math
 from collections import namedtuple
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import linalg, special
 
 from ._kernels import likelihood as _likelihood
 from .data import _record_frame
@@ -134,7 +134,7 @@ class PairwiseFit:
             # u = 1/sqrt(n) on the scores spans the null space; (I + uu')^-1 - uu' is the
             # inverse in the sum-to-zero subspace
             info[:n, :n] += 1.0 / n
-            cov = linalg.inv(info, check_finite=True)
+            cov = np.linalg.inv(info)
             cov[:n, :n] -= 1.0 / n
             cov = 0.5 * (cov + cov.T)
             self._cov = cov
@@ -177,7 +177,7 @@ class PairwiseFit:
         """
         if not 0 < confidence_level < 1:
             raise ValueError(f"`confidence_level` must lie in (0, 1); got {confidence_level!r}.")
-        z = special.ndtri(0.5 + confidence_level / 2)
+        z = NormalDist().inv_cdf(0.5 + confidence_level / 2)
         se = self.standard_errors.to_numpy()
         return pd.DataFrame({"low": self._s - z * se, "high": self._s + z * se},
                             index=self.items)
@@ -263,7 +263,7 @@ class PairwiseFit:
     def summary(self, *, scale="log"):
         """A text report: the fit's header and the leaderboard."""
         head = "\n".join(f"{k:<16}{v}" for k, v in self._header())
-        table = self.to_frame(scale=scale).to_string(index=False, float_format=_fmt)
+        table = self.to_frame(scale=scale).to_string(index=False, formatters=_FORMATTERS)
         title = f"{self._model.description}"
         return f"{title}\n{'=' * len(title)}\n{head}\n\n{table}"
 
@@ -275,12 +275,20 @@ class PairwiseFit:
     def _repr_html_(self):
         head = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
                        for k, v in self._header())
-        table = self.to_frame().to_html(index=False, float_format=_fmt)
+        table = self.to_frame().to_html(index=False, formatters=_FORMATTERS)
         return (f"<div><b>{self._model.description}</b><table>{head}</table>{table}</div>")
 
 
 def _fmt(x):
     return f"{x:.4f}"
+
+
+def _count(x):
+    return f"{x:g}"
+
+
+_FORMATTERS = {"score": _fmt, "se": _fmt, "ci_low": _fmt, "ci_high": _fmt,
+               "wins": _count, "losses": _count, "ties": _count}
 
 
 def _sortable(col):
