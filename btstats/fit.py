@@ -53,8 +53,10 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
         :class:`TiesError`, ``"drop"`` ignores them, ``"half"`` counts each as half a win
         each way (as arena leaderboards do).  Tie models use the ties as they are.
     tol : float, optional
-        Stop when ``max_i |dl/ds_i| / w_i < tol`` (``w_i`` the total weight of item i's
-        comparisons, plus ``penalty``; for ``eta`` the total weight).  Default ``1e-10``.
+        Stop when ``max_i |g_i| / h_ii < tol``, with ``g`` the gradient of the (penalised)
+        log-likelihood and ``h_ii`` the diagonal of the information (plus ``penalty``), and
+        the same for ``eta``: the largest one-coordinate Newton step, an estimate of the
+        distance to the optimum on the score scale.  Default ``1e-10``.
     max_iter : int, optional
         Iteration limit (default 100 for Newton, 10,000 for MM, 20,000 for gradient).
     covariance_type : {"observed", "expected"}
@@ -134,29 +136,22 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     pi, pj, wab, wba, tie = counts.arrays()
     n = comparisons.n_items
     totals = _likelihood.item_totals(n, pi, pj, wab, wba, tie)
-    deg = totals.sum(axis=0)
-    scale = deg + penalty
-    scale[scale == 0] = 1.0
-    n_total = float(deg.sum() / 2)
-    eta_scale = max(n_total, 1e-300)
+    n_total = float(totals.sum() / 2)
     s = _start_scores(totals)
     eta = _start_eta(mdl, counts, n_total)
     fit_eta = mdl.has_ties
 
     if method == "newton":
         status, n_iter, eta, gnorm = _newton.newton(
-            mdl.link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_scale, tol,
-            max_iter, DENSE_MAX)
+            mdl.link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter, DENSE_MAX)
     elif method == "gradient":
         status, n_iter, eta, gnorm = _gradient.gradient_ascent(
-            mdl.link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_scale, tol,
-            max_iter)
+            mdl.link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter)
     elif fit_eta:
-        status, n_iter, eta, gnorm = _mm.mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, scale,
-                                                        eta_scale, tol, max_iter)
+        status, n_iter, eta, gnorm = _mm.mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, tol,
+                                                        max_iter)
     else:
-        status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, scale, tol,
-                                                     max_iter)
+        status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter)
     converged, message = _status_message(status, n_iter, gnorm, tol, method)
     if not converged:
         warnings.warn(message, ConvergenceWarning, stacklevel=2)
@@ -239,7 +234,8 @@ def _start_scores(totals):
     Exact for two items with no ties, and a cheap start elsewhere (``c`` keeps it finite)."""
     wins = totals[0] + 0.5 * totals[2]
     losses = totals[1] + 0.5 * totals[2]
-    c = 0.5 * np.minimum(1.0, np.maximum(wins + losses, 1e-300))
+    both = np.where((wins > 0) & (losses > 0), np.minimum(wins, losses), 1.0)
+    c = 0.5 * np.minimum(1.0, both)
     s = 0.5 * (np.log(wins + c) - np.log(losses + c))
     return s - s.mean()
 
@@ -255,15 +251,15 @@ def _start_eta(mdl, counts, n_total):
 
 def _status_message(status, n_iter, gnorm, tol, method):
     if status == 0:
-        return True, f"converged in {n_iter} iterations (scaled gradient {gnorm:.1e} <= {tol:g})"
+        return True, f"converged in {n_iter} iterations (step estimate {gnorm:.1e} <= tol {tol:g})"
     if status == 1:
-        return False, (f"{method} did not converge in {n_iter} iterations: scaled gradient "
-                       f"{gnorm:.1e} > tol {tol:g}. Raise max_iter, try method='newton', or add "
+        return False, (f"{method} did not converge in {n_iter} iterations: step estimate "
+                       f"max|g_i|/h_ii = {gnorm:.1e} > tol {tol:g}. Raise max_iter, try method='newton', or add "
                        f"a small penalty= if some items are nearly unbeaten.")
     if status == 2:
         ok = gnorm <= 1e3 * tol
         return ok, (f"{method} stopped after {n_iter} iterations at the floating-point limit "
-                    f"(scaled gradient {gnorm:.1e}, tol {tol:g})." +
+                    f"(step estimate {gnorm:.1e}, tol {tol:g})." +
                     ("" if ok else " Loosen tol or try method='newton'."))
     return False, (f"{method} met a non-finite log-likelihood after {n_iter} iterations; the "
                    f"scores may be diverging. Add penalty= or check the data.")

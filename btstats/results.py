@@ -131,11 +131,20 @@ class PairwiseFit:
                                            self._covariance_type == "expected", with_eta)
             idx = np.arange(n)
             info[idx, idx] += self._penalty
-            # u = 1/sqrt(n) on the scores spans the null space; (I + uu')^-1 - uu' is the
-            # inverse in the sum-to-zero subspace
-            info[:n, :n] += 1.0 / n
-            cov = np.linalg.inv(info)
-            cov[:n, :n] -= 1.0 / n
+            # u = 1/sqrt(n) on the scores spans the null space of the information:
+            # (I + c uu')^-1 - uu'/c is its inverse in the sum-to-zero subspace, for any c > 0;
+            # c is the mean curvature so that it neither swamps nor vanishes against I
+            c = float(np.mean(np.diag(info)[:n]))
+            c = c if c > 0 else 1.0
+            info[:n, :n] += c / n
+            try:
+                cov = np.linalg.inv(info)
+            except np.linalg.LinAlgError as exc:
+                raise np.linalg.LinAlgError(
+                    "the information matrix is numerically singular, so standard errors do "
+                    "not exist at this estimate (some score gaps are too large for the data "
+                    "to pin down). Refit with a small penalty=, e.g. penalty=1e-3.") from exc
+            cov[:n, :n] -= 1.0 / (c * n)
             cov = 0.5 * (cov + cov.T)
             self._cov = cov
         return self._cov

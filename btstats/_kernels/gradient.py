@@ -1,13 +1,15 @@
 """Gradient ascent with mean anchoring: the textbook loop, made to converge.
 
-Numba only.  Each iteration moves ``s <- s + step * D^-1 grad`` (``D`` the fixed diagonal of
-item weights, so a step means the same for busy and rare items; ``eta`` moves by
-``step * g_eta / eta_scale``), then re-centres ``s`` to sum to zero.  The step follows
-Armijo's backtracking rule: it is halved until the penalised log-likelihood rises by at least
-``1e-4 * step * (g' D^-1 g)``, and doubled after every accepted step.  For a concave objective
-whose gradient is Lipschitz on the starting level set (true here: the level set is compact
-whenever the MLE exists or ``penalty > 0``), this rule converges to the maximum (Nocedal and
-Wright, *Numerical Optimization*, Thm 3.2 with Zoutendijk's condition).
+Numba only.  Each iteration moves ``s <- s + step * D^-1 grad`` and ``eta <- eta + step *
+g_eta / h_eta``, then re-centres ``s`` to sum to zero (mean anchoring).  ``D`` is the diagonal
+of the information at the current point (``h_ii``, plus the penalty), so a step means the same
+for busy and rare items and for saturated pairs.  The step follows Armijo's backtracking rule:
+halved until the penalised log-likelihood rises by at least ``1e-4 * step * (g' D^-1 g)``,
+doubled after every accepted step.  For a concave objective with a compact level set (the MLE
+exists, or ``penalty > 0``), with ``D`` bounded above and below on it, this rule converges to
+the maximum (Nocedal and Wright, *Numerical Optimization*, Theorem 3.2 with Zoutendijk's
+condition).  When the gain asked for falls below the rounding of the log-likelihood, steps are
+judged by the trapezoid rule on directional derivatives instead of by comparing values.
 
 Status codes as in :mod:`.newton`.
 """
@@ -16,22 +18,26 @@ import math
 import numpy as np
 from numba import njit
 
-from .likelihood import gradient
-from .newton import objective, scaled_gradient_norm
+from .likelihood import curvature_diag, derivatives, step_norm
 
 
 @njit(cache=True)
-def gradient_ascent(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_scale,
-                    tol, max_iter):
-    """Returns ``(status, n_iter, eta, gnorm)``; ``s`` is updated in place."""
+def gradient_ascent(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter):
+    """Convergence is judged by :func:`.likelihood.step_norm`."""
+    # Returns ``(status, n_iter, eta, gnorm)``; ``s`` is updated in place.
     n = s.shape[0]
     grad = np.empty(n)
     grad_new = np.empty(n)
+    hpair = np.empty(pi.shape[0])
+    hpair_new = np.empty(pi.shape[0])
+    cross = np.empty(n)
+    hdiag = np.empty(n)
+    scale = np.empty(n)
     s_new = np.empty(n)
     s -= s.mean()
     step = 1.0
     gnorm = math.inf
-    f, g_eta = gradient(link, s, eta, pi, pj, wab, wba, tie, grad)
+    f, g_eta, h_ee = derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross)
     f -= 0.5 * penalty * np.dot(s, s)
     noise = 1e-12 * (abs(f) + 1.0)
     for it in range(max_iter + 1):
@@ -39,12 +45,17 @@ def gradient_ascent(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale
             grad[i] -= penalty * s[i]
         if not math.isfinite(f):
             return 3, it, eta, gnorm
-        gnorm = scaled_gradient_norm(grad, g_eta, scale, eta_scale, fit_eta)
+        curvature_diag(pi, pj, hpair, penalty, hdiag)
+        gnorm = step_norm(grad, g_eta, hdiag, -h_ee, fit_eta)
         if gnorm <= tol:
             return 0, it, eta, gnorm
         if it == max_iter:
             return 1, it, eta, gnorm
-        d_eta = g_eta / eta_scale if fit_eta else 0.0
+        # the metric D: the diagonal of the information at the current point (positive on
+        # the compact level set), so a step means the same for busy and rare items
+        for i in range(n):
+            scale[i] = hdiag[i] if hdiag[i] > 0.0 else 1.0
+        d_eta = g_eta / (-h_ee) if (fit_eta and h_ee < 0.0) else 0.0
         slope = d_eta * g_eta
         for i in range(n):
             slope += grad[i] * grad[i] / scale[i]
@@ -56,8 +67,8 @@ def gradient_ascent(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale
                     s_new[i] = s[i] + step * grad[i] / scale[i]
                 # mean anchoring after every step
                 s_new -= s_new.mean()
-                f_new, g_eta_new = gradient(link, s_new, eta_new, pi, pj, wab, wba, tie,
-                                            grad_new)
+                f_new, g_eta_new, h_ee_new = derivatives(link, s_new, eta_new, pi, pj, wab,
+                                                         wba, tie, grad_new, hpair_new, cross)
                 f_new -= 0.5 * penalty * np.dot(s_new, s_new)
                 if math.isfinite(f_new):
                     if step * slope >= noise:
@@ -78,7 +89,9 @@ def gradient_ascent(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale
         if not accepted:
             return 2, it, eta, gnorm
         s[:] = s_new
-        grad[:] = grad_new
+        grad, grad_new = grad_new, grad
+        hpair, hpair_new = hpair_new, hpair
+        h_ee = h_ee_new
         eta = eta_new
         f = f_new
         g_eta = g_eta_new

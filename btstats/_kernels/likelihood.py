@@ -5,6 +5,8 @@ wins of ``pi[k]`` over ``pj[k]``, ``wba[k]`` wins the other way and ``tie[k]`` t
 float64, fractional weights allowed).  ``link`` is a code from :mod:`.links`; ``eta`` the
 tie threshold (0 for models without ties).
 """
+import math
+
 import numpy as np
 from numba import njit
 
@@ -48,6 +50,36 @@ def derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross):
         cross[j] -= out[4]
         h_eta += out[5]
     return total, g_eta, h_eta
+
+
+@njit(cache=True)
+def curvature_diag(pi, pj, hpair, penalty, out):
+    """``out[i] = penalty + sum of hpair over i's pairs``: the diagonal of the information."""
+    out[:] = penalty
+    for k in range(pi.shape[0]):
+        out[pi[k]] += hpair[k]
+        out[pj[k]] += hpair[k]
+
+
+@njit(cache=True)
+def step_norm(grad, g_eta, hdiag, h_eta, fit_eta):
+    """The convergence measure: ``max_i |g_i| / h_ii`` (and ``|g_eta| / h_eta``).
+
+    Each ratio is the size of a Newton step in that coordinate alone, so it estimates the
+    distance to the optimum on the score scale whatever the amount of data.
+    """
+    m = 0.0
+    for i in range(grad.shape[0]):
+        g = abs(grad[i])
+        if g > 0.0:
+            v = g / hdiag[i] if hdiag[i] > 0.0 else math.inf
+            if v > m:
+                m = v
+    if fit_eta and g_eta != 0.0:
+        v = abs(g_eta) / h_eta if h_eta > 0.0 else math.inf
+        if v > m:
+            m = v
+    return m
 
 
 @njit(cache=True)

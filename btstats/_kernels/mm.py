@@ -16,9 +16,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .likelihood import gradient
+from .likelihood import curvature_diag, derivatives, step_norm
 from .links import LOGISTIC
-from .newton import scaled_gradient_norm
 
 
 @njit(cache=True)
@@ -39,9 +38,10 @@ _EXP_SAFE = 300.0
 
 
 @njit(cache=True)
-def _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, lo, hi, num, den):
+def _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, lo, hi, num, den, hd):
     """Newman's sums over pairs ``lo:hi``: ``num_i = sum_k w_ik F(s_k - s_i)`` and
-    ``den_i = sum_k w_ki F(s_i - s_k)`` (their difference is the gradient)."""
+    ``den_i = sum_k w_ki F(s_i - s_k)`` (their difference is the gradient), and ``hd`` the
+    diagonal of the information."""
     for k in range(lo, hi):
         i = pi[k]
         j = pj[k]
@@ -56,33 +56,40 @@ def _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, lo, hi, num, den)
         den[i] += wba[k] * p_ij
         num[j] += wba[k] * p_ij
         den[j] += wab[k] * p_ji
+        h = (wab[k] + wba[k]) * p_ij * p_ji
+        hd[i] += h
+        hd[j] += h
 
 
 @njit(cache=True)
-def _newman_serial(s, strength, use_strength, pi, pj, wab, wba, num, den):
+def _newman_serial(s, strength, use_strength, pi, pj, wab, wba, num, den, hd):
     num[:] = 0.0
     den[:] = 0.0
-    _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, 0, pi.shape[0], num, den)
+    hd[:] = 0.0
+    _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, 0, pi.shape[0], num, den, hd)
 
 
 @njit(cache=True, parallel=True)
-def _newman_parallel(s, strength, use_strength, pi, pj, wab, wba, num, den):
+def _newman_parallel(s, strength, use_strength, pi, pj, wab, wba, num, den, hd):
     n = s.shape[0]
     m = pi.shape[0]
     nums = np.zeros((_N_CHUNKS, n))
     dens = np.zeros((_N_CHUNKS, n))
+    hds = np.zeros((_N_CHUNKS, n))
     for c in prange(_N_CHUNKS):
         _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, m * c // _N_CHUNKS,
-                      m * (c + 1) // _N_CHUNKS, nums[c], dens[c])
+                      m * (c + 1) // _N_CHUNKS, nums[c], dens[c], hds[c])
     num[:] = 0.0
     den[:] = 0.0
+    hd[:] = 0.0
     for c in range(_N_CHUNKS):
         num += nums[c]
         den += dens[c]
+        hd += hds[c]
 
 
 @njit(cache=True)
-def mm_bradley_terry(s, pi, pj, wab, wba, tie, scale, tol, max_iter):
+def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
     """Newman's iteration for Bradley-Terry; ``s`` updated in place.
 
     Each pass gives the gradient ``num - den`` at the current scores for free, so convergence
@@ -92,37 +99,43 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, scale, tol, max_iter):
     n = s.shape[0]
     num = np.empty(n)
     den = np.empty(n)
+    hd = np.empty(n)
+    grad = np.empty(n)
     strength = np.empty(n)
     big = pi.shape[0] >= PARALLEL_MIN_PAIRS
     gnorm = math.inf
+    prev = math.inf
     for it in range(max_iter + 1):
         use_strength = np.max(np.abs(s)) < _EXP_SAFE
         if use_strength:
             for i in range(n):
                 strength[i] = math.exp(s[i])
         if big:
-            _newman_parallel(s, strength, use_strength, pi, pj, wab, wba, num, den)
+            _newman_parallel(s, strength, use_strength, pi, pj, wab, wba, num, den, hd)
         else:
-            _newman_serial(s, strength, use_strength, pi, pj, wab, wba, num, den)
-        gnorm = 0.0
+            _newman_serial(s, strength, use_strength, pi, pj, wab, wba, num, den, hd)
         for i in range(n):
-            v = abs(num[i] - den[i]) / scale[i]
-            if v > gnorm:
-                gnorm = v
+            grad[i] = num[i] - den[i]
+        gnorm = step_norm(grad, 0.0, hd, 1.0, False)
         if not math.isfinite(gnorm):
             return 3, it, gnorm
         if gnorm <= tol:
             return 0, it, gnorm
         if it == max_iter:
             return 1, it, gnorm
+        # Simultaneous updates can overshoot (for two items the full step exactly doubles
+        # the error, so the iteration would cycle); when the measure stops shrinking, take
+        # half steps until it does again.
+        omega = 1.0 if gnorm < 0.9 * prev else 0.5
+        prev = gnorm
         for i in range(n):
-            s[i] += math.log(num[i]) - math.log(den[i])
+            s[i] += omega * (math.log(num[i]) - math.log(den[i]))
         s -= s.mean()
     return 1, max_iter, gnorm
 
 
 @njit(cache=True)
-def mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, scale, eta_scale, tol, max_iter):
+def mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, tol, max_iter):
     """Hunter's (2004) MM for Rao-Kupper, alternating scores and theta = exp(eta).
 
     With ``n_ij = w_ij + t_ij`` and ``W_i = sum_j n_ij``, the score step is
@@ -134,6 +147,9 @@ def mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, scale, eta_scale, tol, max_iter
     w = np.zeros(n)
     den = np.empty(n)
     grad = np.empty(n)
+    hpair = np.empty(pi.shape[0])
+    cross = np.empty(n)
+    hdiag = np.empty(n)
     t_total = 0.0
     for k in range(pi.shape[0]):
         w[pi[k]] += wab[k] + tie[k]
@@ -142,8 +158,10 @@ def mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, scale, eta_scale, tol, max_iter
     gnorm = math.inf
     for it in range(max_iter + 1):
         if it % 4 == 0 or it == max_iter:
-            _, g_eta = gradient(LOGISTIC, s, eta, pi, pj, wab, wba, tie, grad)
-            gnorm = scaled_gradient_norm(grad, g_eta, scale, eta_scale, True)
+            _, g_eta, h_ee = derivatives(LOGISTIC, s, eta, pi, pj, wab, wba, tie, grad, hpair,
+                                         cross)
+            curvature_diag(pi, pj, hpair, 0.0, hdiag)
+            gnorm = step_norm(grad, g_eta, hdiag, -h_ee, True)
             if not math.isfinite(gnorm):
                 return 3, it, eta, gnorm
             if gnorm <= tol:

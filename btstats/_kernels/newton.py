@@ -1,7 +1,7 @@
 """Safeguarded Newton in the sum-to-zero subspace, joint in (scores, eta) for tie models.
 
 Numba only.  The negative Hessian in the scores is the weighted graph Laplacian ``L`` of the
-pairs (weights ``-d2l/dd2``).  Each step solves ``(L + 11'/n + penalty I) x = b``: ``11'/n``
+pairs (weights ``-d2l/dd2``).  Each step solves ``(L + c 11'/n + penalty I) x = b``: ``c 11'/n``
 makes the matrix positive definite without changing the solution in the subspace.  For
 ``n <= dense_max`` the matrix is built and Cholesky-factorised; beyond, a Jacobi-preconditioned
 conjugate-gradient solve uses only the pair list (no n x n matrix).  With a tie threshold the
@@ -16,16 +16,16 @@ import math
 import numpy as np
 from numba import njit
 
-from .likelihood import derivatives, loglik
+from .likelihood import curvature_diag, derivatives, loglik, step_norm
 
 
 @njit(cache=True)
-def laplacian_matvec(n, pi, pj, hpair, shift, x, y):
-    """``y = (L + 11'/n + diag(shift)) x`` using the pair list."""
+def laplacian_matvec(n, pi, pj, hpair, shift, c, x, y):
+    """``y = (L + c 11'/n + diag(shift)) x`` using the pair list."""
     mean = 0.0
     for i in range(n):
         mean += x[i]
-    mean /= n
+    mean *= c / n
     for i in range(n):
         y[i] = shift[i] * x[i] + mean
     for k in range(pi.shape[0]):
@@ -37,8 +37,8 @@ def laplacian_matvec(n, pi, pj, hpair, shift, x, y):
 
 
 @njit(cache=True)
-def pcg(n, pi, pj, hpair, shift, diag, b, x, rtol, max_iter):
-    """Jacobi-preconditioned CG for ``(L + 11'/n + diag(shift)) x = b``; returns iterations."""
+def pcg(n, pi, pj, hpair, shift, c, diag, b, x, rtol, max_iter):
+    """Jacobi-preconditioned CG for ``(L + c 11'/n + diag(shift)) x = b``; returns iterations."""
     r = b.copy()
     x[:] = 0.0
     z = r / diag
@@ -49,7 +49,7 @@ def pcg(n, pi, pj, hpair, shift, diag, b, x, rtol, max_iter):
     if bnorm == 0.0:
         return 0
     for it in range(max_iter):
-        laplacian_matvec(n, pi, pj, hpair, shift, p, ap)
+        laplacian_matvec(n, pi, pj, hpair, shift, c, p, ap)
         pap = np.dot(p, ap)
         if pap <= 0.0:
             return it
@@ -66,8 +66,8 @@ def pcg(n, pi, pj, hpair, shift, diag, b, x, rtol, max_iter):
 
 
 @njit(cache=True)
-def _dense_matrix(n, pi, pj, hpair, penalty):
-    a = np.full((n, n), 1.0 / n)
+def _dense_matrix(n, pi, pj, hpair, penalty, c):
+    a = np.full((n, n), c / n)
     for i in range(n):
         a[i, i] += penalty
     for k in range(pi.shape[0]):
@@ -101,29 +101,13 @@ def _chol_solve(c, b):
 
 
 @njit(cache=True)
-def scaled_gradient_norm(grad, g_eta, scale, eta_scale, fit_eta):
-    """``max_i |g_i| / scale_i`` (and ``|g_eta| / eta_scale``): the convergence measure."""
-    m = 0.0
-    for i in range(grad.shape[0]):
-        v = abs(grad[i]) / scale[i]
-        if v > m:
-            m = v
-    if fit_eta:
-        v = abs(g_eta) / eta_scale
-        if v > m:
-            m = v
-    return m
-
-
-@njit(cache=True)
 def objective(link, s, eta, pi, pj, wab, wba, tie, penalty):
     """Penalised log-likelihood ``l(s, eta) - penalty/2 * sum(s**2)``."""
     return loglik(link, s, eta, pi, pj, wab, wba, tie) - 0.5 * penalty * np.dot(s, s)
 
 
 @njit(cache=True)
-def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_scale,
-           tol, max_iter, dense_max):
+def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter, dense_max):
     """Maximise the penalised log-likelihood from ``(s, eta)`` (``s`` updated in place).
 
     One pass over the pairs per trial point gives the objective and the next step's
@@ -139,6 +123,7 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_sca
     hpair_t = np.empty(n_pairs)
     cross_t = np.empty(n)
     shift = np.full(n, penalty)
+    hdiag = np.empty(n)
     s_new = np.empty(n)
     x1 = np.empty(n)
     x2 = np.empty(n)
@@ -153,30 +138,30 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, scale, eta_sca
     for it in range(max_iter + 1):
         if not math.isfinite(f):
             return 3, it, eta, gnorm
-        gnorm = scaled_gradient_norm(grad, g_eta, scale, eta_scale, fit_eta)
+        curvature_diag(pi, pj, hpair, penalty, hdiag)
+        gnorm = step_norm(grad, g_eta, hdiag, -h_ee, fit_eta)
         if gnorm <= tol:
             return 0, it, eta, gnorm
         if it == max_iter:
             return 1, it, eta, gnorm
         if gnorm0 < 0.0:
             gnorm0 = gnorm
-        # Newton direction
+        # Newton direction.  c 11'/n fills the null space of the Laplacian; c is the mean
+        # curvature so that it neither swamps nor vanishes against L (extreme counts).
+        c = hdiag.mean() if hdiag.mean() > 0.0 else 1.0
         if n <= dense_max:
-            a = _dense_matrix(n, pi, pj, hpair, penalty)
+            a = _dense_matrix(n, pi, pj, hpair, penalty, c)
             c = np.linalg.cholesky(a)
             x1[:] = _chol_solve(c, grad)
             if fit_eta:
                 x2[:] = _chol_solve(c, cross)
         else:
-            diag = np.full(n, penalty + 1.0 / n)
-            for k in range(n_pairs):
-                diag[pi[k]] += hpair[k]
-                diag[pj[k]] += hpair[k]
-            rtol = min(0.1, gnorm / gnorm0)
+            diag = hdiag + c / n
+            rtol = min(0.1, gnorm / gnorm0) if math.isfinite(gnorm0) else 0.1
             rtol = max(rtol * rtol, 1e-14)
-            pcg(n, pi, pj, hpair, shift, diag, grad, x1, rtol, 10 * n + 100)
+            pcg(n, pi, pj, hpair, shift, c, diag, grad, x1, rtol, 10 * n + 100)
             if fit_eta:
-                pcg(n, pi, pj, hpair, shift, diag, cross, x2, rtol, 10 * n + 100)
+                pcg(n, pi, pj, hpair, shift, c, diag, cross, x2, rtol, 10 * n + 100)
         d_eta = 0.0
         if fit_eta:
             # bordered system [[A, -c], [-c', h]] [ds, de] = [g, g_eta], h = -d2l/deta2
