@@ -44,6 +44,45 @@ def _reset_hwm():
 def _maxrss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
+class _Mem:
+    """Peak-RSS increase (MB) over the current RSS, across phases.
+
+    ``peak``: from construction (after the tiny warm-up) to ``finish`` (real-data warm-up
+    call + timed calls); ``fit_peak``: from ``restart`` (timed calls only).  Uses Linux's
+    /proc/self/clear_refs "5" to reset the high-water mark (this also resets getrusage's
+    ru_maxrss); without it, plain ru_maxrss increases (which can read low when a transient
+    peak during imports is above what the fit adds).
+    """
+
+    def __init__(self):
+        self.method = "VmHWM after clear_refs reset" if _reset_hwm() else "ru_maxrss"
+        self.base0 = self._base()
+        self.peak0 = None
+
+    def _base(self):
+        if self.method == "ru_maxrss":
+            return _maxrss_mb()
+        return _mem_status()["VmRSS"]
+
+    def _high(self):
+        if self.method == "ru_maxrss":
+            return _maxrss_mb()
+        return _mem_status()["VmHWM"]
+
+    def restart(self):
+        self.peak0 = self._high() - self.base0
+        if self.method != "ru_maxrss":
+            _reset_hwm()
+        self.base1 = self._base()
+
+    def finish(self):
+        high = self._high()
+        fit = max(0.0, high - self.base1)
+        if self.method == "ru_maxrss":
+            return max(0.0, high - self.base0), fit
+        return max(0.0, self.peak0, high - self.base0), fit
+
+
 
 def main():
     out = {"tool": "arena-rank"}
@@ -78,16 +117,14 @@ def main():
                 tl += [j] * 4 + [i] * 2
         run(np.array(tw, np.int32), np.array(tl, np.int32))
         gc.collect()
-        base = _maxrss_mb()
-
+        mem = _Mem()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             t0 = time.perf_counter()
             run(winners, losers)
             warm = time.perf_counter() - t0
         gc.collect()
-        hwm_ok = _reset_hwm()
-        rss_at_reset = _mem_status().get("VmRSS", float("nan"))
+        mem.restart()
         k = repeats if warm * repeats <= budget else max(1, int(budget / max(warm, 1e-9)))
         times = []
         for _ in range(k):
@@ -95,14 +132,14 @@ def main():
             t0 = time.perf_counter()
             ratings, competitors = run(winners, losers)
             times.append(time.perf_counter() - t0)
-        fit_peak = (_mem_status()["VmHWM"] - rss_at_reset) if hwm_ok else None
+        peak, fit_peak = mem.finish()
 
         scores = np.full(n, np.nan)
         scores[np.asarray(competitors, dtype=np.int64)] = ratings  # factorize(sort=True) labels
         scores -= np.nanmean(scores)
         out.update(
-            ok=True, times=times, warmup_s=warm, peak_mb=max(0.0, _maxrss_mb() - base),
-            fit_peak_mb=fit_peak, scores=scores.tolist(),
+            ok=True, times=times, warmup_s=warm, peak_mb=peak, fit_peak_mb=fit_peak,
+            mem_method=mem.method, scores=scores.tolist(),
             info={"numpy": np.__version__, "competitors": len(competitors)},
             warnings=sorted({f"{c.category.__name__}: {c.message}"[:200] for c in caught}),
         )
