@@ -20,7 +20,7 @@ self-comparison, a bad outcome code or a negative / non-finite weight; the Pytho
 finds and names the rows (an error path, so it can afford numpy passes).
 """
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 OK = 0
 BAD_ROWS = 1
@@ -34,14 +34,6 @@ def _empty_result():
     e = np.empty(0, np.int64)
     z = np.empty(0)
     return e, e.copy(), z, z.copy(), z.copy()
-
-
-#: Row counts from which the dense count is split into ``_N_CHUNKS`` fixed chunks, counted in
-#: parallel into tables of their own and summed in chunk order (the split never depends on
-#: the thread count, so neither does the result), provided the tables stay small.
-PARALLEL_MIN_ROWS = 200_000
-_N_CHUNKS = 4
-_PARALLEL_MAX_CELLS = 1 << 17
 
 
 @njit(cache=True)
@@ -69,20 +61,6 @@ def _count_rows(n, a, b, outcome, weight, has_outcome, has_weight, lo, hi, cnt):
     return bad_weight
 
 
-@njit(cache=True, parallel=True)
-def _count_rows_parallel(n, a, b, outcome, weight, has_outcome, has_weight, size):
-    rows = a.shape[0]
-    tables = np.zeros((_N_CHUNKS, size))
-    flags = np.zeros(_N_CHUNKS, np.bool_)
-    for c in prange(_N_CHUNKS):
-        flags[c] = _count_rows(n, a, b, outcome, weight, has_outcome, has_weight,
-                               rows * c // _N_CHUNKS, rows * (c + 1) // _N_CHUNKS, tables[c])
-    cnt = tables[0].copy()
-    for c in range(1, _N_CHUNKS):
-        cnt += tables[c]
-    return cnt, flags.any()
-
-
 @njit(cache=True)
 def aggregate_dense(n, a, b, outcome, weight, has_outcome, has_weight):
     """Dense path.  Returns ``(status, pi, pj, wab, wba, tie)``."""
@@ -90,13 +68,9 @@ def aggregate_dense(n, a, b, outcome, weight, has_outcome, has_weight):
     layer = n1 * n1
     layers = 4 if has_outcome else 1
     size = layers * layer
-    if a.shape[0] >= PARALLEL_MIN_ROWS and size <= _PARALLEL_MAX_CELLS:
-        cnt, bad_weight = _count_rows_parallel(n, a, b, outcome, weight, has_outcome,
-                                               has_weight, size)
-    else:
-        cnt = np.zeros(size)
-        bad_weight = _count_rows(n, a, b, outcome, weight, has_outcome, has_weight, 0,
-                                 a.shape[0], cnt)
+    cnt = np.zeros(size)
+    bad_weight = _count_rows(n, a, b, outcome, weight, has_outcome, has_weight, 0, a.shape[0],
+                             cnt)
     # bad rows: a sentinel row or column, the diagonal, the sentinel outcome layer, weights
     bad = bad_weight
     for i in range(n1):
