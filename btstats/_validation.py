@@ -64,6 +64,17 @@ def read_json_records(path):
     return pd.DataFrame.from_records(records)
 
 
+def extra_roles(cols, given):
+    """Per-row columns (annotator, cluster, position): as given, else found by name."""
+    roles = {}
+    for role in ("annotator", "cluster", "position"):
+        if given.get(role) is not None:
+            roles[role] = given[role]
+        else:
+            roles[role] = next((c for c in _NAMES[role] if c in cols), None)
+    return roles
+
+
 def infer_roles(cols, given):
     """Resolve column roles from keywords and column names; add the ``layout``."""
     roles = {}
@@ -130,7 +141,7 @@ def outcome_codes(col, name):
         codes[v == 0.5] = 2
     else:
         words = s.astype(str).str.strip().str.lower()
-        codes = words.map(_OUTCOME_WORDS).to_numpy(dtype=float, na_value=np.nan)
+        codes = np.array(words.map(_OUTCOME_WORDS).to_numpy(dtype=float, na_value=np.nan))
         codes = np.where(np.isnan(codes), -1, codes).astype(np.int8)
         codes[s.isna().to_numpy()] = -1
     bad = np.nonzero(codes < 0)[0]
@@ -146,7 +157,7 @@ def arena_codes(col, name):
     """Arena ``winner`` column to codes; unknown labels are an error, not a tie."""
     s = pd.Series(col).reset_index(drop=True)
     words = s.astype(str).str.strip().str.lower()
-    codes = words.map(_ARENA_WORDS).to_numpy(dtype=float, na_value=np.nan)
+    codes = np.array(words.map(_ARENA_WORDS).to_numpy(dtype=float, na_value=np.nan))
     codes[s.isna().to_numpy()] = np.nan
     bad = np.nonzero(np.isnan(codes))[0]
     if bad.size:

@@ -242,7 +242,9 @@ class Comparisons:
                                    f"and {winner!r}; {col!r} is missing (columns: "
                                    f"{list(df.columns)}).")
         codes = _v.arena_codes(df[winner], winner)
-        roles = dict(weight=weight, annotator=annotator, cluster=cluster, position=position)
+        roles = _v.extra_roles(set(df.columns), dict(annotator=annotator, cluster=cluster,
+                                                     position=position))
+        roles["weight"] = weight
         return cls._from_labels(df[model_a], df[model_b], codes, df, roles)
 
     @classmethod

@@ -193,7 +193,14 @@ class PairwiseFit:
 
     # ------------------------------------------------------------------ predictions
     def _codes(self, labels, name):
-        labels_arr = np.atleast_1d(np.asarray(labels, dtype=object))
+        if _is_many(labels):
+            labels_arr = np.asarray(list(labels), dtype=object)
+            if labels_arr.ndim != 1:
+                labels_arr = np.empty(len(labels), dtype=object)
+                labels_arr[:] = list(labels)
+        else:
+            labels_arr = np.empty(1, dtype=object)
+            labels_arr[0] = labels
         idx = self.items.get_indexer(pd.Index(labels_arr, dtype=object))
         if np.any(idx < 0):
             unknown = pd.unique(labels_arr[idx < 0])[:5].tolist()
@@ -204,13 +211,16 @@ class PairwiseFit:
     def probabilities(self, a, b):
         """``P(a wins)``, ``P(tie)``, ``P(b wins)`` for labels (or arrays of labels).
 
+        A single label may be any hashable, a tuple included; several labels are given as a
+        list, an ndarray, a Series or an Index.
+
         Returns
         -------
         PairProbabilities
             Named tuple ``(a_wins, tie, b_wins)``: floats for single labels, arrays for
             arrays (broadcast together).
         """
-        scalar = np.ndim(a) == 0 and np.ndim(b) == 0
+        scalar = not _is_many(a) and not _is_many(b)
         ia = self._codes(a, "a")
         ib = self._codes(b, "b")
         ia, ib = np.broadcast_arrays(ia, ib)
@@ -298,6 +308,10 @@ def _count(x):
 
 _FORMATTERS = {"score": _fmt, "se": _fmt, "ci_low": _fmt, "ci_high": _fmt,
                "wins": _count, "losses": _count, "ties": _count}
+
+
+def _is_many(x):
+    return isinstance(x, (list, np.ndarray, pd.Series, pd.Index))
 
 
 def _sortable(col):

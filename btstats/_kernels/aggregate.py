@@ -38,12 +38,13 @@ def _empty_result():
 
 @njit(cache=True)
 def _count_rows(n, a, b, outcome, weight, has_outcome, has_weight, lo, hi, cnt):
-    """Add rows ``lo:hi`` into ``cnt``; returns True if a weight is negative or not finite."""
+    """Add rows ``lo:hi`` into ``cnt``; returns True if a weighted or outcome-coded row is bad
+    (unweighted rows show up in the sentinel cells instead)."""
     n1 = n + 1
     un = np.uint64(n)
     un1 = np.uint64(n1)
     ulayer = np.uint64(n1 * n1)
-    bad_weight = False
+    bad = False
     if not has_outcome and not has_weight:
         for r in range(lo, hi):
             ux = min(np.uint64(a[r]), un)
@@ -56,9 +57,11 @@ def _count_rows(n, a, b, outcome, weight, has_outcome, has_weight, lo, hi, cnt):
             uy = min(np.uint64(b[r]), un)
             uo = min(np.uint64(outcome[r]), u3) if has_outcome else np.uint64(0)
             w = weight[r] if has_weight else 1.0
-            bad_weight |= not (w >= 0.0 and w < np.inf)
+            # checked explicitly here: a row of weight zero leaves no trace in the table
+            bad |= (ux >= un) | (uy >= un) | (ux == uy) | (uo >= u3) | \
+                (not (w >= 0.0 and w < np.inf))
             cnt[uo * ulayer + ux * un1 + uy] += w
-    return bad_weight
+    return bad
 
 
 @njit(cache=True)

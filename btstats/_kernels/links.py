@@ -50,7 +50,7 @@ def log_cdf(link, x):
     if x < -_CF_SWITCH:
         t = -x
         return -0.5 * x * x - _LOG_SQRT_2PI - math.log(t + _normal_tail_cf(t))
-    if x > 5.0:
+    if x > 0.0:
         return math.log1p(-0.5 * math.erfc(x * _SQRT1_2))
     return math.log(0.5 * math.erfc(-x * _SQRT1_2))
 
@@ -76,8 +76,8 @@ def log_cdf_derivs(link, x):
         lam = t + c
         lf = -0.5 * x * x - _LOG_SQRT_2PI - math.log(lam)
         return lf, lam, -lam * c
-    if x > 5.0:
-        q = 0.5 * math.erfc(x * _SQRT1_2)    # 1 - Phi(x), tiny
+    if x > 0.0:
+        q = 0.5 * math.erfc(x * _SQRT1_2)    # 1 - Phi(x) < 1/2
         lf = math.log1p(-q)
         phi = math.exp(-0.5 * x * x - _LOG_SQRT_2PI)
         lam = phi / (1.0 - q)

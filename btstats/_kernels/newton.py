@@ -151,10 +151,27 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter,
         c = hdiag.mean() if hdiag.mean() > 0.0 else 1.0
         if n <= dense_max:
             a = _dense_matrix(n, pi, pj, hpair, penalty, c)
-            c = np.linalg.cholesky(a)
-            x1[:] = _chol_solve(c, grad)
-            if fit_eta:
-                x2[:] = _chol_solve(c, cross)
+            # symmetric Jacobi scaling keeps Cholesky accurate when weights span many
+            # orders of magnitude
+            dsc = np.sqrt(np.diag(a).copy())
+            for i in range(n):
+                for j in range(n):
+                    a[i, j] /= dsc[i] * dsc[j]
+            factored = True
+            try:
+                low = np.linalg.cholesky(a)
+            except Exception:  # numerically indefinite: weights differ by ~1e40 or more
+                factored = False
+                low = a
+            if factored:
+                x1[:] = _chol_solve(low, grad / dsc) / dsc
+                if fit_eta:
+                    x2[:] = _chol_solve(low, cross / dsc) / dsc
+            else:
+                # fall back to the diagonal (Jacobi) Newton direction for this step
+                x1[:] = grad / hdiag
+                if fit_eta:
+                    x2[:] = cross / hdiag
         else:
             diag = hdiag + c / n
             rtol = min(0.1, gnorm / gnorm0) if math.isfinite(gnorm0) else 0.1
