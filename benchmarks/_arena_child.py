@@ -127,11 +127,15 @@ def main():
         mem.restart()
         k = repeats if warm * repeats <= budget else max(1, int(budget / max(warm, 1e-9)))
         times = []
-        for _ in range(k):
-            gc.collect()
-            t0 = time.perf_counter()
-            ratings, competitors = run(winners, losers)
-            times.append(time.perf_counter() - t0)
+        gc.collect()
+        gc.disable()  # as in timeit (and the parent's children)
+        try:
+            for _ in range(k):
+                t0 = time.perf_counter()
+                ratings, competitors = run(winners, losers)
+                times.append(time.perf_counter() - t0)
+        finally:
+            gc.enable()
         peak, fit_peak = mem.finish()
 
         scores = np.full(n, np.nan)

@@ -12,8 +12,8 @@ Two paths give identical output:
   outcome that stays in cache.  Codes are clamped into a sentinel row/column ``n`` instead of
   branching, so the loop runs at the speed of reading the input; bad rows show up afterwards
   as counts in the sentinel cells or on the diagonal.
-- sorted, for many items: the pair key ``(min * n + max) * 4 + outcome`` is radix-sorted
-  (11-bit digits) and equal pairs merged, O(rows + items) memory, never n x n.
+- sorted, for many items: the pair key ``(min * n + max) * 4 + outcome`` (32-bit below 32768
+  items) is radix-sorted (11-bit digits) and equal pairs merged, O(rows + items) memory, never n x n.
 
 Both return a status first: 0 fine, else at least one row has an item code out of range, a
 self-comparison, a bad outcome code or a negative / non-finite weight; the Python layer then
@@ -31,7 +31,7 @@ _DIGIT_MASK = (1 << _DIGIT_BITS) - 1
 
 @njit(cache=True)
 def _empty_result():
-    e = np.empty(0, np.int64)
+    e = np.empty(0, np.int32)
     z = np.empty(0)
     return e, e.copy(), z, z.copy(), z.copy()
 
@@ -97,8 +97,8 @@ def aggregate_dense(n, a, b, outcome, weight, has_outcome, has_weight):
             elif has_outcome and (cnt[layer + ij] != 0.0 or cnt[layer + ji] != 0.0 or
                                   cnt[2 * layer + ij] != 0.0 or cnt[2 * layer + ji] != 0.0):
                 m += 1
-    pi = np.empty(m, np.int64)
-    pj = np.empty(m, np.int64)
+    pi = np.empty(m, np.int32)
+    pj = np.empty(m, np.int32)
     wab = np.empty(m)
     wba = np.empty(m)
     tie = np.zeros(m)
@@ -137,11 +137,11 @@ def _radix_sort(keys, payload, bits, with_payload):
     while shift < bits:
         count[:] = 0
         for r in range(n):
-            count[((keys[r] >> shift) & _DIGIT_MASK) + 1] += 1
+            count[((np.int64(keys[r]) >> shift) & _DIGIT_MASK) + 1] += 1
         for d in range(buckets):
             count[d + 1] += count[d]
         for r in range(n):
-            d = (keys[r] >> shift) & _DIGIT_MASK
+            d = (np.int64(keys[r]) >> shift) & _DIGIT_MASK
             pos = count[d]
             tmp_k[pos] = keys[r]
             if with_payload:
@@ -156,9 +156,20 @@ def _radix_sort(keys, payload, bits, with_payload):
 
 @njit(cache=True)
 def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight):
-    """Sparse path.  Returns ``(status, pi, pj, wab, wba, tie)``."""
+    """Sparse path.  Returns ``(status, pi, pj, wab, wba, tie)``.
+
+    Keys are 32-bit while ``4 n**2`` fits (n < 32768), halving the memory traffic."""
+    if n < 32768:
+        return _aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight,
+                                 np.empty(0, np.uint32))
+    return _aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight,
+                             np.empty(0, np.int64))
+
+
+@njit(cache=True)
+def _aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight, key_proto):
     rows = a.shape[0]
-    keys = np.empty(rows, np.int64)
+    keys = np.empty(rows, key_proto.dtype)
     payload = np.empty(rows if has_weight else 0, np.int64)
     bad = False
     for r in range(rows):
@@ -175,7 +186,8 @@ def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight):
             x, y = y, x
             if o < 2:
                 o = 1 - o
-        keys[r] = ((x * n + y) << 2) | (o & 3)
+        if not bad:
+            keys[r] = ((x * n + y) << 2) | (o & 3)
     if bad:
         pi, pj, wab, wba, tie = _empty_result()
         return BAD_ROWS, pi, pj, wab, wba, tie
@@ -187,26 +199,27 @@ def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight):
     m = 0
     prev = np.int64(-1)
     for t in range(rows):
-        pair = keys[t] >> 2
+        pair = np.int64(keys[t]) >> 2
         if pair != prev:
             m += 1
             prev = pair
-    pi = np.empty(m, np.int64)
-    pj = np.empty(m, np.int64)
+    pi = np.empty(m, np.int32)
+    pj = np.empty(m, np.int32)
     wab = np.zeros(m)
     wba = np.zeros(m)
     tie = np.zeros(m)
     k = -1
     prev = np.int64(-1)
     for t in range(rows):
-        pair = keys[t] >> 2
+        key = np.int64(keys[t])
+        pair = key >> 2
         if pair != prev:
             k += 1
             prev = pair
             pi[k] = pair // n
             pj[k] = pair % n
         w = weight[payload[t]] if has_weight else 1.0
-        o = keys[t] & 3
+        o = key & 3
         if o == 0:
             wab[k] += w
         elif o == 1:

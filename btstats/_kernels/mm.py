@@ -38,7 +38,7 @@ _EXP_SAFE = 300.0
 
 
 @njit(cache=True)
-def _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, lo, hi, num, den, hd):
+def _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, lo, hi, num, den, hd, with_hd):
     """Newman's sums over pairs ``lo:hi``: ``num_i = sum_k w_ik F(s_k - s_i)`` and
     ``den_i = sum_k w_ki F(s_i - s_k)`` (their difference is the gradient), and ``hd`` the
     diagonal of the information."""
@@ -56,21 +56,24 @@ def _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, lo, hi, num, den,
         den[i] += wba[k] * p_ij
         num[j] += wba[k] * p_ij
         den[j] += wab[k] * p_ji
-        h = (wab[k] + wba[k]) * p_ij * p_ji
-        hd[i] += h
-        hd[j] += h
+        if with_hd:
+            h = (wab[k] + wba[k]) * p_ij * p_ji
+            hd[i] += h
+            hd[j] += h
 
 
 @njit(cache=True)
-def _newman_serial(s, strength, use_strength, pi, pj, wab, wba, num, den, hd):
+def _newman_serial(s, strength, use_strength, pi, pj, wab, wba, num, den, hd, with_hd):
     num[:] = 0.0
     den[:] = 0.0
-    hd[:] = 0.0
-    _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, 0, pi.shape[0], num, den, hd)
+    if with_hd:
+        hd[:] = 0.0
+    _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, 0, pi.shape[0], num, den, hd,
+                  with_hd)
 
 
 @njit(cache=True, parallel=True)
-def _newman_parallel(s, strength, use_strength, pi, pj, wab, wba, num, den, hd):
+def _newman_parallel(s, strength, use_strength, pi, pj, wab, wba, num, den, hd, with_hd):
     n = s.shape[0]
     m = pi.shape[0]
     nums = np.zeros((_N_CHUNKS, n))
@@ -78,14 +81,16 @@ def _newman_parallel(s, strength, use_strength, pi, pj, wab, wba, num, den, hd):
     hds = np.zeros((_N_CHUNKS, n))
     for c in prange(_N_CHUNKS):
         _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, m * c // _N_CHUNKS,
-                      m * (c + 1) // _N_CHUNKS, nums[c], dens[c], hds[c])
+                      m * (c + 1) // _N_CHUNKS, nums[c], dens[c], hds[c], with_hd)
     num[:] = 0.0
     den[:] = 0.0
-    hd[:] = 0.0
+    if with_hd:
+        hd[:] = 0.0
     for c in range(_N_CHUNKS):
         num += nums[c]
         den += dens[c]
-        hd += hds[c]
+        if with_hd:
+            hd += hds[c]
 
 
 @njit(cache=True)
@@ -105,22 +110,29 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
     big = pi.shape[0] >= PARALLEL_MIN_PAIRS
     gnorm = math.inf
     prev = math.inf
+    confirm = False
     for it in range(max_iter + 1):
         use_strength = np.max(np.abs(s)) < _EXP_SAFE
         if use_strength:
             for i in range(n):
                 strength[i] = math.exp(s[i])
+        # the information diagonal changes slowly: refresh it every 4th pass, and always
+        # before declaring convergence
+        fresh = it % 4 == 0 or confirm or it == max_iter
         if big:
-            _newman_parallel(s, strength, use_strength, pi, pj, wab, wba, num, den, hd)
+            _newman_parallel(s, strength, use_strength, pi, pj, wab, wba, num, den, hd, fresh)
         else:
-            _newman_serial(s, strength, use_strength, pi, pj, wab, wba, num, den, hd)
+            _newman_serial(s, strength, use_strength, pi, pj, wab, wba, num, den, hd, fresh)
         for i in range(n):
             grad[i] = num[i] - den[i]
         gnorm = step_norm(grad, 0.0, hd, 1.0, False)
         if not math.isfinite(gnorm):
             return 3, it, gnorm
+        confirm = False
         if gnorm <= tol:
-            return 0, it, gnorm
+            if fresh:
+                return 0, it, gnorm
+            confirm = True
         if it == max_iter:
             return 1, it, gnorm
         # Simultaneous updates can overshoot (for two items the full step exactly doubles
