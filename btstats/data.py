@@ -177,8 +177,8 @@ class Comparisons:
             raise _v.DataError(f"`winners` and `losers` must have the same length; got "
                                f"{winners.shape[0]} and {losers.shape[0]}.")
         if items is None:
-            n = int(max(winners.max(initial=-1), losers.max(initial=-1))) + 1
-            items = pd.RangeIndex(n)
+            lowest, highest = _agg.code_range(winners, losers)
+            items = pd.RangeIndex(max(int(highest) + 1, 0))
         weight = None if weights is None else _v.as_weights(weights, winners.shape[0])
         outcome = None
         if ties is not None:

@@ -135,9 +135,7 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
 
     pi, pj, wab, wba, tie = counts.arrays()
     n = comparisons.n_items
-    totals = _likelihood.item_totals(n, pi, pj, wab, wba, tie)
-    n_total = float(totals.sum() / 2)
-    s = _start_scores(totals)
+    s, n_total = _likelihood.start_scores(n, pi, pj, wab, wba, tie)
     eta = _start_eta(mdl, counts, n_total)
     fit_eta = mdl.has_ties
 
@@ -226,18 +224,6 @@ def check_mle_exists(counts, items, ties_both_ways):
 def _head(labels, k=5):
     shown = ", ".join(repr(x) for x in labels[:k])
     return shown + (f" and {len(labels) - k} more" if len(labels) > k else "")
-
-
-def _start_scores(totals):
-    """Half the log of each item's (wins + ties/2 + c) / (losses + ties/2 + c), centred.
-
-    Exact for two items with no ties, and a cheap start elsewhere (``c`` keeps it finite)."""
-    wins = totals[0] + 0.5 * totals[2]
-    losses = totals[1] + 0.5 * totals[2]
-    both = np.where((wins > 0) & (losses > 0), np.minimum(wins, losses), 1.0)
-    c = 0.5 * np.minimum(1.0, both)
-    s = 0.5 * (np.log(wins + c) - np.log(losses + c))
-    return s - s.mean()
 
 
 def _start_eta(mdl, counts, n_total):

@@ -13,7 +13,7 @@ Two paths give identical output:
   branching, so the loop runs at the speed of reading the input; bad rows show up afterwards
   as counts in the sentinel cells or on the diagonal.
 - sorted, for many items: the pair key ``(min * n + max) * 4 + outcome`` (32-bit below 32768
-  items) is radix-sorted (11-bit digits) and equal pairs merged, O(rows + items) memory, never n x n.
+  items) is radix-sorted (two passes of at most 16-bit digits) and equal pairs merged, O(rows + items) memory, never n x n.
 
 Both return a status first: 0 fine, else at least one row has an item code out of range, a
 self-comparison, a bad outcome code or a negative / non-finite weight; the Python layer then
@@ -27,6 +27,21 @@ BAD_ROWS = 1
 
 _DIGIT_BITS = 11
 _DIGIT_MASK = (1 << _DIGIT_BITS) - 1
+
+
+@njit(cache=True)
+def code_range(a, b):
+    """``(min, max)`` over both code arrays in one pass."""
+    lo = np.int64(0)
+    hi = np.int64(-1)
+    if a.shape[0]:
+        lo = min(np.int64(a[0]), np.int64(b[0]))
+    for r in range(a.shape[0]):
+        x = np.int64(a[r])
+        y = np.int64(b[r])
+        lo = min(lo, min(x, y))
+        hi = max(hi, max(x, y))
+    return lo, hi
 
 
 @njit(cache=True)
@@ -127,21 +142,26 @@ def aggregate_dense(n, a, b, outcome, weight, has_outcome, has_weight):
 
 @njit(cache=True)
 def _radix_sort(keys, payload, bits, with_payload):
-    """LSD radix sort of ``keys`` (non-negative, < 2**bits), ``payload`` permuted alike."""
+    """LSD radix sort of ``keys`` (non-negative, < 2**bits), ``payload`` permuted alike.
+
+    Two passes while the digits stay at most 16 bits (count tables in cache), else 11-bit
+    digits."""
     n = keys.shape[0]
     tmp_k = np.empty_like(keys)
     tmp_p = np.empty_like(payload)
-    shift = 0
-    buckets = 1 << _DIGIT_BITS
+    digit = (bits + 1) // 2 if bits <= 32 else _DIGIT_BITS
+    mask = (np.int64(1) << digit) - 1
+    buckets = 1 << digit
     count = np.empty(buckets + 1, np.int64)
+    shift = 0
     while shift < bits:
         count[:] = 0
         for r in range(n):
-            count[((np.int64(keys[r]) >> shift) & _DIGIT_MASK) + 1] += 1
+            count[((np.int64(keys[r]) >> shift) & mask) + 1] += 1
         for d in range(buckets):
             count[d + 1] += count[d]
         for r in range(n):
-            d = (np.int64(keys[r]) >> shift) & _DIGIT_MASK
+            d = (np.int64(keys[r]) >> shift) & mask
             pos = count[d]
             tmp_k[pos] = keys[r]
             if with_payload:
@@ -150,7 +170,7 @@ def _radix_sort(keys, payload, bits, with_payload):
         keys, tmp_k = tmp_k, keys
         if with_payload:
             payload, tmp_p = tmp_p, payload
-        shift += _DIGIT_BITS
+        shift += digit
     return keys, payload
 
 

@@ -2,8 +2,9 @@
 
 Numba only.  Edge ``i -> j`` when i beat j at least once (a tie gives both directions when the
 model has ties).  The graph is strongly connected iff every item is reached from item 0 both
-along the edges and against them: one adjacency list with a direction flag per entry, two
-depth-first searches, O(items + pairs).
+along the edges and against them.  Both searches first run as a few streaming sweeps over the
+pair list (enough on well-mixed data); if those do not settle it, one adjacency list with a
+direction flag per entry and two depth-first searches do, O(items + pairs).
 """
 import numpy as np
 from numba import njit
@@ -62,10 +63,61 @@ def _reach_all(n, start, nbr, flag, direction):
 
 
 @njit(cache=True)
+def _sweep_reach(n, pi, pj, wab, wba, tie, ties_both_ways, max_sweeps):
+    """Reachability from item 0 along and against the win edges by streaming sweeps.
+
+    Each sweep passes over the pair list once (alternately forwards and backwards) and marks
+    the far end of every edge whose near end is marked; the marks fit in cache, so a sweep
+    costs about one read of the pairs.  Returns 1 when both searches reach every item, 0 when
+    one stops growing short of that, -1 when ``max_sweeps`` ran out (long chains: use DFS).
+    """
+    fwd = np.zeros(n, np.bool_)
+    bwd = np.zeros(n, np.bool_)
+    fwd[0] = True
+    bwd[0] = True
+    n_fwd = 1
+    n_bwd = 1
+    m = pi.shape[0]
+    for sweep in range(max_sweeps):
+        changed = False
+        for t in range(m):
+            k = t if sweep % 2 == 0 else m - 1 - t
+            i = pi[k]
+            j = pj[k]
+            both = ties_both_ways and tie[k] > 0.0
+            if wab[k] > 0.0 or both:    # edge i -> j
+                if fwd[i] and not fwd[j]:
+                    fwd[j] = True
+                    n_fwd += 1
+                    changed = True
+                if bwd[j] and not bwd[i]:
+                    bwd[i] = True
+                    n_bwd += 1
+                    changed = True
+            if wba[k] > 0.0 or both:    # edge j -> i
+                if fwd[j] and not fwd[i]:
+                    fwd[i] = True
+                    n_fwd += 1
+                    changed = True
+                if bwd[i] and not bwd[j]:
+                    bwd[j] = True
+                    n_bwd += 1
+                    changed = True
+        if n_fwd == n and n_bwd == n:
+            return 1
+        if not changed:
+            return 0
+    return -1
+
+
+@njit(cache=True)
 def strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
     """True iff the win graph on ``n`` items is strongly connected."""
     if n <= 1:
         return True
+    quick = _sweep_reach(n, pi, pj, wab, wba, tie, ties_both_ways, 8)
+    if quick >= 0:
+        return quick == 1
     start, nbr, flag = _adjacency(n, pi, pj, wab, wba, tie, ties_both_ways)
     return _reach_all(n, start, nbr, flag, _FORWARD) and \
         _reach_all(n, start, nbr, flag, _BACKWARD)

@@ -177,3 +177,22 @@ def item_totals(n_items, pi, pj, wab, wba, tie):
         out[2, i] += tie[k]
         out[2, j] += tie[k]
     return out
+
+
+@njit(cache=True)
+def start_scores(n_items, pi, pj, wab, wba, tie):
+    """Starting scores and the total weight: half the log of each item's
+    ``(wins + ties/2 + c) / (losses + ties/2 + c)``, centred, with ``c = min(1, wins, losses)/2``
+    (``1/2`` when either is zero) keeping it finite.  Exact for two items without ties."""
+    tot = item_totals(n_items, pi, pj, wab, wba, tie)
+    s = np.empty(n_items)
+    total = 0.0
+    for i in range(n_items):
+        w = tot[0, i] + 0.5 * tot[2, i]
+        lo = tot[1, i] + 0.5 * tot[2, i]
+        both = min(w, lo) if (w > 0.0 and lo > 0.0) else 1.0
+        c = 0.5 * min(1.0, both)
+        s[i] = 0.5 * (math.log(w + c) - math.log(lo + c))
+        total += tot[0, i] + tot[2, i] * 0.5
+    s -= s.mean()
+    return s, total

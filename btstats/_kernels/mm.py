@@ -14,7 +14,7 @@ Status codes as in :mod:`.newton`.
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .likelihood import curvature_diag, derivatives, step_norm
 from .links import LOGISTIC
@@ -28,11 +28,6 @@ def _sigmoid(x):
     return e / (1.0 + e)
 
 
-#: Pair lists at least this long are split into ``_N_CHUNKS`` chunks summed in a fixed order
-#: (in parallel); shorter ones are one chunk.  The split never depends on the thread count,
-#: so neither do the results.
-PARALLEL_MIN_PAIRS = 200_000
-_N_CHUNKS = 8
 #: Strengths ``exp(s)`` are used directly while ``max |s|`` stays below this.
 _EXP_SAFE = 300.0
 
@@ -72,34 +67,42 @@ def _newman_serial(s, strength, use_strength, pi, pj, wab, wba, num, den, hd, wi
                   with_hd)
 
 
-@njit(cache=True, parallel=True)
-def _newman_parallel(s, strength, use_strength, pi, pj, wab, wba, num, den, hd, with_hd):
-    n = s.shape[0]
-    m = pi.shape[0]
-    nums = np.zeros((_N_CHUNKS, n))
-    dens = np.zeros((_N_CHUNKS, n))
-    hds = np.zeros((_N_CHUNKS, n))
-    for c in prange(_N_CHUNKS):
-        _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, m * c // _N_CHUNKS,
-                      m * (c + 1) // _N_CHUNKS, nums[c], dens[c], hds[c], with_hd)
-    num[:] = 0.0
-    den[:] = 0.0
-    if with_hd:
-        hd[:] = 0.0
-    for c in range(_N_CHUNKS):
-        num += nums[c]
-        den += dens[c]
-        if with_hd:
-            hd += hds[c]
+#: Depth of the Anderson acceleration of Newman's iteration.
+_AA_DEPTH = 5
+
+
+@njit(cache=True)
+def _anderson_mix(g, f, dg, df, n_hist):
+    """Anderson (type II) extrapolation: ``g - dG' gamma`` with ``gamma`` minimising
+    ``|f - dF' gamma|`` over the last ``n_hist`` differences (ridge-regularised normal
+    equations, tiny)."""
+    a = np.empty((n_hist, n_hist))
+    rhs = np.empty(n_hist)
+    for p in range(n_hist):
+        rhs[p] = np.dot(df[p], f)
+        for q in range(n_hist):
+            a[p, q] = np.dot(df[p], df[q])
+    ridge = 1e-12 * (np.trace(a) + 1e-300)
+    for p in range(n_hist):
+        a[p, p] += ridge
+    gamma = np.linalg.solve(a, rhs)
+    out = g.copy()
+    for p in range(n_hist):
+        out -= gamma[p] * dg[p]
+    return out
 
 
 @njit(cache=True)
 def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
-    """Newman's iteration for Bradley-Terry; ``s`` updated in place.
+    """Newman's iteration for Bradley-Terry with Anderson acceleration; ``s`` updated in place.
 
-    Each pass gives the gradient ``num - den`` at the current scores for free, so convergence
-    is judged on the gradient every iteration (never on the change per iteration).
-    Returns ``(status, n_iter, gnorm)``.
+    The map ``G(s) = centre(s + log num(s) - log den(s))`` is Newman's update.  Each pass
+    gives the gradient ``num - den`` at the current scores for free, so convergence is judged
+    on the gradient every iteration (never on the change per iteration).  The last
+    ``_AA_DEPTH`` steps extrapolate the next one (Anderson 1965; Walker and Ni 2011); an
+    extrapolated point whose convergence measure is worse than its predecessor's is replaced
+    by the plain Newman step and the history restarts, so the iteration is never worse than
+    Newman's own.  Returns ``(status, n_iter, gnorm)``.
     """
     n = s.shape[0]
     num = np.empty(n)
@@ -107,7 +110,15 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
     hd = np.empty(n)
     grad = np.empty(n)
     strength = np.empty(n)
-    big = pi.shape[0] >= PARALLEL_MIN_PAIRS
+    dg = np.zeros((_AA_DEPTH, n))
+    df = np.zeros((_AA_DEPTH, n))
+    g_prev = np.empty(n)
+    f_prev = np.empty(n)
+    plain = np.empty(n)
+    n_hist = 0
+    head = 0
+    have_prev = False
+    accelerated = False
     gnorm = math.inf
     prev = math.inf
     confirm = False
@@ -119,15 +130,10 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
         # the information diagonal changes slowly: refresh it every 4th pass, and always
         # before declaring convergence
         fresh = it % 4 == 0 or confirm or it == max_iter
-        if big:
-            _newman_parallel(s, strength, use_strength, pi, pj, wab, wba, num, den, hd, fresh)
-        else:
-            _newman_serial(s, strength, use_strength, pi, pj, wab, wba, num, den, hd, fresh)
+        _newman_serial(s, strength, use_strength, pi, pj, wab, wba, num, den, hd, fresh)
         for i in range(n):
             grad[i] = num[i] - den[i]
         gnorm = step_norm(grad, 0.0, hd, 1.0, False)
-        if not math.isfinite(gnorm):
-            return 3, it, gnorm
         confirm = False
         if gnorm <= tol:
             if fresh:
@@ -135,14 +141,39 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
             confirm = True
         if it == max_iter:
             return 1, it, gnorm
-        # Simultaneous updates can overshoot (for two items the full step exactly doubles
-        # the error, so the iteration would cycle); when the measure stops shrinking, take
-        # half steps until it does again.
-        omega = 1.0 if gnorm < 0.9 * prev else 0.5
-        prev = gnorm
+        if accelerated and not gnorm < prev:
+            # the extrapolation did not help: take the plain step instead, restart history
+            s[:] = plain
+            n_hist = 0
+            head = 0
+            have_prev = False
+            accelerated = False
+            continue
+        if not math.isfinite(gnorm):
+            return 3, it, gnorm
+        # Newman's step; without acceleration, simultaneous updates can overshoot (for two
+        # items the full step exactly doubles the error), so halve it when the measure stalls
+        omega = 1.0 if (n_hist > 0 or gnorm < 0.9 * prev) else 0.5
         for i in range(n):
-            s[i] += omega * (math.log(num[i]) - math.log(den[i]))
-        s -= s.mean()
+            plain[i] = s[i] + omega * (math.log(num[i]) - math.log(den[i]))
+        plain -= plain.mean()
+        f = plain - s
+        if have_prev:
+            dg[head] = plain - g_prev
+            df[head] = f - f_prev
+            head = (head + 1) % _AA_DEPTH
+            n_hist = min(n_hist + 1, _AA_DEPTH)
+        g_prev[:] = plain
+        f_prev[:] = f
+        have_prev = True
+        prev = gnorm
+        if n_hist > 0:
+            s[:] = _anderson_mix(plain, f, dg, df, n_hist)
+            s -= s.mean()
+            accelerated = True
+        else:
+            s[:] = plain
+            accelerated = False
     return 1, max_iter, gnorm
 
 
