@@ -605,3 +605,33 @@ def test_recovers_simulated_truth_as_data_grow(seed):
         errors.append(err.max())
     assert errors[0] > errors[1] > errors[2]
     assert errors[2] < 0.02
+
+
+# ---------------------------------------------------------------------------- MLE existence
+@given(n=st.integers(2, 400), extra=st.integers(0, 30), flip=st.booleans(),
+       seed=st.integers(0, 2**32 - 1))
+def test_strong_connectivity_matches_scipy(n, extra, flip, seed):
+    # A random directed cycle (long chains need many sweeps, so this also exercises the
+    # depth-first fallback) plus random extra edges, optionally with one cycle edge reversed;
+    # btstats' check must agree with scipy's strongly connected components.
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    from btstats._kernels import graph as kgraph
+
+    rng = np.random.default_rng(seed)
+    order = rng.permutation(n)
+    src = list(order)
+    dst = list(np.roll(order, -1))
+    if flip:
+        src[0], dst[0] = dst[0], src[0]
+    for _ in range(extra):
+        a, b = rng.choice(n, 2, replace=False)
+        src.append(a)
+        dst.append(b)
+    comps = btstats.Comparisons.from_arrays(np.array(src), np.array(dst))
+    p = comps.pairs
+    got = kgraph.strongly_connected(n, p.pi, p.pj, p.wab, p.wba, p.tie, False)
+    adj = coo_matrix((np.ones(len(src)), (src, dst)), shape=(n, n)).tocsr()
+    n_groups, _ = connected_components(adj, directed=True, connection="strong")
+    assert got == (n_groups == 1)
