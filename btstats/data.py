@@ -84,7 +84,14 @@ class PairCounts:
 
 def _aggregate(items, a, b, outcome, weight, row_factor):
     """Check and aggregate rows; raise :class:`DataError` naming the first bad row."""
-    n = len(items)
+    pairs = _try_aggregate(len(items), a, b, outcome, weight)
+    if pairs is None:
+        _v.raise_bad_rows(items, a, b, outcome, weight, row_factor)
+    return pairs
+
+
+def _try_aggregate(n, a, b, outcome, weight):
+    """The pair counts of the rows for ``n`` items, or ``None`` if some row is bad."""
     has_outcome = outcome is not None
     has_weight = weight is not None
     o = outcome if has_outcome else np.zeros(0, np.int8)
@@ -95,8 +102,25 @@ def _aggregate(items, a, b, outcome, weight, row_factor):
         kernel = _agg.aggregate_sorted
     status, pi, pj, wab, wba, tie = kernel(n, a, b, o, w, has_outcome, has_weight)
     if status != _agg.OK:
-        _v.raise_bad_rows(items, a, b, outcome, weight, row_factor)
+        return None
     return PairCounts(n, pi, pj, wab, wba, tie)
+
+
+def _aggregate_unlabelled(a, b, outcome, weight):
+    """Aggregate integer codes whose item count is ``max code + 1``.
+
+    The count is first guessed from the leading rows; the aggregation checks every row
+    against it, so a wrong guess only costs a second pass with the exact count (one extra
+    read of the arrays is what the guess saves in the common case).
+    """
+    head = min(a.shape[0], 4096)
+    guess = int(_agg.code_range(a[:head], b[:head])[1]) + 1
+    if guess > 0:
+        pairs = _try_aggregate(guess, a, b, outcome, weight)
+        if pairs is not None and pairs.n_items == guess:
+            return pairs
+    lowest, highest = _agg.code_range(a, b)
+    return _try_aggregate(max(int(highest) + 1, 0), a, b, outcome, weight)
 
 
 def _record_frame(counts, items):
@@ -138,7 +162,8 @@ class Comparisons:
     2    bob     cy     1.0     0.0   0.0
     """
 
-    def __init__(self, items, a, b, outcome=None, weight=None, extra=None, *, _row_factor=1):
+    def __init__(self, items, a, b, outcome=None, weight=None, extra=None, *, _row_factor=1,
+                 _pairs=None):
         self._items = pd.Index(items)
         if self._items.has_duplicates:
             dup = self._items[self._items.duplicated()].unique().tolist()[:5]
@@ -151,7 +176,9 @@ class Comparisons:
         if self.n_items == 0 or a.shape[0] == 0:
             raise _v.DataError("the comparison data are empty: there is nothing to fit. "
                                "Pass at least one comparison between two different items.")
-        self._pairs = _aggregate(self._items, a, b, outcome, weight, _row_factor)
+        if _pairs is None or _pairs.n_items != self.n_items:
+            _pairs = _aggregate(self._items, a, b, outcome, weight, _row_factor)
+        self._pairs = _pairs
         if self._pairs.n_pairs == 0:
             raise _v.DataError("every comparison has weight zero: there is nothing to fit.")
 
@@ -176,9 +203,6 @@ class Comparisons:
         if winners.shape != losers.shape:
             raise _v.DataError(f"`winners` and `losers` must have the same length; got "
                                f"{winners.shape[0]} and {losers.shape[0]}.")
-        if items is None:
-            lowest, highest = _agg.code_range(winners, losers)
-            items = pd.RangeIndex(max(int(highest) + 1, 0))
         weight = None if weights is None else _v.as_weights(weights, winners.shape[0])
         outcome = None
         if ties is not None:
@@ -186,7 +210,16 @@ class Comparisons:
             if ties.shape != winners.shape:
                 raise _v.DataError("`ties` must be a boolean mask as long as `winners`.")
             outcome = np.where(ties, 2, 0).astype(np.int8)
-        return cls(items, winners, losers, outcome, weight)
+        pairs = None
+        if items is None:
+            pairs = _aggregate_unlabelled(winners, losers, outcome, weight) \
+                if winners.shape[0] else None
+            if pairs is not None:
+                items = pd.RangeIndex(pairs.n_items)
+            else:
+                lowest, highest = _agg.code_range(winners, losers)
+                items = pd.RangeIndex(max(int(highest) + 1, 0))
+        return cls(items, winners, losers, outcome, weight, _pairs=pairs)
 
     @classmethod
     def from_frame(cls, df, *, winner=None, loser=None, item_a=None, item_b=None,
