@@ -12,8 +12,8 @@ Two paths give identical output:
   outcome that stays in cache.  Codes are clamped into a sentinel row/column ``n`` instead of
   branching, so the loop runs at the speed of reading the input; bad rows show up afterwards
   as counts in the sentinel cells or on the diagonal.
-- sorted, for many items: the pair key ``(min * n + max) * 4 + outcome`` (32-bit below 32768
-  items) is radix-sorted (two passes of at most 16-bit digits) and equal pairs merged, O(rows + items) memory, never n x n.
+- sorted, for many items: the pair key ``(min << hb | max) << 2 | outcome`` (``hb`` bits per
+  code; 32-bit up to 32768 items) is radix-sorted (two passes of at most 16-bit digits) and equal pairs merged, O(rows + items) memory, never n x n.
 
 Both return a status first: 0 fine, else at least one row has an item code out of range, a
 self-comparison, a bad outcome code or a negative / non-finite weight; the Python layer then
@@ -178,8 +178,9 @@ def _radix_sort(keys, payload, bits, with_payload):
 def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight):
     """Sparse path.  Returns ``(status, pi, pj, wab, wba, tie)``.
 
-    Keys are 32-bit while ``4 n**2`` fits (n < 32768), halving the memory traffic."""
-    if n < 32768:
+    Keys are 32-bit while ``(min << hb | max) << 2`` fits (n <= 32768), halving the memory
+    traffic."""
+    if n <= 32768:
         return _aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight,
                                  np.empty(0, np.uint32))
     return _aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight,
@@ -191,6 +192,11 @@ def _aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight, key_pro
     rows = a.shape[0]
     keys = np.empty(rows, key_proto.dtype)
     payload = np.empty(rows if has_weight else 0, np.int64)
+    # pair key = (min << hb | max) << 2 | outcome: shifts and masks, no division, to decode
+    hb = 1
+    while (np.int64(1) << hb) < n:
+        hb += 1
+    hmask = (np.int64(1) << hb) - 1
     bad = False
     for r in range(rows):
         x = np.int64(a[r])
@@ -207,14 +213,11 @@ def _aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight, key_pro
             if o < 2:
                 o = 1 - o
         if not bad:
-            keys[r] = ((x * n + y) << 2) | (o & 3)
+            keys[r] = ((x << hb | y) << 2) | (o & 3)
     if bad:
         pi, pj, wab, wba, tie = _empty_result()
         return BAD_ROWS, pi, pj, wab, wba, tie
-    bits = 2
-    top = np.int64(n) * np.int64(n)
-    while (np.int64(1) << (bits - 2)) < top:
-        bits += 1
+    bits = 2 * hb + 2
     keys, payload = _radix_sort(keys, payload, bits, has_weight)
     m = 0
     prev = np.int64(-1)
@@ -236,8 +239,8 @@ def _aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight, key_pro
         if pair != prev:
             k += 1
             prev = pair
-            pi[k] = pair // n
-            pj[k] = pair % n
+            pi[k] = pair >> hb
+            pj[k] = pair & hmask
         w = weight[payload[t]] if has_weight else 1.0
         o = key & 3
         if o == 0:
