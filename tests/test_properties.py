@@ -158,7 +158,10 @@ def fit_pair_arrays(res):
 
 def kernel_gradient(model, s, eta, pi, pj, wab, wba, tie):
     grad = np.empty(s.shape[0])
-    ll, g_eta = klik.gradient(get_model(model).link, s, eta, pi, pj, wab, wba, tie, grad)
+    hpair = np.empty(pi.shape[0])
+    cross = np.empty(s.shape[0])
+    ll, g_eta, _ = klik.derivatives(get_model(model).link, s, eta, pi, pj, wab, wba, tie, grad,
+                                    hpair, cross)
     return ll, grad, g_eta
 
 

@@ -18,7 +18,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .likelihood import curvature_diag, derivatives, step_norm
+from .likelihood import convergence_measure, penalised_derivatives
 
 
 @njit(cache=True)
@@ -37,16 +37,13 @@ def gradient_ascent(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, 
     s -= s.mean()
     step = 1.0
     gnorm = math.inf
-    f, g_eta, h_ee = derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross)
-    f -= 0.5 * penalty * np.dot(s, s)
+    f, g_eta, h_ee = penalised_derivatives(link, s, eta, pi, pj, wab, wba, tie, penalty, grad,
+                                           hpair, cross)
     noise = 1e-12 * (abs(f) + 1.0)
     for it in range(max_iter + 1):
-        for i in range(n):
-            grad[i] -= penalty * s[i]
         if not math.isfinite(f):
             return 3, it, eta, gnorm
-        curvature_diag(pi, pj, hpair, penalty, hdiag)
-        gnorm = step_norm(grad, g_eta, hdiag, -h_ee, fit_eta)
+        gnorm = convergence_measure(pi, pj, hpair, penalty, grad, g_eta, h_ee, fit_eta, hdiag)
         if gnorm <= tol:
             return 0, it, eta, gnorm
         if it == max_iter:
@@ -67,9 +64,9 @@ def gradient_ascent(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, 
                     s_new[i] = s[i] + step * grad[i] / scale[i]
                 # mean anchoring after every step
                 s_new -= s_new.mean()
-                f_new, g_eta_new, h_ee_new = derivatives(link, s_new, eta_new, pi, pj, wab,
-                                                         wba, tie, grad_new, hpair_new, cross)
-                f_new -= 0.5 * penalty * np.dot(s_new, s_new)
+                f_new, g_eta_new, h_ee_new = penalised_derivatives(
+                    link, s_new, eta_new, pi, pj, wab, wba, tie, penalty, grad_new, hpair_new,
+                    cross)
                 if math.isfinite(f_new):
                     if step * slope >= noise:
                         if f_new >= f + 1e-4 * step * slope:
@@ -81,7 +78,7 @@ def gradient_ascent(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, 
                         # derivatives instead
                         slope_new = d_eta * g_eta_new
                         for i in range(n):
-                            slope_new += (grad_new[i] - penalty * s_new[i]) * grad[i] / scale[i]
+                            slope_new += grad_new[i] * grad[i] / scale[i]
                         if 0.5 * (slope + slope_new) >= 1e-4 * slope:
                             accepted = True
                             break

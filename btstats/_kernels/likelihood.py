@@ -26,7 +26,7 @@ def loglik(link, s, eta, pi, pj, wab, wba, tie):
 
 @njit(cache=True)
 def derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross):
-    """One pass for Newton: returns ``(loglik, dl/deta, d2l/deta2)``.
+    """One pass: returns ``(loglik, dl/deta, d2l/deta2)``.
 
     Fills ``grad`` (dl/ds), ``hpair[k] = -d2l/dd2`` of pair k (the Laplacian weight, >= 0 by
     log-concavity) and ``cross`` (d2l/(ds deta), summing to zero).
@@ -83,21 +83,21 @@ def step_norm(grad, g_eta, hdiag, h_eta, fit_eta):
 
 
 @njit(cache=True)
-def gradient(link, s, eta, pi, pj, wab, wba, tie, grad):
-    """One pass for first-order methods: returns ``(loglik, dl/deta)`` and fills ``grad``."""
-    out = np.empty(6)
-    grad[:] = 0.0
-    total = 0.0
-    g_eta = 0.0
-    for k in range(pi.shape[0]):
-        i = pi[k]
-        j = pj[k]
-        pair_terms(link, s[i] - s[j], eta, wab[k], wba[k], tie[k], out)
-        total += out[0]
-        grad[i] += out[1]
-        grad[j] -= out[1]
-        g_eta += out[2]
-    return total, g_eta
+def penalised_derivatives(link, s, eta, pi, pj, wab, wba, tie, penalty, grad, hpair, cross):
+    """:func:`derivatives` of ``l(s, eta) - penalty / 2 * sum(s**2)``."""
+    f, g_eta, h_eta = derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross)
+    if penalty != 0.0:
+        f -= 0.5 * penalty * np.dot(s, s)
+        for i in range(s.shape[0]):
+            grad[i] -= penalty * s[i]
+    return f, g_eta, h_eta
+
+
+@njit(cache=True)
+def convergence_measure(pi, pj, hpair, penalty, grad, g_eta, h_eta, fit_eta, hdiag):
+    """Fill ``hdiag`` (:func:`curvature_diag`) and return :func:`step_norm`."""
+    curvature_diag(pi, pj, hpair, penalty, hdiag)
+    return step_norm(grad, g_eta, hdiag, -h_eta, fit_eta)
 
 
 @njit(cache=True)

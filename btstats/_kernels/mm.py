@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .likelihood import curvature_diag, derivatives, step_norm
+from .likelihood import convergence_measure, derivatives, step_norm
 from .links import LOGISTIC
 
 
@@ -203,8 +203,7 @@ def mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, tol, max_iter):
         if it % 4 == 0 or it == max_iter:
             _, g_eta, h_ee = derivatives(LOGISTIC, s, eta, pi, pj, wab, wba, tie, grad, hpair,
                                          cross)
-            curvature_diag(pi, pj, hpair, 0.0, hdiag)
-            gnorm = step_norm(grad, g_eta, hdiag, -h_ee, True)
+            gnorm = convergence_measure(pi, pj, hpair, 0.0, grad, g_eta, h_ee, True, hdiag)
             if not math.isfinite(gnorm):
                 return 3, it, eta, gnorm
             if gnorm <= tol:

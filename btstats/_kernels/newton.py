@@ -16,7 +16,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .likelihood import curvature_diag, derivatives, loglik, step_norm
+from .likelihood import convergence_measure, penalised_derivatives
 
 
 @njit(cache=True)
@@ -101,12 +101,6 @@ def _chol_solve(c, b):
 
 
 @njit(cache=True)
-def objective(link, s, eta, pi, pj, wab, wba, tie, penalty):
-    """Penalised log-likelihood ``l(s, eta) - penalty/2 * sum(s**2)``."""
-    return loglik(link, s, eta, pi, pj, wab, wba, tie) - 0.5 * penalty * np.dot(s, s)
-
-
-@njit(cache=True)
 def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter, dense_max):
     """Maximise the penalised log-likelihood from ``(s, eta)`` (``s`` updated in place).
 
@@ -131,15 +125,12 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter,
     gnorm = math.inf
     # centre once; every Newton step then stays in the subspace
     s -= s.mean()
-    f, g_eta, h_ee = derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross)
-    f -= 0.5 * penalty * np.dot(s, s)
-    for i in range(n):
-        grad[i] -= penalty * s[i]
+    f, g_eta, h_ee = penalised_derivatives(link, s, eta, pi, pj, wab, wba, tie, penalty, grad,
+                                           hpair, cross)
     for it in range(max_iter + 1):
         if not math.isfinite(f):
             return 3, it, eta, gnorm
-        curvature_diag(pi, pj, hpair, penalty, hdiag)
-        gnorm = step_norm(grad, g_eta, hdiag, -h_ee, fit_eta)
+        gnorm = convergence_measure(pi, pj, hpair, penalty, grad, g_eta, h_ee, fit_eta, hdiag)
         if gnorm <= tol:
             return 0, it, eta, gnorm
         if it == max_iter:
@@ -201,9 +192,8 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter,
             for i in range(n):
                 s_new[i] = s[i] + step * x1[i]
             eta_new = eta + step * d_eta
-            f_new, g_eta_new, h_ee_new = derivatives(link, s_new, eta_new, pi, pj, wab, wba,
-                                                     tie, grad_t, hpair_t, cross_t)
-            f_new -= 0.5 * penalty * np.dot(s_new, s_new)
+            f_new, g_eta_new, h_ee_new = penalised_derivatives(
+                link, s_new, eta_new, pi, pj, wab, wba, tie, penalty, grad_t, hpair_t, cross_t)
             if math.isfinite(f_new) and (in_noise or f_new >= f + 1e-4 * step * slope):
                 accepted = True
                 break
@@ -219,6 +209,4 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter,
         grad, grad_t = grad_t, grad
         hpair, hpair_t = hpair_t, hpair
         cross, cross_t = cross_t, cross
-        for i in range(n):
-            grad[i] -= penalty * s[i]
     return 1, max_iter, eta, gnorm
