@@ -36,10 +36,28 @@ _EXP_SAFE = 300.0
 def _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, lo, hi, num, den, hd, with_hd):
     """Newman's sums over pairs ``lo:hi``: ``num_i = sum_k w_ik F(s_k - s_i)`` and
     ``den_i = sum_k w_ki F(s_i - s_k)`` (their difference is the gradient), and ``hd`` the
-    diagonal of the information."""
+    diagonal of the information.
+
+    Pairs come sorted by their first item, so that item's three sums are kept in registers
+    while it repeats and written once; only the second item's sums are scattered (the
+    result does not depend on the order, only the speed does)."""
+    if hi <= lo:
+        return
+    cur = pi[lo]
+    acc_num = 0.0
+    acc_den = 0.0
+    acc_hd = 0.0
     for k in range(lo, hi):
         i = pi[k]
         j = pj[k]
+        if i != cur:
+            num[cur] += acc_num
+            den[cur] += acc_den
+            hd[cur] += acc_hd
+            cur = i
+            acc_num = 0.0
+            acc_den = 0.0
+            acc_hd = 0.0
         if use_strength:
             inv = 1.0 / (strength[i] + strength[j])
             p_ij = strength[i] * inv
@@ -47,14 +65,17 @@ def _newman_chunk(s, strength, use_strength, pi, pj, wab, wba, lo, hi, num, den,
         else:
             p_ij = _sigmoid(s[i] - s[j])
             p_ji = _sigmoid(s[j] - s[i])
-        num[i] += wab[k] * p_ji
-        den[i] += wba[k] * p_ij
+        acc_num += wab[k] * p_ji
+        acc_den += wba[k] * p_ij
         num[j] += wba[k] * p_ij
         den[j] += wab[k] * p_ji
         if with_hd:
             h = (wab[k] + wba[k]) * p_ij * p_ji
-            hd[i] += h
+            acc_hd += h
             hd[j] += h
+    num[cur] += acc_num
+    den[cur] += acc_den
+    hd[cur] += acc_hd
 
 
 @njit(cache=True)
