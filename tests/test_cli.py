@@ -1,0 +1,122 @@
+"""The command line: `btstats fit FILE` / `btstats fit --example NAME`.
+
+Expected numbers come from the reference fits in tests/data (R's BradleyTerry2, see
+tests/data/README.md); bad input must end with exit status 2 and one line on stderr.
+"""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import btstats
+from btstats.cli import main
+
+DATA = Path(__file__).parent / "data"
+
+
+def run(argv, capsys):
+    code = main(argv)
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_example_prints_the_leaderboard(capsys):
+    code, out, err = run(["fit", "--example", "baseball"], capsys)
+    assert code == 0 and err == ""
+    lines = out.splitlines()
+    assert "bradley-terry" in out and "log-likelihood  -172.2482" in out
+    board = [ln for ln in lines if ln.strip().startswith("1 ")]
+    assert board and "Milwaukee" in board[0]
+
+
+def test_json_and_csv_formats_carry_the_reference_fit(capsys):
+    ref = pd.read_csv(DATA / "baseball.bt.csv").set_index("item")
+    code, out, _ = run(["fit", "--example", "baseball", "--format", "json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["loglik"] == pytest.approx(-172.248175994716, abs=1e-8)   # baseball.bt.json
+    got = {row["item"]: row["score"] for row in doc["leaderboard"]}
+    for item, score in ref["score"].items():
+        assert got[item] == pytest.approx(score, abs=1e-8)
+    code, out, _ = run(["fit", "--example", "baseball", "--format", "csv", "--scale", "elo"],
+                       capsys)
+    table = pd.read_csv(pd.io.common.StringIO(out)).set_index("item")
+    elo = 1000 + 400 / np.log(10) * ref["score"]
+    np.testing.assert_allclose(table.loc[elo.index, "score"], elo, atol=1e-6)
+
+
+def test_rao_kupper_example_reports_theta(capsys):
+    code, out, _ = run(["fit", "--example", "springall", "--model", "rao-kupper", "--format",
+                        "json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["theta"] == pytest.approx(2.00790727667517, abs=1e-6)    # springall.raokupper
+    assert doc["theta_se"] == pytest.approx(0.0921161938855224, abs=1e-6)
+
+
+def test_files_of_each_layout(tmp_path, capsys):
+    games = pd.DataFrame({"winner": ["a", "b", "c", "a", "c"], "loser": ["b", "c", "a", "c", "b"]})
+    path = tmp_path / "games.csv"
+    games.to_csv(path, index=False)
+    code, out, _ = run(["fit", str(path), "--format", "json"], capsys)
+    assert code == 0
+    want = btstats.fit(games).scores
+    got = {row["item"]: row["score"] for row in json.loads(out)["leaderboard"]}
+    for item in want.index:
+        assert got[item] == pytest.approx(want[item], abs=1e-10)
+
+    arena = tmp_path / "battles.jsonl"
+    rows = [{"model_a": "x", "model_b": "y", "winner": w}
+            for w in ["model_a", "model_a", "model_b", "tie", "tie (bothbad)"]]
+    rows += [{"model_a": "y", "model_b": "z", "winner": w} for w in ["model_a", "model_b"]]
+    rows += [{"model_a": "z", "model_b": "x", "winner": w} for w in ["model_a", "model_b"]]
+    arena.write_text("\n".join(json.dumps(r) for r in rows))
+    code, out, err = run(["fit", str(arena), "--ties", "half"], capsys)
+    assert code == 0 and "btstats fit of" in out
+    code, out, err = run(["fit", str(arena), "--model", "rao-kupper"], capsys)
+    assert code == 0 and "theta" in out
+
+    renamed = games.rename(columns={"winner": "w", "loser": "l"})
+    path2 = tmp_path / "renamed.csv"
+    renamed.to_csv(path2, index=False)
+    code, out, _ = run(["fit", str(path2), "--winner", "w", "--loser", "l"], capsys)
+    assert code == 0
+
+
+@pytest.mark.parametrize("case", ["missing", "no_mle", "unknown_label", "ties", "both"])
+def test_bad_input_exits_2_with_one_line(case, tmp_path, capsys):
+    if case == "missing":
+        argv, needle = ["fit", str(tmp_path / "nope.csv")], "no such file"
+    elif case == "no_mle":
+        argv, needle = ["fit", str(DATA / "three_items_no_mle.csv")], "penalty="
+    elif case == "unknown_label":
+        path = tmp_path / "bad.json"
+        path.write_text(json.dumps([{"model_a": "x", "model_b": "y", "winner": "model_c"}]))
+        argv, needle = ["fit", str(path)], "model_c"
+    elif case == "ties":
+        argv, needle = ["fit", "--example", "springall"], "ties='half'"
+    else:
+        argv, needle = ["fit", str(DATA / "baseball.csv"), "--example", "baseball"], "either"
+    code, out, err = run(argv, capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("btstats: error:") and err.count("\n") == 1
+    assert needle in err and "Traceback" not in err
+
+
+def test_unknown_option_values_exit_2(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["fit", "--example", "baseball", "--model", "elo"])
+    assert exc.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err
+
+
+def test_module_entry_point_runs():
+    # the installed command and `python -m btstats` share main(); run the module once for real
+    proc = subprocess.run([sys.executable, "-m", "btstats", "fit", "--example", "citations"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    assert "JRSS-B" in proc.stdout.splitlines()[-4]
