@@ -70,7 +70,11 @@ def _run_fit(args):
         res = fit(data, args.model, method=args.method, penalty=args.penalty, ties=args.ties)
     for w in caught:
         sys.stderr.write(f"btstats: warning: {w.message}\n")
-    table = res.to_frame(scale=args.scale, confidence_level=args.confidence_level)
+    if not res.has_intervals:
+        sys.stderr.write(f"btstats: warning: {res.n_items:,} items is too many for the dense "
+                         f"covariance; the leaderboard has no standard errors or intervals.\n")
+    table = res.to_frame(scale=args.scale, confidence_level=args.confidence_level,
+                         intervals=res.has_intervals)
     if args.format == "csv":
         sys.stdout.write(table.to_csv(index=False))
     elif args.format == "json":
@@ -78,7 +82,8 @@ def _run_fit(args):
                "n_items": res.n_items, "n_comparisons": res.n_comparisons,
                "loglik": res.loglik, "aic": res.aic, "bic": res.bic,
                "converged": res.converged, "n_iter": res.n_iter,
-               "theta": res.theta, "theta_se": res.theta_se, "scale": args.scale,
+               "theta": res.theta,
+               "theta_se": res.theta_se if res.has_intervals else None, "scale": args.scale,
                "leaderboard": json.loads(table.to_json(orient="records"))}
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:

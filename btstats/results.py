@@ -14,6 +14,8 @@ __all__ = ["PairwiseFit", "PairProbabilities"]
 #: Elo points per unit of score (natural-log scale): 400 / ln(10).
 ELO_PER_UNIT = 400.0 / math.log(10.0)
 ELO_BASE = 1000.0
+#: Largest item count for which the dense covariance (n x n) is computed.
+MAX_DENSE_COVARIANCE = 20_000
 
 PairProbabilities = namedtuple("PairProbabilities", ["a_wins", "tie", "b_wins"])
 PairProbabilities.__doc__ = "Outcome probabilities of comparisons between a and b."
@@ -124,6 +126,13 @@ class PairwiseFit:
         """Covariance of (centred scores, eta) as an ndarray (eta last when present)."""
         if self._cov is None:
             n = self.n_items
+            if n > MAX_DENSE_COVARIANCE:
+                gib = 8.0 * (n + 1) ** 2 / 2 ** 30
+                raise MemoryError(
+                    f"standard errors for {n:,} items need the inverse of a dense {n:,} x {n:,} "
+                    f"information matrix ({gib:.1f} GiB); btstats stops at "
+                    f"{MAX_DENSE_COVARIANCE:,} items. The scores are available; for the "
+                    f"leaderboard without intervals use to_frame(intervals=False).")
             with_eta = self._eta is not None
             eta = 0.0 if self._eta is None else self._eta
             info = _likelihood.information(self._model.link, self._s, eta,
@@ -231,7 +240,7 @@ class PairwiseFit:
         return PairProbabilities(*p)
 
     # ------------------------------------------------------------------ tables
-    def to_frame(self, *, scale="log", confidence_level=0.95):
+    def to_frame(self, *, scale="log", confidence_level=0.95, intervals=True):
         """The leaderboard, best first.
 
         Parameters
@@ -241,6 +250,8 @@ class PairwiseFit:
             scale arena leaderboards use (standard errors scaled alike).
         confidence_level : float
             Level of the Wald interval columns.
+        intervals : bool
+            Include the se / ci_low / ci_high columns (they need the n x n covariance).
 
         Returns
         -------
@@ -249,20 +260,17 @@ class PairwiseFit:
         """
         if scale not in ("log", "elo"):
             raise ValueError(f"`scale` must be 'log' or 'elo'; got {scale!r}.")
-        ci = self.confidence_interval(confidence_level)
         mult, base = (ELO_PER_UNIT, ELO_BASE) if scale == "elo" else (1.0, 0.0)
         # what was fitted: ties may have been dropped or halved for a model without ties
         rec = _record_frame(self._counts, self.items)
-        df = pd.DataFrame({
-            "item": self.items,
-            "score": base + mult * self._s,
-            "se": mult * self.standard_errors.to_numpy(),
-            "ci_low": base + mult * ci["low"].to_numpy(),
-            "ci_high": base + mult * ci["high"].to_numpy(),
-            "wins": rec["wins"].to_numpy(),
-            "losses": rec["losses"].to_numpy(),
-            "ties": rec["ties"].to_numpy(),
-        })
+        cols = {"item": self.items, "score": base + mult * self._s}
+        if intervals:
+            ci = self.confidence_interval(confidence_level)
+            cols["se"] = mult * self.standard_errors.to_numpy()
+            cols["ci_low"] = base + mult * ci["low"].to_numpy()
+            cols["ci_high"] = base + mult * ci["high"].to_numpy()
+        df = pd.DataFrame({**cols, "wins": rec["wins"].to_numpy(),
+                           "losses": rec["losses"].to_numpy(), "ties": rec["ties"].to_numpy()})
         df.insert(0, "rank", df["score"].rank(ascending=False, method="min").astype(int))
         return df.sort_values(["rank", "item"] if _sortable(df["item"]) else "rank",
                               kind="stable").reset_index(drop=True)
@@ -274,15 +282,23 @@ class PairwiseFit:
                 ("BIC", f"{self.bic:.2f}"),
                 ("converged", f"{self.converged} ({self.n_iter} iterations)")]
         if self._eta is not None:
-            rows.append(("theta", f"{self.theta:.4f} (se {self.theta_se:.4f})"))
+            se = f" (se {self.theta_se:.4f})" if self.has_intervals else ""
+            rows.append(("theta", f"{self.theta:.4f}{se}"))
         if self._penalty:
             rows.append(("penalty", f"{self._penalty:g} (MAP, L2 on the scores)"))
         return rows
 
+    @property
+    def has_intervals(self):
+        """Whether standard errors are computed (up to ``MAX_DENSE_COVARIANCE`` items)."""
+        return self.n_items <= MAX_DENSE_COVARIANCE
+
     def summary(self, *, scale="log"):
-        """A text report: the fit's header and the leaderboard."""
+        """A text report: the fit's header and the leaderboard (without intervals above
+        ``MAX_DENSE_COVARIANCE`` items)."""
         head = "\n".join(f"{k:<16}{v}" for k, v in self._header())
-        table = self.to_frame(scale=scale).to_string(index=False, formatters=_FORMATTERS)
+        table = self.to_frame(scale=scale, intervals=self.has_intervals).to_string(
+            index=False, formatters=_FORMATTERS)
         title = f"{self._model.description}"
         return f"{title}\n{'=' * len(title)}\n{head}\n\n{table}"
 
@@ -294,7 +310,8 @@ class PairwiseFit:
     def _repr_html_(self):
         head = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
                        for k, v in self._header())
-        table = self.to_frame().to_html(index=False, formatters=_FORMATTERS)
+        table = self.to_frame(intervals=self.has_intervals).to_html(index=False,
+                                                                    formatters=_FORMATTERS)
         return (f"<div><b>{self._model.description}</b><table>{head}</table>{table}</div>")
 
 

@@ -120,3 +120,19 @@ def test_module_entry_point_runs():
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "JRSS-B" in proc.stdout.splitlines()[-4]
+
+
+def test_many_items_give_a_leaderboard_without_intervals(monkeypatch, capsys):
+    # Above MAX_DENSE_COVARIANCE items the n x n covariance is refused with a clear error;
+    # the scores, the leaderboard without intervals, the summary and the CLI still work.
+    from btstats import results
+
+    monkeypatch.setattr(results, "MAX_DENSE_COVARIANCE", 5)
+    res = btstats.fit(btstats.load_example("baseball"))       # 7 items > 5
+    with pytest.raises(MemoryError, match="intervals=False"):
+        res.standard_errors
+    table = res.to_frame(intervals=False)
+    assert list(table.columns) == ["rank", "item", "score", "wins", "losses", "ties"]
+    assert "Milwaukee" in res.summary()
+    code, out, err = run(["fit", "--example", "baseball"], capsys)
+    assert code == 0 and "no standard errors" in err and "Milwaukee" in out
