@@ -211,9 +211,11 @@ def square_matrix(x, name):
             raise DataError(f"`{name}` DataFrame must have the same labels on rows and "
                             f"columns.")
         items = pd.Index(x.index)
-        m = x.to_numpy(dtype=float)
-    else:
-        m = np.asarray(x, dtype=float)
+    try:
+        m = x.to_numpy(dtype=float) if isinstance(x, pd.DataFrame) else np.asarray(x, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"`{name}` must hold numbers (counts); {exc}.") from exc
+    if not isinstance(x, pd.DataFrame):
         items = pd.RangeIndex(m.shape[0]) if m.ndim == 2 else None
     if m.ndim != 2 or m.shape[0] != m.shape[1]:
         raise DataError(f"`{name}` must be a square matrix; got shape {m.shape}.")

@@ -168,6 +168,8 @@ class Comparisons:
         if self._items.has_duplicates:
             dup = self._items[self._items.duplicated()].unique().tolist()[:5]
             raise _v.DataError(f"item labels must be unique; repeated: {dup}.")
+        a = np.asarray(a)
+        b = np.asarray(b)
         self._a = a
         self._b = b
         self._outcome = outcome

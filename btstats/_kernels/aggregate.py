@@ -26,7 +26,6 @@ OK = 0
 BAD_ROWS = 1
 
 _DIGIT_BITS = 11
-_DIGIT_MASK = (1 << _DIGIT_BITS) - 1
 
 
 @njit(cache=True)
