@@ -14,10 +14,19 @@ iterations compiled with Numba; scores are log-strengths centred to sum to zero.
 """
 from .data import Comparisons, PairCounts, read_comparisons
 from .examples import EXAMPLES, load_example
-from .exceptions import ConvergenceWarning, DataError, NoMLEError, TiesError
+from .bootstrap import BootstrapResult, ConfidenceInterval, bootstrap
+from .ranks import (RankSets, pairwise_superiority, probability_first, rank_confidence_sets,
+                    rank_distribution, rank_intervals, rank_lower_bound, rank_upper_bound)
+from .exceptions import (ConvergenceWarning, DataError, DegenerateResampleWarning, NoMLEError,
+                         TiesError)
 from .fit import fit
 from .models import MODELS, Model, get_model
 from .results import PairProbabilities, PairwiseFit
+# The simulators.  ``btstats.simulate`` is the function (it shadows the module of the same
+# name as an attribute); ``from btstats.simulate import ...`` still reaches the module.
+from .simulate import (Design, Simulation, annotation_accuracy, annotator_pool, given_pairs,
+                       random_pairs, round_robin, simulate, simulate_annotation,
+                       sparse_connected)
 
 __version__ = "0.1.0"
 
@@ -25,4 +34,9 @@ __all__ = [
     "Comparisons", "PairCounts", "read_comparisons", "fit", "PairwiseFit",
     "PairProbabilities", "Model", "MODELS", "get_model", "load_example", "EXAMPLES",
     "DataError", "NoMLEError", "TiesError", "ConvergenceWarning", "__version__",
+    "bootstrap", "BootstrapResult", "ConfidenceInterval", "DegenerateResampleWarning",
+    "RankSets", "rank_confidence_sets", "rank_upper_bound", "rank_lower_bound",
+    "rank_distribution", "probability_first", "pairwise_superiority", "rank_intervals",
+    "simulate", "simulate_annotation", "Simulation", "Design", "round_robin", "random_pairs",
+    "sparse_connected", "given_pairs", "annotator_pool", "annotation_accuracy",
 ]

@@ -1,4 +1,4 @@
-"""Command line: ``btstats fit FILE`` and ``btstats fit --example NAME``.
+"""Command line: ``btstats fit FILE``, ``btstats fit --example NAME`` and ``btstats simulate``.
 
 Bad input ends with exit status 2 and a one-line message on standard error, never a
 traceback.
@@ -46,7 +46,49 @@ def _parser():
     f.add_argument("--format", choices=("table", "csv", "json"), default="table")
     for role in ("winner", "loser", "item-a", "item-b", "outcome", "weight"):
         f.add_argument(f"--{role}", metavar="COLUMN", help=f"name of the {role} column")
+    _simulate_parser(sub)
     return p
+
+
+def _simulate_parser(sub):
+    s = sub.add_parser("simulate", help="simulate comparisons from known scores",
+                       description="Simulate paired comparisons from true scores and write them "
+                                   "in the long format `btstats fit` reads (item_a, item_b, "
+                                   "outcome; annotator and position with --annotators).")
+    s.add_argument("--items", type=int, metavar="N",
+                   help="number of items; scores drawn from N(0, SD^2) with --seed")
+    s.add_argument("--scores", metavar="FILE",
+                   help="true scores instead: a CSV with columns item, score")
+    s.add_argument("--score-sd", type=float, default=1.0, metavar="SD",
+                   help="spread of the drawn scores (default 1)")
+    s.add_argument("--design", choices=("random", "round-robin", "sparse"), default="random",
+                   help="random: uniform random pairs; round-robin: every pair --per-pair "
+                        "times; sparse: a random spanning cycle plus random pairs (connected)")
+    s.add_argument("--comparisons", type=int, metavar="M",
+                   help="number of comparisons (random and sparse designs)")
+    s.add_argument("--per-pair", type=int, metavar="K",
+                   help="comparisons per pair (round-robin design, default 1)")
+    s.add_argument("--ensure-mle", action="store_true",
+                   help="redraw the outcomes until a finite MLE exists")
+    s.add_argument("--model", default="bradley-terry", choices=sorted(MODELS))
+    s.add_argument("--theta", type=float, help="tie parameter theta >= 1 (rao-kupper)")
+    s.add_argument("--annotators", type=int, metavar="N",
+                   help="label by a pool of N annotators (adds annotator, position columns)")
+    s.add_argument("--beta", type=float, default=1.0, help="annotator quality (default 1)")
+    s.add_argument("--position-bias", type=float, default=0.0,
+                   help="pull towards the item shown first, on the link scale (default 0)")
+    s.add_argument("--position-lapse", type=float, default=0.0,
+                   help="probability of picking the item shown first whatever the items "
+                        "(default 0)")
+    s.add_argument("--tie-propensity", type=float, default=0.0,
+                   help="probability of answering tie (default 0)")
+    s.add_argument("--labels-per-pair", type=int, default=1, metavar="L",
+                   help="distinct annotators labelling each comparison (default 1)")
+    s.add_argument("--seed", type=int, help="seed of the random numbers (reproducible output)")
+    s.add_argument("--out", metavar="FILE",
+                   help="write .csv or .parquet (default: CSV on standard output)")
+    s.add_argument("--truth", metavar="FILE",
+                   help="also write the true centred scores (item, score) as CSV")
 
 
 def _columns(args):
@@ -91,10 +133,90 @@ def _run_fit(args):
     return 0
 
 
+def _simulation_scores(args, rng):
+    import numpy as np
+    import pandas as pd
+
+    if (args.items is None) == (args.scores is None):
+        raise ValueError("give either --items N (scores drawn at random) or --scores FILE "
+                         "(one of them).")
+    if args.scores is not None:
+        table = pd.read_csv(args.scores)
+        if not {"item", "score"} <= set(table.columns):
+            raise ValueError(f"--scores {args.scores}: needs the columns item and score; got "
+                             f"{list(table.columns)}.")
+        return pd.Series(table["score"].to_numpy(dtype=float), index=table["item"])
+    if args.items < 2:
+        raise ValueError(f"--items must be >= 2; got {args.items}.")
+    if not args.score_sd >= 0:
+        raise ValueError(f"--score-sd must be >= 0; got {args.score_sd}.")
+    return pd.Series(rng.normal(0.0, args.score_sd, args.items), index=range(args.items))
+
+
+def _run_simulate(args):
+    import numpy as np
+
+    from .simulate import (annotator_pool, random_pairs, round_robin, simulate,
+                           sparse_connected)
+
+    out = args.out
+    if out is not None and not out.lower().endswith((".csv", ".parquet", ".pq")):
+        raise ValueError(f"--out {out}: the extension must be .csv or .parquet.")
+    rng = np.random.default_rng(args.seed)
+    scores = _simulation_scores(args, rng)
+    n = len(scores)
+    if args.design == "round-robin":
+        if args.comparisons is not None:
+            raise ValueError("--comparisons does not apply to --design round-robin; give the "
+                             "comparisons per pair with --per-pair K.")
+        design = round_robin(n, 1 if args.per_pair is None else args.per_pair)
+    else:
+        if args.per_pair is not None:
+            raise ValueError(f"--per-pair applies to --design round-robin only; give the total "
+                             f"with --comparisons M for --design {args.design}.")
+        if args.comparisons is None:
+            raise ValueError(f"--design {args.design} needs --comparisons M.")
+        if args.design == "random":
+            design = random_pairs(n, args.comparisons, rng=rng)
+        else:
+            design = sparse_connected(n, args.comparisons, rng=rng)
+    annotators = None
+    if args.annotators is not None:
+        annotators = annotator_pool(args.annotators, beta=args.beta,
+                                    position_bias=args.position_bias,
+                                    position_lapse=args.position_lapse,
+                                    tie_propensity=args.tie_propensity)
+    elif (args.beta, args.position_bias, args.position_lapse, args.tie_propensity,
+          args.labels_per_pair) != (1.0, 0.0, 0.0, 0.0, 1):
+        raise ValueError("--beta, --position-bias, --position-lapse, --tie-propensity and "
+                         "--labels-per-pair describe annotators: add --annotators N.")
+    sim = simulate(scores, design, model=args.model, theta=args.theta, annotators=annotators,
+                   labels_per_pair=args.labels_per_pair,
+                   ensure_mle=True if args.ensure_mle else None, rng=rng)
+    if args.truth is not None:
+        sim.scores.rename_axis("item").reset_index().to_csv(args.truth, index=False)
+    if out is None:
+        sys.stdout.write(sim.data.to_csv(index=False))
+        return 0
+    if out.lower().endswith(".csv"):
+        sim.data.to_csv(out, index=False)
+    else:
+        try:
+            sim.data.to_parquet(out, index=False)
+        except ImportError as exc:
+            raise ImportError("writing Parquet needs pyarrow: pip install 'btstats[parquet]'"
+                              ) from exc
+    sys.stdout.write(f"btstats simulate: wrote {sim.n_comparisons:,} comparisons among {n:,} "
+                     f"items ({sim.model}, {design.kind} design) to {out}\n")
+    return 0
+
+
 def main(argv=None):
     """Entry point of the ``btstats`` command."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "simulate":
+            return _run_simulate(args)
         return _run_fit(args)
     except (ValueError, KeyError, TypeError, OSError, ImportError) as exc:
         msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

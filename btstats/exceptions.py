@@ -4,7 +4,8 @@ A user mistake is an exception that says what to do; a statistical outcome (an i
 that did not converge) is a flag on the result plus a named warning.
 """
 
-__all__ = ["DataError", "NoMLEError", "TiesError", "ConvergenceWarning"]
+__all__ = ["DataError", "NoMLEError", "TiesError", "ConvergenceWarning",
+           "DegenerateResampleWarning"]
 
 
 class DataError(ValueError):
@@ -35,3 +36,8 @@ class TiesError(DataError):
 
 class ConvergenceWarning(RuntimeWarning):
     """An iterative fit stopped before its convergence criterion was met."""
+
+
+class DegenerateResampleWarning(RuntimeWarning):
+    """Some bootstrap or jackknife replicates had no finite MLE (or did not converge); the
+    result says how many and how they were handled."""

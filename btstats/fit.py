@@ -26,6 +26,10 @@ _DEFAULT_TOL = 1e-10
 DENSE_MAX = 500
 
 
+#: Covariance estimators of :class:`PairwiseFit`.
+COVARIANCE_TYPES = ("observed", "expected", "sandwich", "cluster")
+
+
 def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None, tol=None,
         max_iter=None, covariance_type="observed", **columns):
     r"""Fit a paired-comparison model by maximum likelihood (or MAP with ``penalty``).
@@ -59,9 +63,14 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
         distance to the optimum on the score scale.  Default ``1e-10``.
     max_iter : int, optional
         Iteration limit (default 100 for Newton, 10,000 for MM, 20,000 for gradient).
-    covariance_type : {"observed", "expected"}
-        Information used for the covariance: observed (the Hessian) or expected (Fisher).
-        They coincide for Bradley-Terry.
+    covariance_type : {"observed", "expected", "sandwich", "cluster"}
+        Covariance of the estimates: the inverse observed information (the Hessian), the
+        inverse expected (Fisher) information (they coincide for Bradley-Terry), the sandwich
+        ``J^-1 G J^-1`` with ``G`` the sum of outer products of per-comparison scores
+        (robust to misspecification), or its cluster-robust version (scores summed within
+        each cluster; the cluster column is the ``cluster=`` column role, e.g.
+        ``fit(df, covariance_type="cluster", cluster="prompt")``).  See
+        :meth:`PairwiseFit.with_covariance`.
     **columns
         Column roles for a DataFrame or file (see :meth:`Comparisons.from_frame`).
 
@@ -112,7 +121,7 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     mdl = get_model(model)
     _v.check_choice(method, "method", METHODS)
     _v.check_choice(ties, "ties", (None, "drop", "half"))
-    _v.check_choice(covariance_type, "covariance_type", ("observed", "expected"))
+    _v.check_choice(covariance_type, "covariance_type", COVARIANCE_TYPES)
     penalty = float(_v.check_number(penalty, "penalty", low=0.0))
     tol = _DEFAULT_TOL if tol is None else float(_v.check_number(tol, "tol", low=0.0,
                                                                   low_open=True))
@@ -127,6 +136,12 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
                          "method='gradient' with penalty > 0.")
 
     comparisons = as_comparisons(data, **columns)
+    if covariance_type == "cluster" and (comparisons.extra is None or
+                                         "cluster" not in comparisons.extra.columns):
+        raise DataError("covariance_type='cluster' needs a cluster column: name it with "
+                        "cluster='<column>' (e.g. fit(df, covariance_type='cluster', "
+                        "cluster='prompt')), or use PairwiseFit.with_covariance('cluster', "
+                        "cluster=labels).")
     counts = _counts_for_model(comparisons, mdl, ties)
     if comparisons.n_items < 2:
         raise DataError("only one item: scores need comparisons between at least two items.")
@@ -153,10 +168,13 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     converged, message = _status_message(status, n_iter, gnorm, tol, method)
     if not converged:
         warnings.warn(message, ConvergenceWarning, stacklevel=2)
-    return PairwiseFit(model=mdl, method=method, comparisons=comparisons, counts=counts,
-                       scores=s, eta=eta if fit_eta else None, penalty=penalty,
-                       n_iter=int(n_iter), converged=converged, message=message,
-                       gradient_norm=float(gnorm), covariance_type=covariance_type)
+    res = PairwiseFit(model=mdl, method=method, comparisons=comparisons, counts=counts,
+                      scores=s, eta=eta if fit_eta else None, penalty=penalty,
+                      n_iter=int(n_iter), converged=converged, message=message,
+                      gradient_norm=float(gnorm), covariance_type="observed", ties=ties)
+    if covariance_type != "observed":
+        res = res.with_covariance(covariance_type)
+    return res
 
 
 def _counts_for_model(comparisons, mdl, ties):

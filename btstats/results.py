@@ -1,4 +1,5 @@
 """Result objects."""
+import copy
 import math
 from collections import namedtuple
 from statistics import NormalDist
@@ -6,7 +7,10 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from . import _rows
 from ._kernels import likelihood as _likelihood
+from ._kernels import robust as _robust
+from ._validation import check_choice as _check_choice
 from .data import _record_frame
 
 __all__ = ["PairwiseFit", "PairProbabilities"]
@@ -49,7 +53,7 @@ class PairwiseFit:
     """
 
     def __init__(self, *, model, method, comparisons, counts, scores, eta, penalty, n_iter,
-                 converged, message, gradient_norm, covariance_type):
+                 converged, message, gradient_norm, covariance_type, ties=None):
         self._model = model
         self._method = method
         self._comparisons = comparisons
@@ -63,6 +67,9 @@ class PairwiseFit:
         self._message = message
         self._gradient_norm = gradient_norm
         self._covariance_type = covariance_type
+        self._ties = ties
+        self._cluster_codes = None
+        self._n_clusters = None
         self._cov = None
         self._loglik = None
 
@@ -76,6 +83,8 @@ class PairwiseFit:
     gradient_norm = property(lambda self: self._gradient_norm,
                              doc="Final scaled gradient norm (the convergence measure).")
     covariance_type = property(lambda self: self._covariance_type)
+    ties = property(lambda self: self._ties,
+                    doc="How ties were handled under a model without ties (None, drop, half).")
     comparisons = property(lambda self: self._comparisons, doc="The data fitted.")
     items = property(lambda self: self._comparisons.items, doc="Item labels.")
     n_items = property(lambda self: self._comparisons.n_items)
@@ -138,6 +147,7 @@ class PairwiseFit:
             info = _likelihood.information(self._model.link, self._s, eta,
                                            *self._counts.arrays(),
                                            self._covariance_type == "expected", with_eta)
+            info = np.ascontiguousarray(info)
             idx = np.arange(n)
             info[idx, idx] += self._penalty
             # u = 1/sqrt(n) on the scores spans the null space of the information:
@@ -155,8 +165,77 @@ class PairwiseFit:
                     "to pin down). Refit with a small penalty=, e.g. penalty=1e-3.") from exc
             cov[:n, :n] -= 1.0 / (c * n)
             cov = 0.5 * (cov + cov.T)
+            if self._covariance_type in ("sandwich", "cluster"):
+                cov = cov @ self._meat() @ cov
+                cov = 0.5 * (cov + cov.T)
             self._cov = cov
         return self._cov
+
+    def _meat(self):
+        """``G``: the sum of outer products of per-comparison scores (``"sandwich"``) or of
+        per-cluster sums of them (``"cluster"``, times ``G/(G-1) (N-1)/(N-K)``)."""
+        n = self.n_items
+        with_eta = self._eta is not None
+        eta = 0.0 if self._eta is None else self._eta
+        raw = self._comparisons.pairs
+        gd, ge = _robust.cell_scores(self._model.link, np.ascontiguousarray(self._s), eta,
+                                     raw.pi, raw.pj, self._model.has_ties)
+        if not self._model.has_ties:
+            # a tie row under ties="half" is half a win each way: its score is the mean of the
+            # two win scores; under "drop" it has none
+            gd[2::3] = 0.5 * (gd[0::3] + gd[1::3]) if self._ties == "half" else 0.0
+            ge[2::3] = 0.0
+        if self._covariance_type == "sandwich":
+            w3 = np.empty(3 * raw.n_pairs)
+            w3[0::3] = raw.wab
+            w3[1::3] = raw.wba
+            w3[2::3] = raw.tie
+            return _robust.meat_cells(n, raw.pi, raw.pj, w3, gd, ge, with_eta)
+        labels = self._cluster_codes
+        ptr, cell, weight, n_clusters = _rows.units(self._comparisons, raw.pi, raw.pj, labels)
+        meat = _robust.meat_clusters(n, raw.pi, raw.pj, ptr, cell, weight, gd, ge, with_eta)
+        n_obs = self.n_comparisons
+        k = self.n_params
+        factor = n_clusters / (n_clusters - 1.0)
+        if n_obs > k + 1:
+            factor *= (n_obs - 1.0) / (n_obs - k)
+        self._n_clusters = int(n_clusters)
+        return meat * factor
+
+    def with_covariance(self, covariance_type, *, cluster=None):
+        """This fit with another covariance (and so other standard errors and intervals).
+
+        Parameters
+        ----------
+        covariance_type : {"observed", "expected", "sandwich", "cluster"}
+            ``"observed"``: the inverse observed information ``J^-1`` (in the sum-to-zero
+            subspace); ``"expected"``: the inverse Fisher information; ``"sandwich"``:
+            ``J^-1 G J^-1`` with ``G = sum_r g_r g_r'`` over comparisons ``r`` of the
+            per-comparison scores (gradients of ``log P(outcome_r)``), robust to a misspecified
+            model (what LMArena reports); ``"cluster"``: the same with ``g`` summed within
+            each cluster first and ``G`` times ``C/(C-1) (N-1)/(N-K)`` (``C`` clusters, ``N``
+            comparisons, ``K`` free parameters, as Stata and statsmodels), robust to
+            correlation within clusters (prompts, annotators).
+        cluster : str or array_like, optional
+            For ``"cluster"``: a per-row column of the comparisons (default ``"cluster"``) or
+            one label per row.
+
+        Returns
+        -------
+        PairwiseFit
+        """
+        from .fit import COVARIANCE_TYPES
+        _check_choice(covariance_type, "covariance_type", COVARIANCE_TYPES)
+        new = copy.copy(self)
+        new._covariance_type = covariance_type
+        new._cov = None
+        new._cluster_codes = None
+        if covariance_type == "cluster":
+            new._cluster_codes = _rows.cluster_labels(self._comparisons,
+                                                      "cluster" if cluster is None else cluster)
+        elif cluster is not None:
+            raise ValueError("`cluster` applies to covariance_type='cluster' only.")
+        return new
 
     @property
     def covariance(self):
@@ -199,6 +278,53 @@ class PairwiseFit:
         se = self.standard_errors.to_numpy()
         return pd.DataFrame({"low": self._s - z * se, "high": self._s + z * se},
                             index=self.items)
+
+    def plot(self, *, confidence_level=0.95, scale="log", ax=None):
+        """Forest plot of the scores with Wald intervals (needs matplotlib).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from .plotting import forest_plot
+        frame = self.to_frame(scale=scale, confidence_level=confidence_level)
+        return forest_plot(frame, ax=ax, xlabel="Elo" if scale == "elo" else "score",
+                           title=f"{self.model}: {confidence_level:.0%} Wald intervals "
+                                 f"({self.covariance_type})")
+
+    def rank_sets(self, confidence_level=0.95, *, simultaneous=False, stepdown=True,
+                  n_draws=None, rng=None):
+        """Rank confidence sets from this fit's covariance (observed, sandwich or cluster):
+        marginal (each item's plausible ranks) or simultaneous (joint coverage of the whole
+        ranking), in the sense of Mogstad, Romano, Shaikh and Wilhelm (2024).  See
+        :func:`btstats.ranks.rank_confidence_sets`.
+
+        Returns
+        -------
+        RankSets
+        """
+        from .ranks import rank_confidence_sets
+        return rank_confidence_sets(self.scores, covariance=self.covariance,
+                                    confidence_level=confidence_level,
+                                    simultaneous=simultaneous, stepdown=stepdown,
+                                    n_draws=n_draws, rng=rng)
+
+    # ------------------------------------------------------------------ resampling
+    def bootstrap(self, *, n_resamples=1000, kind="nonparametric", cluster=None,
+                  degenerate="penalize", fallback_penalty=0.01, rng=None, progress=None):
+        """Bootstrap this fit: resample, refit from this estimate, keep the distribution.
+
+        Same model, method, penalty and tie handling as this fit; the parameters are those of
+        :func:`btstats.bootstrap`.
+
+        Returns
+        -------
+        BootstrapResult
+        """
+        from .bootstrap import bootstrap_fit
+        return bootstrap_fit(self, n_resamples=n_resamples, kind=kind, cluster=cluster,
+                             degenerate=degenerate, fallback_penalty=fallback_penalty, rng=rng,
+                             progress=progress)
 
     # ------------------------------------------------------------------ predictions
     def _codes(self, labels, name):
@@ -286,6 +412,10 @@ class PairwiseFit:
             rows.append(("theta", f"{self.theta:.4f}{se}"))
         if self._penalty:
             rows.append(("penalty", f"{self._penalty:g} (MAP, L2 on the scores)"))
+        if self._covariance_type != "observed":
+            extra = (f", {self._n_clusters} clusters" if self._covariance_type == "cluster"
+                     and self._n_clusters else "")
+            rows.append(("covariance", f"{self._covariance_type}{extra}"))
         return rows
 
     @property

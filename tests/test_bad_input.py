@@ -306,7 +306,7 @@ def test_unknown_method():
 @pytest.mark.parametrize("kwargs, name", [
     (dict(penalty=-1.0), "penalty"), (dict(penalty=np.nan), "penalty"),
     (dict(tol=0.0), "tol"), (dict(max_iter=0), "max_iter"), (dict(max_iter=2.5), "max_iter"),
-    (dict(covariance_type="sandwich"), "covariance_type"),
+    (dict(covariance_type="robust"), "covariance_type"),
 ])
 def test_bad_numeric_arguments_name_the_parameter(kwargs, name):
     with pytest.raises(ValueError, match=f"`{name}`"):

@@ -136,3 +136,70 @@ def test_many_items_give_a_leaderboard_without_intervals(monkeypatch, capsys):
     assert "Milwaukee" in res.summary()
     code, out, err = run(["fit", "--example", "baseball"], capsys)
     assert code == 0 and "no standard errors" in err and "Milwaukee" in out
+
+
+# ------------------------------------------------------------------ btstats simulate
+def test_simulate_prints_csv_that_fit_reads(tmp_path, capsys):
+    argv = ["simulate", "--items", "6", "--comparisons", "3000", "--seed", "4", "--truth",
+            str(tmp_path / "truth.csv")]
+    code, out, err = run(argv, capsys)
+    assert code == 0 and err == ""
+    data = pd.read_csv(pd.io.common.StringIO(out))
+    assert list(data.columns) == ["item_a", "item_b", "outcome"] and len(data) == 3000
+    assert set(data["outcome"]) <= {0.0, 1.0}
+    code2, out2, _ = run(argv, capsys)
+    assert out2 == out                                    # --seed makes it reproducible
+    truth = pd.read_csv(tmp_path / "truth.csv").set_index("item")["score"]
+    assert truth.sum() == pytest.approx(0.0, abs=1e-12)
+    res = btstats.fit(data)
+    assert np.corrcoef(res.scores.loc[truth.index], truth)[0, 1] > 0.95
+
+
+def test_simulate_writes_csv_and_parquet_files(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    for name in ("sim.csv", "sim.parquet"):
+        path = tmp_path / name
+        code, out, err = run(["simulate", "--items", "4", "--design", "round-robin",
+                              "--per-pair", "5", "--model", "rao-kupper", "--theta", "2",
+                              "--annotators", "3", "--labels-per-pair", "2",
+                              "--position-lapse", "0.1", "--position-bias", "0.2", "--seed",
+                              "1", "--out", str(path)],
+                             capsys)
+        assert code == 0 and "wrote 60 comparisons among 4 items" in out
+        data = pd.read_csv(path) if name.endswith(".csv") else pd.read_parquet(path)
+        assert list(data.columns) == ["item_a", "item_b", "outcome", "annotator", "position"]
+        assert (data["outcome"] == 0.5).any()
+    code, out, _ = run(["fit", str(tmp_path / "sim.parquet"), "--model", "rao-kupper"], capsys)
+    assert code == 0 and "theta" in out
+
+
+def test_simulate_sparse_design_and_given_scores(tmp_path, capsys):
+    scores = tmp_path / "scores.csv"
+    pd.DataFrame({"item": ["x", "y", "z"], "score": [1.0, 0.0, -1.0]}).to_csv(scores,
+                                                                            index=False)
+    code, out, _ = run(["simulate", "--scores", str(scores), "--design", "sparse",
+                        "--comparisons", "30", "--ensure-mle", "--seed", "2"], capsys)
+    assert code == 0
+    data = pd.read_csv(pd.io.common.StringIO(out))
+    assert set(data["item_a"]) | set(data["item_b"]) == {"x", "y", "z"}
+    btstats.fit(data)                                     # a finite MLE exists
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["--items", "5", "--design", "round-robin", "--comparisons", "9"], "--per-pair"),
+    (["--items", "5"], "needs --comparisons"),
+    (["--items", "5", "--comparisons", "9", "--per-pair", "2"], "round-robin only"),
+    (["--items", "5", "--comparisons", "9", "--out", "x.txt"], ".csv or .parquet"),
+    (["--items", "5", "--comparisons", "9", "--theta", "2"], "`theta` applies only"),
+    (["--items", "1", "--comparisons", "9"], "--items must be >= 2"),
+    (["--comparisons", "9"], "--items N"),
+    (["--items", "5", "--comparisons", "9", "--beta", "2"], "--annotators N"),
+    (["--items", "5", "--comparisons", "9", "--annotators", "2", "--labels-per-pair", "3"],
+     "must not exceed"),
+    (["--items", "5", "--comparisons", "0"], "`n_comparisons` must be >= 1"),
+])
+def test_simulate_bad_input_exits_2_with_one_line(argv, needle, capsys):
+    code, out, err = run(["simulate"] + argv, capsys)
+    assert code == 2 and out == ""
+    assert err.startswith("btstats: error:") and err.count("\n") == 1
+    assert needle in err and "Traceback" not in err

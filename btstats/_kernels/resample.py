@@ -1,0 +1,339 @@
+"""Bootstrap and jackknife replicates: redraw the pair counts, refit, in parallel.
+
+Numba only.  Counts live in *cells*: cell ``3 k + o`` of pair ``k`` holds the wins of ``pi[k]``
+(``o = 0``), of ``pj[k]`` (``o = 1``) or the ties (``o = 2``).
+
+Every replicate seeds Numba's generator with its own seed (drawn by the caller from the
+user's ``numpy.random.Generator``), so a replicate's draw depends on its seed alone, never on
+which thread runs it or how many threads there are.
+
+Resampling kinds (``KIND_*``):
+
+- cells: a multinomial draw of ``N`` comparisons over the cells with probabilities
+  ``count / N``, as sequential binomials.  It is exactly the distribution of resampling the
+  ``N`` comparison rows with replacement and aggregating them.
+- units: ``G`` units (clusters, or rows with fractional weights), each a sparse vector of cell
+  weights; ``G`` units are drawn with replacement (a uniform multinomial) and their cell
+  weights summed with multiplicity.
+- parametric: per pair, a multinomial draw of its total count over the three outcomes with
+  the fitted model's probabilities.
+
+Status codes per replicate: 0 converged, 1 not converged (iteration limit), 2 stopped at
+round-off (fine), 3 non-finite, and +10 when the replicate had no finite MLE and was refitted
+with the fallback penalty (``+20`` when it was left out instead, its row of the output is NaN).
+"""
+import math
+import os
+
+# Numba's OpenMP threads otherwise keep spinning after a parallel region and slow the BLAS
+# calls that follow (a 100 x 100 eigh went from 8 ms to 138 ms on 2 cores); a user's own
+# setting wins.  It must be set before the first parallel region starts OpenMP.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np  # noqa: E402
+from numba import njit, prange  # noqa: E402
+
+from .gradient import gradient_ascent
+from .graph import strongly_connected
+from .mm import mm_bradley_terry, mm_rao_kupper
+from .newton import newton
+
+KIND_CELLS = 0
+KIND_UNITS = 1
+KIND_PARAMETRIC = 2
+
+METHOD_NEWTON = 0
+METHOD_MM = 1
+METHOD_GRADIENT = 2
+
+TIES_KEEP = 0
+TIES_DROP = 1
+TIES_HALF = 2
+
+DEGENERATE_PENALIZE = 0
+DEGENERATE_DROP = 1
+
+
+@njit(cache=True)
+def _draw_cells_sequential(cells, mass, total, out):
+    """``out ~ Multinomial(total, cells / mass)`` by sequential binomials (the fallback)."""
+    remaining = total
+    for c in range(cells.shape[0]):
+        p = cells[c]
+        if remaining <= 0 or p <= 0.0:
+            out[c] = 0.0
+        elif p >= mass:
+            out[c] = remaining
+            remaining = 0
+        else:
+            x = np.random.binomial(remaining, min(1.0, p / mass))
+            out[c] = x
+            remaining -= x
+        mass -= p
+    # rounding can leave the last positive cell short of the remainder
+    if remaining > 0:
+        for c in range(cells.shape[0] - 1, -1, -1):
+            if cells[c] > 0.0:
+                out[c] += remaining
+                break
+
+
+def poisson_mean_scale(total, mass):
+    """``lam / mass`` of the Poissonised draw: ``lam = total - 3 sqrt(total)`` (see
+    :func:`draw_cells`); 0 when ``total`` is too small for it (sequential binomials)."""
+    lam = total - 3.0 * math.sqrt(total)
+    return lam / mass if lam >= 16.0 and mass > 0.0 else 0.0
+
+
+@njit(cache=True)
+def poisson_table(mu):
+    """Per-cell constants of the Poisson samplers, computed once per design (the means do
+    not change between replicates): row ``c`` is ``(mu, exp(-mu))`` for ``mu < 10`` (Knuth's
+    product of uniforms) and ``(mu, a, b, log(1/alpha), v_r, log mu)`` of Hoermann's (1993)
+    transformed rejection with squeeze (PTRS) for ``mu >= 10``."""
+    t = np.zeros((mu.shape[0], 6))
+    for c in range(mu.shape[0]):
+        m = mu[c]
+        t[c, 0] = m
+        if m >= 10.0:
+            b = 0.931 + 2.53 * math.sqrt(m)
+            t[c, 1] = -0.059 + 0.02483 * b
+            t[c, 2] = b
+            t[c, 3] = math.log(1.1239 + 1.1328 / (b - 3.4))
+            t[c, 4] = 0.9277 - 3.6224 / (b - 2.0)
+            t[c, 5] = math.log(m)
+        elif m > 0.0:
+            t[c, 1] = math.exp(-m)
+    return t
+
+
+@njit(cache=True)
+def poisson_draw(t, c):
+    """One ``Poisson(t[c, 0])`` draw from the precomputed constants of :func:`poisson_table`."""
+    mu = t[c, 0]
+    if mu <= 0.0:
+        return 0
+    if mu < 10.0:
+        limit = t[c, 1]
+        k = 0
+        p = np.random.random()
+        while p > limit:
+            k += 1
+            p *= np.random.random()
+        return k
+    a = t[c, 1]
+    b = t[c, 2]
+    while True:
+        u = np.random.random() - 0.5
+        v = np.random.random()
+        us = 0.5 - abs(u)
+        k = math.floor((2.0 * a / us + b) * u + mu + 0.43)
+        if us >= 0.07 and v <= t[c, 4]:
+            return k
+        if k < 0 or (us < 0.013 and v > us):
+            continue
+        if (math.log(v) + t[c, 3] - math.log(a / (us * us) + b)
+                <= -mu + k * t[c, 5] - math.lgamma(k + 1.0)):
+            return k
+
+
+@njit(cache=True)
+def draw_cells(cells, cum, total, table, out):
+    """``out ~ Multinomial(total, cells / sum(cells))``, exactly.
+
+    ``cum`` is the running sum of ``cells``; ``table`` is :func:`poisson_table` of
+    ``cells * poisson_mean_scale(total, sum(cells))`` (empty when that scale is 0).
+
+    Poissonisation: with ``X_c ~ Poisson(lam p_c)`` independent and ``S = sum X``, ``X`` given
+    ``S = s`` is ``Multinomial(s, p)``; adding ``total - s`` independent categorical draws
+    makes it ``Multinomial(total, p)``.  ``lam = total - 3 sqrt(total)`` keeps ``s <= total``
+    but for a ~0.1% chance, in which case the replicate is drawn by sequential binomials
+    instead; the mixture is exactly multinomial either way.  With the Poisson constants
+    precomputed this costs a fraction of one binomial draw per cell.
+    """
+    mass = cum[cum.shape[0] - 1]
+    if table.shape[0] != cells.shape[0]:
+        _draw_cells_sequential(cells, mass, total, out)
+        return
+    s = 0
+    for c in range(cells.shape[0]):
+        x = poisson_draw(table, c)
+        out[c] = x
+        s += x
+    if s > total:
+        _draw_cells_sequential(cells, mass, total, out)
+        return
+    m = cells.shape[0]
+    for _ in range(total - s):
+        u = np.random.random() * mass
+        # first cell with cum > u (binary search); it has a positive count
+        lo = 0
+        hi = m - 1
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if cum[mid] > u:
+                hi = mid
+            else:
+                lo = mid + 1
+        out[lo] += 1.0
+
+
+def sampling_tables(cells, total):
+    """``(cum, table)`` for :func:`draw_cells` (Python helper, once per design)."""
+    cells = np.ascontiguousarray(cells, dtype=np.float64)
+    cum = np.cumsum(cells)
+    scale = poisson_mean_scale(total, float(cum[-1]) if cum.shape[0] else 0.0)
+    table = poisson_table(cells * scale) if scale > 0 else np.zeros((0, 6))
+    return cum, table
+
+
+@njit(cache=True)
+def draw_units(unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_table, out):
+    """Cell weights of ``G`` units drawn uniformly with replacement: multiplicities
+    ``~ Multinomial(G, 1/G, ..., 1/G)`` (``unit_ones`` is ``G`` ones, with ``unit_cum`` and
+    ``unit_table`` from :func:`sampling_tables`), then each unit's cell weights times its
+    multiplicity."""
+    n_units = unit_ones.shape[0]
+    mult = np.empty(n_units)
+    draw_cells(unit_ones, unit_cum, n_units, unit_table, mult)
+    out[:] = 0.0
+    for g in range(n_units):
+        c = mult[g]
+        if c == 0.0:
+            continue
+        for e in range(unit_ptr[g], unit_ptr[g + 1]):
+            out[unit_cell[e]] += c * unit_weight[e]
+
+
+@njit(cache=True)
+def draw_parametric(totals, prob, out):
+    """Per pair ``k``: ``(a, b, tie) ~ Multinomial(totals[k], prob[:, k])``; ``prob`` rows are
+    P(pi wins), P(tie), P(pj wins)."""
+    for k in range(totals.shape[0]):
+        n = int(totals[k])
+        pa = prob[0, k]
+        pt = prob[1, k]
+        xa = np.random.binomial(n, min(1.0, max(0.0, pa))) if n > 0 else 0
+        rest = n - xa
+        xt = 0
+        if rest > 0 and pt > 0.0:
+            q = pt / (1.0 - pa) if pa < 1.0 else 0.0
+            xt = np.random.binomial(rest, min(1.0, max(0.0, q)))
+        out[3 * k] = xa
+        out[3 * k + 1] = rest - xt
+        out[3 * k + 2] = xt
+
+
+@njit(cache=True)
+def split_cells(w3, ties, wab, wba, tie):
+    """Cell weights into the three per-pair arrays, applying the tie handling."""
+    for k in range(wab.shape[0]):
+        a = w3[3 * k]
+        b = w3[3 * k + 1]
+        t = w3[3 * k + 2]
+        if ties == TIES_DROP:
+            t = 0.0
+        elif ties == TIES_HALF:
+            a += 0.5 * t
+            b += 0.5 * t
+            t = 0.0
+        wab[k] = a
+        wba[k] = b
+        tie[k] = t
+
+
+@njit(cache=True)
+def fit_counts(method, link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter,
+               dense_max):
+    """One fit from the start ``(s, eta)``; ``s`` is updated.  Returns ``(status, eta)``.
+
+    MM takes no penalty: a penalised fit uses Newton."""
+    if method == METHOD_MM and penalty == 0.0:
+        if fit_eta:
+            status, _, eta, _ = mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, tol, max_iter)
+        else:
+            status, _, _ = mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter)
+        return status, eta
+    if method == METHOD_GRADIENT:
+        status, _, eta, _ = gradient_ascent(link, fit_eta, s, eta, pi, pj, wab, wba, tie,
+                                            penalty, tol, max_iter)
+        return status, eta
+    status, _, eta, _ = newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol,
+                               max_iter, dense_max)
+    return status, eta
+
+
+@njit(cache=True)
+def _replicate(kind, seed, cells, cum, table, total, unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_table, prob,
+               totals, ties, method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty,
+               degenerate, fallback_penalty, tol, max_iter, dense_max, out_s):
+    """One bootstrap replicate into ``out_s``; returns ``(status, eta)``."""
+    np.random.seed(seed)
+    m = pi.shape[0]
+    w3 = np.empty(3 * m)
+    if kind == KIND_CELLS:
+        draw_cells(cells, cum, total, table, w3)
+    elif kind == KIND_UNITS:
+        draw_units(unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_table, w3)
+    else:
+        draw_parametric(totals, prob, w3)
+    wab = np.empty(m)
+    wba = np.empty(m)
+    tie = np.empty(m)
+    split_cells(w3, ties, wab, wba, tie)
+    return _refit(method, link, fit_eta, s_hat, eta_hat, pi, pj, wab, wba, tie, penalty,
+                  degenerate, fallback_penalty, tol, max_iter, dense_max, out_s)
+
+
+@njit(cache=True)
+def _refit(method, link, fit_eta, s_hat, eta_hat, pi, pj, wab, wba, tie, penalty, degenerate,
+           fallback_penalty, tol, max_iter, dense_max, out_s):
+    """Warm-started fit of one set of counts, with the no-MLE handling."""
+    n = s_hat.shape[0]
+    extra = 0
+    if penalty == 0.0 and not strongly_connected(n, pi, pj, wab, wba, tie, fit_eta):
+        if degenerate == DEGENERATE_DROP:
+            out_s[:] = np.nan
+            return 20, np.nan
+        penalty = fallback_penalty
+        extra = 10
+    out_s[:] = s_hat
+    status, eta = fit_counts(method, link, fit_eta, out_s, eta_hat, pi, pj, wab, wba, tie,
+                             penalty, tol, max_iter, dense_max)
+    return status + extra, eta
+
+
+@njit(parallel=True, cache=True)
+def bootstrap_block(kind, seeds, cells, cum, table, total, unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_table, prob,
+                    totals, ties, method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty,
+                    degenerate, fallback_penalty, tol, max_iter, dense_max, out_s, out_eta,
+                    out_status):
+    """Replicates ``r = 0 .. len(seeds) - 1`` into row ``r`` of the outputs, in parallel."""
+    for r in prange(seeds.shape[0]):
+        st, e = _replicate(kind, seeds[r], cells, cum, table, total, unit_ptr, unit_cell, unit_weight,
+                           unit_ones, unit_cum, unit_table, prob, totals, ties, method, link, fit_eta, s_hat, eta_hat,
+                           pi, pj, penalty, degenerate, fallback_penalty, tol, max_iter,
+                           dense_max, out_s[r])
+        out_eta[r] = e
+        out_status[r] = st
+
+
+@njit(parallel=True, cache=True)
+def jackknife_block(del_ptr, del_cell, del_weight, w3, ties, method, link, fit_eta, s_hat,
+                    eta_hat, pi, pj, penalty, degenerate, fallback_penalty, tol, max_iter,
+                    dense_max, out_s, out_eta, out_status):
+    """Leave-one-unit-out refits: unit ``u`` removes ``del_weight`` from the cells
+    ``del_cell[del_ptr[u]:del_ptr[u + 1]]`` of the full data ``w3``."""
+    m = pi.shape[0]
+    for u in prange(del_ptr.shape[0] - 1):
+        w = w3.copy()
+        for e in range(del_ptr[u], del_ptr[u + 1]):
+            w[del_cell[e]] = max(0.0, w[del_cell[e]] - del_weight[e])
+        wab = np.empty(m)
+        wba = np.empty(m)
+        tie = np.empty(m)
+        split_cells(w, ties, wab, wba, tie)
+        st, e = _refit(method, link, fit_eta, s_hat, eta_hat, pi, pj, wab, wba, tie, penalty,
+                       degenerate, fallback_penalty, tol, max_iter, dense_max, out_s[u])
+        out_eta[u] = e
+        out_status[u] = st

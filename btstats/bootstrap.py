@@ -1,0 +1,572 @@
+"""Bootstrap distributions of the scores, and intervals computed from them.
+
+:func:`bootstrap` (or :meth:`PairwiseFit.bootstrap`) redraws the data ``n_resamples`` times,
+refits every replicate from the full-data estimate (Numba, in parallel over replicates) and
+returns a :class:`BootstrapResult`, from which percentile, basic and BCa intervals, rank
+intervals and rank probabilities are computed without refitting.
+"""
+import math
+import os
+import sys
+import time
+import warnings
+from collections import namedtuple
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtr, ndtri
+
+from . import _validation as _v
+from . import ranks as _ranks
+from ._kernels import likelihood as _likelihood
+from ._kernels import resample as _rs
+from ._rows import cluster_labels, units
+from .exceptions import DegenerateResampleWarning
+from .results import ELO_BASE, ELO_PER_UNIT
+
+__all__ = ["bootstrap", "BootstrapResult", "ConfidenceInterval"]
+
+ConfidenceInterval = namedtuple("ConfidenceInterval", ["low", "high"])
+ConfidenceInterval.__doc__ = "Lower and upper confidence limits (pandas Series by parameter)."
+
+KINDS = ("nonparametric", "parametric")
+CI_METHODS = ("percentile", "basic", "bca")
+from ._kernels.links import LOGISTIC as _LOGISTIC
+#: Tolerance of the replicate fits (the convergence measure of :func:`btstats.fit`): far below
+#: any bootstrap standard error, and one Newton step cheaper than the default 1e-10.
+REPLICATE_TOL = 1e-9
+
+
+def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparametric",
+              cluster=None, method="newton", penalty=0.0, ties=None, degenerate="penalize",
+              fallback_penalty=0.01, rng=None, progress=None, **columns):
+    r"""Bootstrap distribution of the scores (and theta): fit, resample, refit.
+
+    Parameters
+    ----------
+    data : Comparisons, DataFrame or path
+        The comparisons (as for :func:`btstats.fit`).
+    model, method, penalty, ties
+        As for :func:`btstats.fit`; the replicates use the same model, method and penalty.
+    n_resamples : int, default 1000
+        Number of bootstrap replicates.
+    kind : {"nonparametric", "parametric"}
+        ``"nonparametric"`` resamples comparisons (or whole clusters, with ``cluster``) with
+        replacement; ``"parametric"`` redraws every comparison's outcome from the fitted model
+        on the observed design (the same pairs, the same number of comparisons per pair).
+    cluster : str or array_like, optional
+        Resample whole clusters instead of comparisons: the name of a per-row column (for a
+        DataFrame, any of its columns, e.g. ``"prompt"``; for :class:`Comparisons`, one of its
+        ``extra`` columns) or one cluster label per row.
+    degenerate : {"penalize", "drop"}
+        A replicate whose comparison graph has no finite MLE is refitted with
+        ``penalty=fallback_penalty`` (``"penalize"``) or left out (``"drop"``); either way the
+        count is reported (``n_degenerate``) with a :class:`DegenerateResampleWarning`.
+    fallback_penalty : float, default 0.01
+        L2 penalty for degenerate replicates.
+    rng : None, int or numpy.random.Generator
+        Seeds the replicates; the result does not depend on the number of threads.
+    progress : bool, optional
+        Show a progress bar (default: when the run is expected to take over 2 seconds).
+    **columns
+        Column roles for a DataFrame or file (see :meth:`Comparisons.from_frame`).
+
+    Returns
+    -------
+    BootstrapResult
+
+    Notes
+    -----
+    Resampling ``N`` comparison rows with replacement and aggregating them gives pair counts
+    distributed as a multinomial over the (pair, outcome) cells with probabilities
+    ``count / N``; btstats draws that multinomial directly (sequential binomials), so a replicate
+    costs ``O(pairs)`` whatever the number of rows, and the result is exactly that of row
+    resampling.  With fractional weights the rows themselves are resampled (each with its
+    weight); with ``cluster`` whole clusters are (Davison and Hinkley 1997, section 3.8).
+    Every replicate starts from the full-data estimate.
+
+    References
+    ----------
+    .. [1] Efron, B. and Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman
+       and Hall.
+    .. [2] Davison, A. C. and Hinkley, D. V. (1997). Bootstrap Methods and their Application.
+       Cambridge University Press.
+
+    Examples
+    --------
+    >>> import btstats
+    >>> boot = btstats.bootstrap(btstats.load_example("baseball"), n_resamples=200, rng=1)
+    >>> boot.n_resamples, boot.n_degenerate
+    (200, 0)
+    >>> ci = boot.confidence_interval(method="percentile")
+    >>> [round(float(x), 2) for x in (ci.low["Milwaukee"], ci.high["Milwaukee"])]
+    [0.14, 0.92]
+    """
+    from .data import Comparisons
+    from .fit import fit as _fit
+
+    if isinstance(cluster, str) and not isinstance(data, Comparisons):
+        columns.setdefault("cluster", cluster)
+        cluster = "cluster"
+    res = _fit(data, model, method=method, penalty=penalty, ties=ties, **columns)
+    return res.bootstrap(n_resamples=n_resamples, kind=kind, cluster=cluster,
+                         degenerate=degenerate, fallback_penalty=fallback_penalty, rng=rng,
+                         progress=progress)
+
+
+# ---------------------------------------------------------------------------- the design
+class _Design:
+    """What the kernels need to resample and refit a fitted model's data."""
+
+    def __init__(self, fit, kind, cluster):
+        comps = fit.comparisons
+        raw = comps.pairs
+        self.fit = fit
+        self.kind = kind
+        self.pi, self.pj = raw.pi, raw.pj
+        self.m = raw.pi.shape[0]
+        self.w3 = np.empty(3 * self.m)
+        self.w3[0::3] = raw.wab
+        self.w3[1::3] = raw.wba
+        self.w3[2::3] = raw.tie
+        self.ties = {None: _rs.TIES_KEEP, "drop": _rs.TIES_DROP,
+                     "half": _rs.TIES_HALF}[fit.ties if not fit._model.has_ties else None]
+        self.total = int(round(self.w3.sum()))
+        self.cum, self.table = _rs.sampling_tables(self.w3, self.total)
+        integral = bool(np.all(self.w3 == np.round(self.w3)))
+        self.cluster_labels = None
+        if cluster is not None:
+            labels = cluster_labels(comps, cluster)
+            self.units = units(comps, self.pi, self.pj, labels)
+            self.cluster_labels = labels
+            self.mode = "cluster"
+        elif not integral:
+            self.units = units(comps, self.pi, self.pj, None)
+            self.mode = "rows"
+        else:
+            self.units = None
+            self.mode = "cells"
+        if kind == "parametric":
+            if not integral:
+                raise _v.DataError(
+                    "kind='parametric' redraws a whole number of comparisons per pair, but the "
+                    "data hold fractional weights. Use kind='nonparametric' (which resamples "
+                    "the weighted rows).")
+            tot = raw.wab + raw.wba + (0.0 if self.ties == _rs.TIES_DROP else raw.tie)
+            self.totals = tot
+            s = np.ascontiguousarray(fit._s)
+            eta = 0.0 if fit._eta is None else fit._eta
+            d = s[self.pi] - s[self.pj]
+            self.prob = _likelihood.probabilities(fit._model.link, d, eta)
+            self.ties_kernel = _rs.TIES_KEEP
+        else:
+            self.totals = np.zeros(0)
+            self.prob = np.zeros((3, 0))
+            self.ties_kernel = self.ties
+
+    @property
+    def kernel_kind(self):
+        if self.kind == "parametric":
+            return _rs.KIND_PARAMETRIC
+        return _rs.KIND_CELLS if self.mode == "cells" else _rs.KIND_UNITS
+
+    def jackknife_units(self):
+        """``(ptr, cell, weight, multiplicity)`` of the leave-one-unit-out deletions."""
+        if self.mode == "cells":
+            nz = np.flatnonzero(self.w3 > 0)
+            ptr = np.arange(nz.shape[0] + 1, dtype=np.int64)
+            return ptr, nz.astype(np.int64), np.ones(nz.shape[0]), self.w3[nz]
+        ptr, cell, weight, _ = self.units
+        return ptr, cell, weight, np.ones(ptr.shape[0] - 1)
+
+
+# ---------------------------------------------------------------------------- progress
+class _Progress:
+    """A minimal progress bar: tqdm when installed, else a line on standard error."""
+
+    def __init__(self, total, enabled, desc="bootstrap"):
+        self.total = total
+        self.done = 0
+        self.bar = None
+        self.enabled = enabled
+        self.t0 = time.perf_counter()
+        if not enabled:
+            return
+        try:
+            from tqdm.auto import tqdm
+            self.bar = tqdm(total=total, desc=desc, leave=False)
+        except ImportError:
+            self.bar = None
+        self.desc = desc
+
+    def update(self, k):
+        self.done += k
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.update(k)
+        else:
+            frac = self.done / self.total
+            sys.stderr.write(f"\r{self.desc}: {self.done}/{self.total} "
+                             f"[{'#' * int(30 * frac):<30}] {time.perf_counter() - self.t0:.1f} s")
+            sys.stderr.flush()
+
+    def close(self):
+        if not self.enabled:
+            return
+        if self.bar is not None:
+            self.bar.close()
+        else:
+            sys.stderr.write("\n")
+
+
+def _blocks(total, per_item_s, first=16, target_s=0.25):
+    """Block sizes: two small blocks (the first may include compilation; the second is
+    timed), then blocks of about ``target_s`` seconds."""
+    done = 0
+    for _ in range(2):
+        size = min(first, total - done)
+        if size <= 0:
+            return
+        yield size
+        done += size
+    while done < total:
+        size = max(first, int(target_s / per_item_s[0])) if per_item_s[0] > 0 else total
+        size = min(size, total - done)
+        yield size
+        done += size
+
+
+def run_replicates(fit, design, n_resamples, degenerate, fallback_penalty, rng, progress,
+                   tol=REPLICATE_TOL):
+    """Draw the seeds, run the kernel in blocks (progress between blocks), collect rows."""
+    rng = np.random.default_rng(rng)
+    seeds = rng.integers(0, 2**32 - 1, size=n_resamples, dtype=np.int64)
+    n = fit.n_items
+    out_s = np.empty((n_resamples, n))
+    out_eta = np.empty(n_resamples)
+    out_status = np.empty(n_resamples, np.int64)
+    args = _kernel_args(fit, design, degenerate, fallback_penalty, tol)
+    per_item = [0.0]
+    bar = None
+    done = 0
+    n_blocks = 0
+    for size in _blocks(n_resamples, per_item):
+        t0 = time.perf_counter()
+        sl = slice(done, done + size)
+        _rs.bootstrap_block(design.kernel_kind, seeds[sl], design.w3, design.cum,
+                            design.table, design.total,
+                            *design_units(design), design.prob, design.totals,
+                            design.ties_kernel, *args, out_s[sl], out_eta[sl], out_status[sl])
+        per_item[0] = (time.perf_counter() - t0) / size
+        done += size
+        n_blocks += 1
+        if bar is None and (n_blocks == 2 or done == n_resamples):
+            expected = per_item[0] * (n_resamples - done)
+            show = progress if progress is not None else expected > 2.0
+            bar = _Progress(n_resamples, bool(show) and done < n_resamples)
+            bar.update(done)
+        elif bar is not None:
+            bar.update(size)
+    if bar is not None:
+        bar.close()
+    return out_s, out_eta, out_status
+
+
+def design_units(design):
+    """``(ptr, cell, weight, ones, cum, table)`` of the resampling units (empty without)."""
+    if design.units is None:
+        z = np.zeros(1, np.int64)
+        return (z, np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0),
+                np.zeros((0, 6)))
+    ptr, cell, weight, n_units = design.units
+    ones = np.ones(n_units)
+    cum, table = _rs.sampling_tables(ones, n_units)
+    return ptr, cell, weight, ones, cum, table
+
+
+def _kernel_args(fit, design, degenerate, fallback_penalty, tol):
+    mdl = fit._model
+    from .fit import DENSE_MAX
+    # the fastest solver for warm starts: Newman's MM for Bradley-Terry without a penalty,
+    # Newton for everything else (every method reaches the same optimum)
+    plain_bt = mdl.link == _LOGISTIC and not mdl.has_ties and fit.penalty == 0.0
+    method = _rs.METHOD_MM if plain_bt else _rs.METHOD_NEWTON
+    max_iter = 200 if method == _rs.METHOD_NEWTON else 10_000
+    eta = 0.0 if fit._eta is None else float(fit._eta)
+    deg = _rs.DEGENERATE_DROP if degenerate == "drop" else _rs.DEGENERATE_PENALIZE
+    return (method, mdl.link, mdl.has_ties, np.ascontiguousarray(fit._s, dtype=float), eta,
+            design.pi, design.pj, float(fit.penalty), deg, float(fallback_penalty), float(tol),
+            max_iter, DENSE_MAX)
+
+
+def bootstrap_fit(fit, *, n_resamples=1000, kind="nonparametric", cluster=None,
+                  degenerate="penalize", fallback_penalty=0.01, rng=None, progress=None):
+    """:meth:`PairwiseFit.bootstrap` (see :func:`bootstrap`)."""
+    _v.check_choice(kind, "kind", KINDS)
+    _v.check_choice(degenerate, "degenerate", ("penalize", "drop"))
+    n_resamples = int(_v.check_number(n_resamples, "n_resamples", low=1, integer=True))
+    fallback_penalty = float(_v.check_number(fallback_penalty, "fallback_penalty", low=0.0,
+                                             low_open=True))
+    design = _Design(fit, kind, cluster)
+    out_s, out_eta, status = run_replicates(fit, design, n_resamples, degenerate,
+                                            fallback_penalty, rng, progress)
+    return BootstrapResult(fit, design, out_s, out_eta, status, degenerate=degenerate,
+                           fallback_penalty=fallback_penalty)
+
+
+# ---------------------------------------------------------------------------- the result
+class BootstrapResult:
+    """A bootstrap distribution of the centred scores (and theta) with intervals from it.
+
+    Attributes
+    ----------
+    estimate : pandas.Series
+        The full-data estimate (scores, then ``theta`` for tie models), not a bootstrap
+        summary.
+    bootstrap_distribution : ndarray, shape (n_kept, n_parameters)
+        One row per kept replicate: the centred scores, then theta where it applies.
+    standard_error : pandas.Series
+        Standard deviation of the bootstrap distribution (``ddof=1``).
+    n_resamples, n_degenerate, n_dropped, n_unconverged : int
+        Replicates run; replicates with no finite MLE (refitted with ``fallback_penalty`` or
+        dropped); dropped; not converged.
+    kind, resampling : str
+        ``"nonparametric"`` or ``"parametric"``; what was resampled (``"cells"``: comparisons,
+        ``"rows"``: weighted rows, ``"cluster"``: clusters).
+    """
+
+    def __init__(self, fit, design, out_s, out_eta, status, *, degenerate, fallback_penalty):
+        self._fit = fit
+        self._design = design
+        has_theta = fit._eta is not None
+        self._names = list(fit.items) + (["theta"] if has_theta else [])
+        est = list(fit._s) + ([fit.theta] if has_theta else [])
+        self._estimate = np.asarray(est, dtype=float)
+        dist = out_s if not has_theta else np.column_stack([out_s, np.exp(out_eta)])
+        base = status % 10
+        self.n_resamples = int(status.shape[0])
+        self.n_degenerate = int(np.sum(status >= 10))
+        self.n_dropped = int(np.sum(status >= 20))
+        self.n_unconverged = int(np.sum((base == 1) | (base == 3)) - np.sum(status >= 20))
+        keep = status < 20
+        self._dist = np.ascontiguousarray(dist[keep])
+        self._dist.setflags(write=False)
+        self._status = status
+        self.kind = design.kind
+        self.resampling = design.mode
+        self.degenerate = degenerate
+        self.fallback_penalty = fallback_penalty
+        self._jack = None
+        if self.n_degenerate:
+            what = ("left out" if degenerate == "drop" else
+                    f"refitted with penalty={fallback_penalty:g}")
+            warnings.warn(f"{self.n_degenerate} of {self.n_resamples} bootstrap replicates had "
+                          f"no finite maximum-likelihood estimate (a disconnected or one-sided "
+                          f"comparison graph) and were {what}. Their share is in "
+                          f"`n_degenerate`; a fit with penalty= makes every replicate "
+                          f"estimable.", DegenerateResampleWarning, stacklevel=3)
+        if self.n_unconverged > 0:
+            warnings.warn(f"{self.n_unconverged} of {self.n_resamples} bootstrap replicate fits "
+                          f"did not converge; consider method='newton' or a penalty.",
+                          DegenerateResampleWarning, stacklevel=3)
+        if self._dist.shape[0] < 2:
+            raise ValueError("fewer than two bootstrap replicates could be kept; use "
+                             "degenerate='penalize' or a penalty.")
+
+    # ------------------------------------------------------------------ fields
+    @property
+    def estimate(self):
+        return pd.Series(self._estimate, index=self._names, name="estimate")
+
+    @property
+    def bootstrap_distribution(self):
+        return self._dist
+
+    @property
+    def fit(self):
+        """The full-data :class:`PairwiseFit`."""
+        return self._fit
+
+    @property
+    def items(self):
+        return self._fit.items
+
+    @property
+    def standard_error(self):
+        return pd.Series(self._dist.std(axis=0, ddof=1), index=self._names,
+                         name="standard_error")
+
+    @property
+    def score_distribution(self):
+        """The score columns of the distribution as a DataFrame (replicates x items)."""
+        return pd.DataFrame(self._dist[:, :self._fit.n_items], columns=self._fit.items)
+
+    # ------------------------------------------------------------------ intervals
+    def confidence_interval(self, confidence_level=0.95, method="percentile"):
+        r"""Bootstrap confidence intervals for every parameter.
+
+        Parameters
+        ----------
+        confidence_level : float
+            Coverage of the two-sided interval.
+        method : {"percentile", "basic", "bca"}
+            ``percentile``: the ``alpha`` and ``1 - alpha`` quantiles of the distribution
+            (``alpha = (1 - confidence_level) / 2``); ``basic``: those reflected about the
+            estimate, ``(2 t - q_hi, 2 t - q_lo)``; ``bca``: bias-corrected and accelerated.
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``low`` and ``high`` as Series by parameter.
+
+        Notes
+        -----
+        BCa (Efron 1987) uses the quantiles ``Phi(z0 + (z0 + z) / (1 - a (z0 + z)))`` for
+        ``z = Phi^{-1}(alpha)`` and ``Phi^{-1}(1 - alpha)``, with ``z0 = Phi^{-1}`` of the share
+        of replicates below the estimate (ties counted half) and the acceleration
+        ``a = sum U^3 / (6 (sum U^2)^{3/2})`` from the jackknife values ``U`` of
+        leave-one-out refits: one per comparison (computed once per (pair, outcome) cell and
+        weighted by its count, which equals the row jackknife exactly), per cluster with
+        ``cluster``, per row with fractional weights.  These are the formulas of
+        ``scipy.stats.bootstrap`` (quantiles by linear interpolation).
+        """
+        if not 0 < confidence_level < 1:
+            raise ValueError(f"`confidence_level` must lie in (0, 1); got {confidence_level!r}.")
+        _v.check_choice(method, "method", CI_METHODS)
+        alpha = (1.0 - confidence_level) / 2.0
+        dist = self._dist
+        est = self._estimate
+        if method == "bca":
+            a_hat = self.acceleration
+            below = ((dist < est).sum(axis=0) + (dist <= est).sum(axis=0)) / (2.0 * dist.shape[0])
+            with np.errstate(divide="ignore", invalid="ignore"):
+                z0 = ndtri(below)
+                za = ndtri(alpha)
+                n1 = z0 + za
+                n2 = z0 - za
+                q1 = ndtr(z0 + n1 / (1.0 - a_hat * n1))
+                q2 = ndtr(z0 + n2 / (1.0 - a_hat * n2))
+            if not (np.all(np.isfinite(q1)) and np.all(np.isfinite(q2))):
+                bad = [self._names[i] for i in np.flatnonzero(~(np.isfinite(q1) &
+                                                                 np.isfinite(q2)))][:5]
+                raise ValueError(
+                    f"BCa is undefined for {bad}: every bootstrap replicate lies on one side of "
+                    f"the estimate. Use method='percentile' or more resamples.")
+            low = np.array([np.percentile(dist[:, i], 100 * q1[i]) for i in range(dist.shape[1])])
+            high = np.array([np.percentile(dist[:, i], 100 * q2[i]) for i in range(dist.shape[1])])
+        else:
+            lo_q = np.percentile(dist, 100 * alpha, axis=0)
+            hi_q = np.percentile(dist, 100 * (1 - alpha), axis=0)
+            if method == "percentile":
+                low, high = lo_q, hi_q
+            else:
+                low, high = 2 * est - hi_q, 2 * est - lo_q
+        return ConfidenceInterval(pd.Series(low, index=self._names, name="low"),
+                                  pd.Series(high, index=self._names, name="high"))
+
+    @property
+    def acceleration(self):
+        """BCa acceleration per parameter, from the jackknife (see :meth:`confidence_interval`)."""
+        values, mult = self.jackknife_values()
+        total = mult.sum()
+        mean = (mult[:, None] * values).sum(axis=0) / total
+        u = (total - 1.0) * (mean - values)
+        num = (mult[:, None] * u ** 3).sum(axis=0) / total ** 3
+        den = (mult[:, None] * u ** 2).sum(axis=0) / total ** 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = num / (6.0 * den ** 1.5)
+        return np.where(den > 0, a, 0.0)
+
+    def jackknife_values(self):
+        """Leave-one-out estimates ``(values, multiplicity)``: one row per deleted unit (a
+        (pair, outcome) cell standing for each of its comparisons, a cluster or a row)."""
+        if self._jack is None:
+            fit = self._fit
+            d = self._design
+            ptr, cell, weight, mult = d.jackknife_units()
+            n_units = ptr.shape[0] - 1
+            out_s = np.empty((n_units, fit.n_items))
+            out_eta = np.empty(n_units)
+            status = np.empty(n_units, np.int64)
+            args = _kernel_args(fit, d, self.degenerate, self.fallback_penalty, REPLICATE_TOL)
+            _rs.jackknife_block(ptr, cell, weight, d.w3, d.ties, *args, out_s, out_eta, status)
+            vals = out_s if fit._eta is None else np.column_stack([out_s, np.exp(out_eta)])
+            keep = status < 20
+            self._jack = (vals[keep], np.asarray(mult, dtype=float)[keep])
+        return self._jack
+
+    # ------------------------------------------------------------------ ranks
+    def _score_draws(self):
+        return pd.DataFrame(self._dist[:, :self._fit.n_items], columns=self._fit.items)
+
+    def rank_distribution(self, ties="min"):
+        """Ranks of the items in every replicate (1 = best); see
+        :func:`btstats.ranks.rank_distribution`."""
+        return _ranks.rank_distribution(self._score_draws(), ties=ties)
+
+    def rank_interval(self, confidence_level=0.95):
+        """Percentile intervals of each item's rank across replicates, as
+        ``ConfidenceInterval(low, high)`` (see :func:`btstats.ranks.rank_intervals`; these
+        describe the bootstrap distribution, they are not confidence sets for the true rank:
+        use :meth:`rank_sets` for those)."""
+        frame = _ranks.rank_intervals(self._score_draws(), confidence_level)
+        low, high = frame.iloc[:, 0], frame.iloc[:, 1]
+        return ConfidenceInterval(low.rename("rank_low"), high.rename("rank_high"))
+
+    def probability_first(self):
+        """Share of replicates in which each item has the highest score (ties share)."""
+        return _ranks.probability_first(self._score_draws())
+
+    def superiority(self):
+        """Matrix of ``P(score_i > score_j)`` across replicates (ties count one half)."""
+        return _ranks.pairwise_superiority(self._score_draws())
+
+    def rank_sets(self, confidence_level=0.95, *, simultaneous=False, stepdown=True):
+        """Marginal or simultaneous rank confidence sets (Mogstad, Romano, Shaikh and Wilhelm
+        2024) from this bootstrap distribution; see
+        :func:`btstats.ranks.rank_confidence_sets`."""
+        return _ranks.rank_confidence_sets(self._fit.scores, draws=self._score_draws(),
+                                           confidence_level=confidence_level,
+                                           simultaneous=simultaneous, stepdown=stepdown)
+
+    # ------------------------------------------------------------------ display
+    def to_frame(self, *, confidence_level=0.95, method="percentile", scale="log"):
+        """Leaderboard with bootstrap intervals, rank intervals and P(first), best first."""
+        _v.check_choice(scale, "scale", ("log", "elo"))
+        fit = self._fit
+        n = fit.n_items
+        ci = self.confidence_interval(confidence_level, method)
+        rk = self.rank_interval(confidence_level)
+        f = 1.0 if scale == "log" else ELO_PER_UNIT
+        off = 0.0 if scale == "log" else ELO_BASE
+        score = fit._s * f + off
+        df = pd.DataFrame({
+            "item": fit.items, "score": score,
+            "se": self.standard_error.to_numpy()[:n] * f,
+            "ci_low": ci.low.to_numpy()[:n] * f + off,
+            "ci_high": ci.high.to_numpy()[:n] * f + off,
+            "rank_low": rk.low.to_numpy(), "rank_high": rk.high.to_numpy(),
+            "p_first": self.probability_first().to_numpy(),
+        })
+        df = df.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+        df.insert(0, "rank", np.arange(1, n + 1))
+        return df
+
+    def plot(self, *, confidence_level=0.95, method="percentile", scale="log", ax=None):
+        """Forest plot of the scores with bootstrap intervals (needs matplotlib).
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        from .plotting import forest_plot
+        frame = self.to_frame(confidence_level=confidence_level, method=method, scale=scale)
+        return forest_plot(frame, ax=ax, xlabel="Elo" if scale == "elo" else "score",
+                           title=f"{self._fit.model}: {confidence_level:.0%} {method} "
+                                 f"bootstrap intervals ({self.n_resamples} replicates)")
+
+    def __repr__(self):
+        return (f"BootstrapResult({self.kind}, {self.resampling} resampled, "
+                f"{self.n_resamples} replicates, {self.n_degenerate} degenerate, "
+                f"model={self._fit.model!r})")

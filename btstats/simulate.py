@@ -1,0 +1,1014 @@
+r"""Simulated paired-comparison data: designs, annotators and the simulators.
+
+A simulation is a *design* (which pairs are compared, how often), *true scores* and a *model*
+(:mod:`btstats.models`), optionally with a pool of *annotators* who label each comparison.
+The result, :class:`Simulation`, holds the data in the long format :func:`btstats.fit` reads
+(``item_a, item_b, outcome`` with outcome 1 / 0.5 / 0, plus ``annotator``, ``prompt`` and
+``position`` where they apply) together with the truth, so that "simulate, fit, compare" is
+three lines::
+
+    sim = simulate(scores, round_robin(5, 40), rng=1)
+    res = btstats.fit(sim.data)
+    sim.compare(res)                    # true and fitted scores side by side
+
+Designs
+-------
+=======================================  ================================================
+:func:`round_robin`                      every pair ``k`` times (the classic tournament)
+:func:`random_pairs`                     ``m`` pairs uniformly at random, or by pair weights
+:func:`sparse_connected`                 a random spanning cycle plus random pairs: always
+                                         connected, for large item counts
+:func:`given_pairs`                      a user-given list of pairs (codes or labels)
+:func:`simulate_annotation`              RLHF-shaped data: prompts, responses, pairings
+=======================================  ================================================
+
+Randomness
+----------
+Every function that draws takes ``rng`` (``None``, an int seed or a
+:class:`numpy.random.Generator`), turned into a Generator once by
+:func:`numpy.random.default_rng`; passing one Generator to a design and then to
+:func:`simulate` draws both from one stream.  All random numbers are drawn by numpy and passed
+to serial Numba kernels (:mod:`btstats._kernels.sample`), so a seed gives the same data
+whatever the number of threads.  The outcome probabilities are computed by the link code of
+the likelihood the fit maximises.
+
+The public names are also exported as ``btstats.<name>``; there ``btstats.simulate`` is the
+function :func:`simulate` (``from btstats.simulate import ...`` still reaches this module).
+"""
+import math
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from . import _validation as _v
+from ._kernels import graph as _graph
+from ._kernels import sample as _sample
+from .data import Comparisons
+from .exceptions import DataError, NoMLEError
+from .models import _as_pairs, _as_scores, _eta_from_theta, _sample_outcomes, get_model
+
+__all__ = ["Design", "Simulation", "round_robin", "random_pairs", "sparse_connected",
+           "given_pairs", "annotator_pool", "simulate", "simulate_annotation",
+           "annotation_accuracy", "PAIRINGS"]
+
+#: Pairings of :func:`simulate_annotation`.
+PAIRINGS = ("same-prompt", "cross-prompt", "similar", "diversified")
+#: Draws of the outcomes tried by ``ensure_mle=True`` before giving up.
+MAX_MLE_ATTEMPTS = 100
+_POOL_COLUMNS = ("beta", "position_bias", "position_lapse", "tie_propensity")
+
+
+# --------------------------------------------------------------------------- designs
+@dataclass(frozen=True, eq=False, repr=False)
+class Design:
+    """Which pairs are compared: row ``k`` compares item ``a[k]`` (side a) with ``b[k]``.
+
+    Build it with :func:`round_robin`, :func:`random_pairs`, :func:`sparse_connected` or
+    :func:`given_pairs`.  Codes index the scores passed to :func:`simulate`; a design built
+    from labels (``items`` not ``None``) is matched to the scores by label.
+
+    Attributes
+    ----------
+    a, b : ndarray of int32
+        Item codes of the two sides of each comparison (do not modify them).
+    n_items : int
+        Number of items the codes refer to.
+    kind : str
+        Which constructor made it.
+    ensure_mle : bool
+        Whether :func:`simulate` should redraw outcomes until a finite MLE exists.
+    items : pandas.Index or None
+        Labels of the codes, for designs given by label.
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    n_items: int
+    kind: str
+    ensure_mle: bool = False
+    items: pd.Index = None
+    exact: bool = True        # False: the scores may have more items than the codes reach
+
+    @property
+    def n_comparisons(self):
+        return int(self.a.shape[0])
+
+    @property
+    def pairs(self):
+        """``(m, 2)`` array of the item codes, one row ``(a, b)`` per comparison."""
+        return np.stack([self.a, self.b], axis=1)
+
+    def __repr__(self):
+        mle = ", ensure_mle=True" if self.ensure_mle else ""
+        return (f"Design({self.kind!r}, {self.n_items:,} items, {self.n_comparisons:,} "
+                f"comparisons{mle})")
+
+
+def _design(a, b, n_items, kind, ensure_mle=False, items=None, exact=True):
+    # (kept writeable: a read-only array would make Numba compile each kernel a second time)
+    a = np.ascontiguousarray(a, dtype=np.int32)
+    b = np.ascontiguousarray(b, dtype=np.int32)
+    return Design(a, b, int(n_items), kind, bool(ensure_mle), items, exact)
+
+
+def _n_items_iv(n_items, name="n_items"):
+    _v.check_number(n_items, name, integer=True)
+    if n_items < 2:
+        raise ValueError(f"`{name}` must be >= 2: a comparison needs two items; got "
+                         f"{n_items!r}.")
+    return int(n_items)
+
+
+def round_robin(n_items, k=1):
+    """Every unordered pair of ``n_items`` items compared ``k`` times.
+
+    Parameters
+    ----------
+    n_items : int
+        Number of items, at least 2.
+    k : int, default 1
+        Comparisons per pair (rounds of the tournament), at least 1.
+
+    Returns
+    -------
+    Design
+        ``k * n_items * (n_items - 1) / 2`` comparisons, round by round: each round holds
+        every pair ``i < j`` once, listed ``(i, j)`` in even rounds and ``(j, i)`` in odd
+        ones (home and away, as in a double round robin).
+
+    Examples
+    --------
+    >>> from btstats.simulate import round_robin
+    >>> d = round_robin(3, 2)
+    >>> d
+    Design('round-robin', 3 items, 6 comparisons)
+    >>> d.pairs.tolist()
+    [[0, 1], [0, 2], [1, 2], [1, 0], [2, 0], [2, 1]]
+    """
+    n_items = _n_items_iv(n_items)
+    _v.check_number(k, "k", low=1, integer=True)
+    i, j = np.triu_indices(n_items, 1)
+    rounds = np.arange(int(k)) % 2 == 1
+    a = np.where(rounds[:, None], j[None, :], i[None, :]).ravel()
+    b = np.where(rounds[:, None], i[None, :], j[None, :]).ravel()
+    return _design(a, b, n_items, "round-robin")
+
+
+def _uniform_pairs(n_items, m, rng):
+    """``m`` ordered pairs ``a != b``, uniform over the ``n (n - 1)`` ordered pairs."""
+    a = rng.integers(0, n_items, m, dtype=np.int32)
+    b = rng.integers(0, n_items - 1, m, dtype=np.int32)
+    b += b >= a
+    return a, b
+
+
+def _pair_weights_iv(weights, n_items):
+    try:
+        w = np.asarray(weights, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`weights` must be a numeric (n_items, n_items) matrix; {exc}.") \
+            from exc
+    if w.shape != (n_items, n_items):
+        raise ValueError(f"`weights` must be an (n_items, n_items) = ({n_items}, {n_items}) "
+                         f"matrix of pair weights; got shape {w.shape}.")
+    if not np.all(np.isfinite(w) & (w >= 0)):
+        raise ValueError("`weights` must be finite and non-negative.")
+    if np.any(np.diag(w) != 0):
+        raise ValueError("`weights` must have a zero diagonal (an item is never compared with "
+                         "itself); set it with np.fill_diagonal(weights, 0).")
+    if not w.sum() > 0:
+        raise ValueError("`weights` must have at least one positive entry off the diagonal.")
+    return w
+
+
+def random_pairs(n_items, n_comparisons, *, weights=None, rng=None):
+    r"""``n_comparisons`` pairs drawn independently, uniformly or by given pair weights.
+
+    Parameters
+    ----------
+    n_items : int
+        Number of items, at least 2.
+    n_comparisons : int
+        Number of comparisons, at least 1.
+    weights : array_like, shape (n_items, n_items), optional
+        Pair weights: a comparison lists item ``i`` as side a and ``j`` as side b with
+        probability ``weights[i, j] / weights.sum()``.  Non-negative, zero diagonal; a
+        symmetric matrix gives each pair both orientations equally often.  Weights
+        proportional to a product of item popularities are
+        ``w = np.outer(p, p); np.fill_diagonal(w, 0)``.  Default: uniform over all
+        ``n (n - 1)`` ordered pairs.
+    rng : None, int or numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    Design
+
+    Notes
+    -----
+    Uniform pairs are drawn as ``a ~ U{0..n-1}``, ``b' ~ U{0..n-2}``, ``b = b' + [b' >= a]``;
+    weighted pairs by inverting the cumulative weights.  Items may be left out, and the
+    comparison graph need not be connected: use :func:`sparse_connected` when it must be.
+
+    Examples
+    --------
+    >>> from btstats.simulate import random_pairs
+    >>> random_pairs(4, 5, rng=0).pairs.tolist()
+    [[3, 0], [2, 0], [2, 0], [1, 0], [1, 3]]
+    """
+    n_items = _n_items_iv(n_items)
+    _v.check_number(n_comparisons, "n_comparisons", low=1, integer=True)
+    m = int(n_comparisons)
+    rng = np.random.default_rng(rng)
+    if weights is None:
+        a, b = _uniform_pairs(n_items, m, rng)
+        return _design(a, b, n_items, "random")
+    w = _pair_weights_iv(weights, n_items).ravel()
+    cdf = np.cumsum(w)
+    last = int(np.nonzero(w)[0][-1])
+    idx = np.minimum(np.searchsorted(cdf, rng.random(m) * cdf[-1], side="right"), last)
+    return _design(idx // n_items, idx % n_items, n_items, "random-weighted")
+
+
+def sparse_connected(n_items, n_comparisons, *, ensure_mle=False, rng=None):
+    r"""A sparse design whose comparison graph is always connected.
+
+    A random permutation ``pi`` of the items gives the spanning cycle
+    ``pi[0] - pi[1] - ... - pi[n-1] - pi[0]`` (``n_items`` comparisons); the other
+    ``n_comparisons - n_items`` comparisons are uniform random pairs.  Every row's
+    orientation is then flipped with probability 1/2 and the rows are shuffled.
+
+    Parameters
+    ----------
+    n_items : int
+        Number of items, at least 2.
+    n_comparisons : int
+        Number of comparisons, at least ``n_items`` (the cycle).
+    ensure_mle : bool, default False
+        Ask :func:`simulate` to redraw the outcomes until a finite MLE exists (see Notes).
+    rng : None, int or numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    Design
+
+    Notes
+    -----
+    The cycle makes the graph connected and every item compared at least twice, so a
+    strongly connected *win* graph, the condition for a finite maximum-likelihood estimate
+    (Hunter 2004, Ford 1957), is possible (the cycle won all the way round) but not
+    certain: it depends on the outcomes, which a design cannot fix.  ``ensure_mle=True``
+    therefore makes :func:`simulate` draw the outcomes again, up to
+    :data:`MAX_MLE_ATTEMPTS` times, until the win graph is strongly connected, and raise
+    :class:`~btstats.NoMLEError` if it never is.  The data are then a draw from the model
+    *conditional on* a finite MLE existing; with few comparisons per item and well spread
+    scores that condition is far from harmless (it removes the data in which a strong item
+    never loses), so use it to test pipelines, not to study the estimator's bias.
+
+    Examples
+    --------
+    >>> from btstats.simulate import sparse_connected
+    >>> d = sparse_connected(1000, 3000, rng=0)
+    >>> d
+    Design('sparse-connected', 1,000 items, 3,000 comparisons)
+    """
+    n_items = _n_items_iv(n_items)
+    _v.check_number(n_comparisons, "n_comparisons", integer=True)
+    if n_comparisons < n_items:
+        raise ValueError(f"`n_comparisons` must be >= `n_items` ({n_items}): the spanning "
+                         f"cycle alone needs one comparison per item; got {n_comparisons!r}.")
+    if not isinstance(ensure_mle, (bool, np.bool_)):
+        raise ValueError(f"`ensure_mle` must be True or False; got {ensure_mle!r}.")
+    m = int(n_comparisons)
+    rng = np.random.default_rng(rng)
+    perm = rng.permutation(n_items).astype(np.int32)
+    ra, rb = _uniform_pairs(n_items, m - n_items, rng)
+    a = np.concatenate([perm, ra])
+    b = np.concatenate([np.roll(perm, -1), rb])
+    flip = rng.random(m) < 0.5
+    a, b = np.where(flip, b, a), np.where(flip, a, b)
+    order = rng.permutation(m)
+    return _design(a[order], b[order], n_items, "sparse-connected", ensure_mle)
+
+
+def given_pairs(pairs, *, n_items=None):
+    """A design from a user-given list of pairs.
+
+    Parameters
+    ----------
+    pairs : array_like, shape (m, 2)
+        One row ``(a, b)`` per comparison: integer codes into the scores, or item labels
+        (anything else: strings, tuples, ...), matched to the labels of a
+        :class:`pandas.Series` of scores.
+    n_items : int, optional
+        Number of items the codes refer to; default ``max code + 1`` (the scores may then
+        have more items than the pairs reach).
+
+    Returns
+    -------
+    Design
+
+    Examples
+    --------
+    >>> from btstats.simulate import given_pairs
+    >>> given_pairs([["x", "y"], ["y", "z"]])
+    Design('given', 3 items, 2 comparisons)
+    """
+    p = np.asarray(pairs)
+    if p.ndim == 2 and p.shape[1] == 2 and p.dtype.kind not in "iufb":
+        first = pd.Series(p[:, 0])
+        second = pd.Series(p[:, 1])
+        if first.isna().any() or second.isna().any():
+            raise DataError("`pairs` holds missing (NaN / None) labels; drop those rows.")
+        codes, items = pd.factorize(pd.concat([first, second], ignore_index=True))
+        m = p.shape[0]
+        a, b = _as_pairs(np.stack([codes[:m], codes[m:]], axis=1), len(items))
+        if m == 0:
+            raise DataError("`pairs` is empty: give at least one comparison.")
+        return _design(a, b, len(items), "given", items=pd.Index(items))
+    if n_items is None:
+        a, b = _as_pairs(p, None)
+        if a.shape[0] == 0:
+            raise DataError("`pairs` is empty: give at least one comparison.")
+        n = max(int(a.max()), int(b.max())) + 1
+        return _design(a, b, n, "given", exact=False)
+    n_items = _n_items_iv(n_items)
+    a, b = _as_pairs(p, n_items)
+    if a.shape[0] == 0:
+        raise DataError("`pairs` is empty: give at least one comparison.")
+    return _design(a, b, n_items, "given")
+
+
+# --------------------------------------------------------------------------- annotators
+def _pool_column(value, name, n, low, high):
+    try:
+        x = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`{name}` must be a number or one number per annotator; {exc}.") \
+            from exc
+    if x.ndim == 0:
+        x = np.full(n, float(x))
+    if x.shape != (n,):
+        raise ValueError(f"`{name}` must be a scalar or have one entry per annotator "
+                         f"({n}); got shape {x.shape}.")
+    bad = ~np.isfinite(x)
+    if low is not None:
+        bad |= (x < low) | (x > high)
+    if bad.any():
+        where = "finite" if low is None else f"in [{low:g}, {high:g}]"
+        raise ValueError(f"`{name}` must be {where}; got {x[bad][:5].tolist()}.")
+    return x
+
+
+def annotator_pool(n_annotators, *, beta=1.0, position_bias=0.0, position_lapse=0.0,
+                   tie_propensity=0.0):
+    r"""A pool of simulated annotators, one row each (the ``annotators=`` of :func:`simulate`).
+
+    Parameters
+    ----------
+    n_annotators : int
+        Pool size, at least 1.  Annotators are labelled ``ann0``, ``ann1``, ...
+    beta : float or array_like, default 1
+        Quality: the annotator judges the score difference ``beta * (s_a - s_b)``, so with
+        the Bradley-Terry link she labels correctly (picks the item with the larger score)
+        with probability ``sigma(beta * |s_a - s_b|)``.  ``0`` labels at random; a negative
+        value describes an adversarial annotator.
+    position_bias : float or array_like, default 0
+        Position bias ``gamma``, a pull towards the item shown first on the link scale: she
+        judges ``beta * (s_a - s_b) + gamma * x`` with ``x = +1`` when a was shown first and
+        ``-1`` when b was (the position model, and the ``position_bias`` column, of
+        :func:`btstats.annotators.fit_annotators`).
+    position_lapse : float or array_like in [-1, 1], default 0
+        Probability ``q`` of picking the item shown first whatever the items (a negative
+        value: the item shown second, with probability ``|q|``).
+    tie_propensity : float or array_like in [0, 1], default 0
+        Probability of answering "tie" regardless of the items.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Indexed by ``annotator``, columns ``beta``, ``position_bias``, ``position_lapse``,
+        ``tie_propensity``.
+
+    Notes
+    -----
+    An annotator with parameters ``(beta, gamma, q, t)`` shown the items in some order (``x =
+    +1`` if a first, ``-1`` if b first) answers, for a model with link ``F`` and tie threshold
+    ``eta``::
+
+        tie                                  with probability t
+        the side q favours                   with probability (1 - t) |q|
+        the model at beta * d + gamma * x    with probability (1 - t)(1 - |q|)
+
+    With ``gamma = q = t = 0``, ``P(correct) = F(beta |d|)``: for ``F = sigma`` the
+    cognitive-bottleneck model of Sun, Shen & Ton (2024).  The two position effects differ:
+    the bias ``gamma`` is a lean that matters most for close pairs, the lapse ``q`` a
+    mistake that strikes close and distant pairs alike.
+
+    Examples
+    --------
+    >>> from btstats.simulate import annotator_pool
+    >>> annotator_pool(3, beta=[0.5, 1.0, 4.0], tie_propensity=0.1)
+               beta  position_bias  position_lapse  tie_propensity
+    annotator
+    ann0        0.5             0.0            0.0             0.1
+    ann1        1.0             0.0            0.0             0.1
+    ann2        4.0             0.0            0.0             0.1
+    """
+    _v.check_number(n_annotators, "n_annotators", low=1, integer=True)
+    n = int(n_annotators)
+    cols = {"beta": _pool_column(beta, "beta", n, None, None),
+            "position_bias": _pool_column(position_bias, "position_bias", n, None, None),
+            "position_lapse": _pool_column(position_lapse, "position_lapse", n, -1.0, 1.0),
+            "tie_propensity": _pool_column(tie_propensity, "tie_propensity", n, 0.0, 1.0)}
+    return pd.DataFrame(cols, index=pd.Index([f"ann{j}" for j in range(n)],
+                                             name="annotator"))
+
+
+def _annotators_iv(annotators):
+    if annotators is None:
+        return None
+    if isinstance(annotators, pd.DataFrame):
+        unknown = [c for c in annotators.columns if c not in _POOL_COLUMNS]
+        if unknown:
+            raise ValueError(f"`annotators` columns must be among {list(_POOL_COLUMNS)}; "
+                             f"unknown: {unknown}.")
+        if len(annotators) == 0:
+            raise ValueError("`annotators` is empty: give at least one annotator.")
+        if annotators.index.has_duplicates:
+            raise ValueError("`annotators` must have unique labels (its index).")
+        n = len(annotators)
+        pool = annotator_pool(n, **{c: annotators[c].to_numpy() for c in annotators.columns})
+        pool.index = pd.Index(annotators.index, name="annotator")
+        return pool
+    if isinstance(annotators, (int, np.integer)) and not isinstance(annotators, bool):
+        return annotator_pool(annotators)
+    raise TypeError(f"`annotators` must be None, a number of annotators or a DataFrame like "
+                    f"annotator_pool() returns; got {type(annotators).__name__}.")
+
+
+def annotation_accuracy(beta, delta_sd, *, model="bradley-terry"):
+    r"""Expected share of correct labels, ``E[F(beta |D|)]`` with ``D ~ N(0, delta_sd**2)``.
+
+    The annotation quality of an annotator of quality ``beta`` (no position effects, no ties)
+    on pairs whose score difference is centred normal, e.g. ``delta_sd = sqrt(2) *
+    response_sd`` for same-prompt pairs of :func:`simulate_annotation` and
+    ``sqrt(2 * (prompt_sd**2 + response_sd**2))`` for cross-prompt pairs.
+
+    Parameters
+    ----------
+    beta : float
+        Annotator quality.
+    delta_sd : float
+        Standard deviation of the score difference, ``>= 0``.
+    model : str, default "bradley-terry"
+        Whose link ``F`` (logistic or normal CDF); a model with ties is refused.
+
+    Returns
+    -------
+    float
+
+    Notes
+    -----
+    ``2 * int_0^inf F(beta * delta_sd * x) phi(x) dx`` by adaptive quadrature
+    (:func:`scipy.integrate.quad`).  For ``F = Phi`` it is
+    ``1/2 + arcsin(c / sqrt(1 + c**2)) / pi`` with ``c = beta * delta_sd``.  Example 1 of
+    Sun, Shen & Ton (2024) is the logistic case with ``D = r_1 - r_2 ~ N(0, 2 sigma**2)``.
+
+    Examples
+    --------
+    >>> from btstats.simulate import annotation_accuracy
+    >>> round(annotation_accuracy(1.0, 2 ** 0.5), 4)
+    0.7252
+    """
+    from scipy import integrate, special
+
+    mdl = get_model(model)
+    if mdl.has_ties:
+        raise ValueError(f"`model` must be a model without ties; {mdl.name} has a tie "
+                         f"threshold, so 'correct' is not one event.")
+    beta = float(_v.check_number(beta, "beta"))
+    delta_sd = float(_v.check_number(delta_sd, "delta_sd", low=0.0))
+    c = beta * delta_sd
+    if c == 0.0:
+        return 0.5
+    cdf = special.expit if mdl.name == "bradley-terry" else special.ndtr
+    val, _ = integrate.quad(lambda x: cdf(c * x) * math.exp(-0.5 * x * x), 0.0, np.inf,
+                            epsabs=1e-13, epsrel=1e-12)
+    return float(2.0 * val / math.sqrt(2.0 * math.pi))
+
+
+# --------------------------------------------------------------------------- result
+@dataclass(frozen=True, eq=False, repr=False)
+class Simulation:
+    """Simulated comparisons and the truth they were drawn from.
+
+    Attributes
+    ----------
+    data : pandas.DataFrame
+        One row per comparison (per label with annotators): ``item_a``, ``item_b``
+        (categorical item labels), ``outcome`` (1.0 a won, 0.5 tie, 0.0 b won); with
+        annotators also ``annotator`` and ``position`` (``"a"`` or ``"b"``: the side shown
+        first); from :func:`simulate_annotation` also ``prompt`` (same-prompt pairings) or
+        ``prompt_a`` and ``prompt_b`` (cross-prompt).  :func:`btstats.fit` reads it as it is.
+    scores : pandas.Series
+        True scores by item label, centred to sum to zero (the scale of a fit's scores).
+    utilities : pandas.Series
+        The uncentred true scores (for :func:`simulate_annotation`, prompt effect plus
+        response effect).
+    model : str
+        The model the outcomes were drawn from.
+    theta : float or None
+        Its tie parameter (``None`` for models without ties).
+    annotators : pandas.DataFrame or None
+        The annotator pool (:func:`annotator_pool`).
+    design : Design
+        The comparisons before labelling.
+    item_info : pandas.DataFrame or None
+        Per item: ``prompt``, ``prompt_effect``, ``response_effect``, ``utility``
+        (:func:`simulate_annotation` only).
+    attempts : int
+        Draws of the outcomes made (above 1 only with ``ensure_mle``).
+    """
+
+    data: pd.DataFrame
+    scores: pd.Series
+    utilities: pd.Series
+    model: str
+    theta: float = None
+    annotators: pd.DataFrame = None
+    design: Design = None
+    item_info: pd.DataFrame = None
+    attempts: int = 1
+
+    @property
+    def n_items(self):
+        return int(self.scores.shape[0])
+
+    @property
+    def n_comparisons(self):
+        """Number of rows of :attr:`data` (labels, with several annotators per pair)."""
+        return int(len(self.data))
+
+    @cached_property
+    def comparisons(self):
+        """``Comparisons.from_frame(self.data)``: the data as :func:`btstats.fit` sees them."""
+        return self.to_comparisons()
+
+    def to_comparisons(self):
+        """The data as :class:`btstats.Comparisons` (``Comparisons.from_frame(self.data)``)."""
+        return Comparisons.from_frame(self.data)
+
+    def compare(self, fitted):
+        """True and fitted scores side by side, both centred over the items they share.
+
+        Parameters
+        ----------
+        fitted : PairwiseFit or pandas.Series
+            A fit of :attr:`data` (or its scores by item label).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by item: ``true``, ``fitted`` and ``error = fitted - true``.  Items the
+            data never compare (absent from the fit) are left out and both columns are
+            re-centred over the rest, so that a difference in centring is not an error.
+        """
+        est = fitted.scores if hasattr(fitted, "scores") and not isinstance(
+            fitted, pd.Series) else fitted
+        if not isinstance(est, pd.Series):
+            raise TypeError("`fitted` must be a PairwiseFit or a pandas Series of scores by "
+                            "item label.")
+        common = self.scores.index[self.scores.index.isin(est.index)]
+        if len(common) == 0:
+            raise ValueError("`fitted` shares no item label with the simulation.")
+        true = self.scores.loc[common].to_numpy(dtype=float)
+        got = est.loc[common].to_numpy(dtype=float)
+        true = true - true.mean()
+        got = got - got.mean()
+        return pd.DataFrame({"true": true, "fitted": got, "error": got - true},
+                            index=pd.Index(common, name="item"))
+
+    def __repr__(self):
+        extra = "" if self.annotators is None else f", {len(self.annotators)} annotators"
+        theta = "" if self.theta is None else f", theta={self.theta:g}"
+        kind = self.design.kind if self.design is not None else "given"
+        return (f"Simulation({self.model}{theta}, {self.n_items:,} items, "
+                f"{self.n_comparisons:,} rows, {kind} design{extra})")
+
+
+# --------------------------------------------------------------------------- simulators
+def _scores_iv(scores):
+    """``(items, s)``: labels and float scores from a Series or an array."""
+    if isinstance(scores, pd.Series):
+        items = pd.Index(scores.index)
+        if items.has_duplicates:
+            raise DataError(f"`scores` must have unique item labels; repeated: "
+                            f"{items[items.duplicated()].unique().tolist()[:5]}.")
+        if items.hasnans:
+            raise DataError("`scores` has a missing (NaN / None) item label.")
+        return items, _as_scores(scores.to_numpy())
+    s = _as_scores(scores)
+    return pd.RangeIndex(s.shape[0]), s
+
+
+def _design_codes(design, items):
+    """The design's codes into ``items`` (labels matched, sizes checked)."""
+    n = len(items)
+    if design.items is not None:
+        pos = items.get_indexer(design.items)
+        missing = design.items[pos < 0]
+        if len(missing):
+            raise DataError(f"`design` compares items that have no score: "
+                            f"{missing.tolist()[:5]}. Give `scores` as a Series with every "
+                            f"label.")
+        pos = pos.astype(np.int32)
+        return pos[design.a], pos[design.b]
+    if design.exact and design.n_items != n:
+        raise ValueError(f"`design` is for {design.n_items:,} items but `scores` has {n:,}; "
+                         f"build the design with n_items={n}.")
+    if design.n_items > n:
+        raise ValueError(f"`design` uses item codes up to {design.n_items - 1} but `scores` "
+                         f"has only {n:,} items.")
+    return design.a, design.b
+
+
+def _draw(mdl, s, eta, a, b, pool, labels_per_pair, rng):
+    """One draw of the labels: ``(a, b, outcome, annotator codes, b-first flags)``."""
+    if pool is None:
+        return a, b, _sample_outcomes(mdl.link, s, eta, a, b, rng.random(a.shape[0])), None, None
+    n_pool = len(pool)
+    m = a.shape[0]
+    if labels_per_pair > 1:
+        a = np.repeat(a, labels_per_pair)
+        b = np.repeat(b, labels_per_pair)
+        who = np.empty((m, labels_per_pair), np.int32)
+        _sample.distinct_choices(n_pool, rng.random((m, labels_per_pair)), who)
+        who = who.ravel()
+    else:
+        who = rng.integers(0, n_pool, m, dtype=np.int32)
+    b_first = rng.integers(0, 2, a.shape[0], dtype=np.int8)
+    out = np.empty(a.shape[0])
+    beta, bias, lapse, ties = (np.ascontiguousarray(pool[c].to_numpy(dtype=float))
+                               for c in _POOL_COLUMNS)
+    _sample.annotated_outcomes(mdl.link, s, eta, a, b, who, b_first, beta, bias, lapse, ties,
+                               rng.random(a.shape[0]), out)
+    return a, b, out, who, b_first
+
+
+def _mle_exists(n_items, a, b, outcome, ties_both_ways):
+    codes = np.where(outcome == 1.0, 0, np.where(outcome == 0.0, 1, 2)).astype(np.int8)
+    counts = Comparisons(pd.RangeIndex(n_items), a, b, codes).pairs
+    return bool(_graph.strongly_connected(n_items, *counts.arrays(), ties_both_ways))
+
+
+def _check_connected(n_items, a, b):
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    adj = coo_matrix((np.ones(a.shape[0]), (a, b)), shape=(n_items, n_items))
+    n_groups, _ = connected_components(adj, directed=False)
+    if n_groups > 1:
+        raise ValueError(f"`ensure_mle=True` cannot be met: the design's comparison graph "
+                         f"splits into {n_groups} unconnected groups of items (or leaves items "
+                         f"out), so no outcomes give every score a finite MLE. Use "
+                         f"sparse_connected(), more comparisons, or fit with penalty=.")
+
+
+def _categorical(codes, labels):
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(labels))
+
+
+def _run(s_items, s, design, mdl, theta, pool, labels_per_pair, ensure_mle, rng):
+    """Validate what is shared, draw (with the MLE rejection loop), return the pieces."""
+    eta = _eta_from_theta(mdl, theta)
+    _v.check_number(labels_per_pair, "labels_per_pair", low=1, integer=True)
+    labels_per_pair = int(labels_per_pair)
+    if pool is None and labels_per_pair > 1:
+        raise ValueError("`labels_per_pair` > 1 needs an annotator pool (`annotators=`); "
+                         "for repeated comparisons without annotators use a design with "
+                         "more comparisons, e.g. round_robin(n_items, k).")
+    if pool is not None and labels_per_pair > len(pool):
+        raise ValueError(f"`labels_per_pair` ({labels_per_pair}) must not exceed the number of "
+                         f"annotators ({len(pool)}): each label comes from a different "
+                         f"annotator.")
+    if ensure_mle is None:
+        ensure_mle = design.ensure_mle
+    a, b = _design_codes(design, s_items)
+    n = s.shape[0]
+    sc = s - s.mean()
+    if ensure_mle:
+        _check_connected(n, a, b)
+    attempts = 0
+    while True:
+        attempts += 1
+        drawn = _draw(mdl, sc, eta, a, b, pool, labels_per_pair, rng)
+        if not ensure_mle or _mle_exists(n, drawn[0], drawn[1], drawn[2], mdl.has_ties):
+            break
+        if attempts >= MAX_MLE_ATTEMPTS:
+            raise NoMLEError(
+                f"`ensure_mle=True`: none of {MAX_MLE_ATTEMPTS} draws of the outcomes gave a "
+                f"strongly connected win graph (a finite MLE). The design is too sparse for "
+                f"these scores: add comparisons, shrink the score spread, or keep "
+                f"ensure_mle=False and fit with penalty=.")
+    return sc, drawn, attempts, (None if not mdl.has_ties else float(theta))
+
+
+def _frame(items, drawn, pool, extra=None):
+    a, b, outcome, who, b_first = drawn
+    cols = {"item_a": _categorical(a, items), "item_b": _categorical(b, items),
+            "outcome": outcome}
+    if who is not None:
+        cols["annotator"] = _categorical(who, pool.index)
+    for name, col in (extra or {}).items():
+        cols[name] = col
+    if b_first is not None:
+        cols["position"] = _categorical(b_first, pd.Index(["a", "b"]))
+    return pd.DataFrame(cols, copy=False)
+
+
+def simulate(scores, design, *, model="bradley-terry", theta=None, annotators=None,
+             labels_per_pair=1, ensure_mle=None, rng=None):
+    r"""Simulate comparisons of items with known scores.
+
+    Parameters
+    ----------
+    scores : pandas.Series or array_like
+        True scores (log-strengths) by item; a Series' index gives the item labels, an
+        array gives labels ``0 .. n - 1``.  Finite, at least two items; only differences
+        matter (they are centred in :attr:`Simulation.scores`).
+    design : Design or array_like
+        The comparisons (:func:`round_robin`, :func:`random_pairs`,
+        :func:`sparse_connected`), or an ``(m, 2)`` array of pairs (:func:`given_pairs`).
+    model : {"bradley-terry", "thurstone", "rao-kupper"}
+        The model of the outcomes (:mod:`btstats.models`).
+    theta : float, optional
+        Rao-Kupper tie parameter ``theta >= 1`` (required for it, refused for the others).
+    annotators : None, int or pandas.DataFrame
+        Who labels the comparisons: ``None`` (the model itself), a number of identical
+        annotators, or a pool from :func:`annotator_pool` (columns among ``beta``,
+        ``position_bias``, ``position_lapse``, ``tie_propensity``, index the labels).
+    labels_per_pair : int, default 1
+        Annotators labelling each comparison, chosen uniformly without replacement from the
+        pool (at most its size), so repeated labels of one comparison exist for agreement
+        studies.  Needs ``annotators``.
+    ensure_mle : bool, optional
+        Redraw the outcomes (up to :data:`MAX_MLE_ATTEMPTS` times) until the win graph is
+        strongly connected, i.e. a finite MLE of every score exists; ties count both ways
+        only for a model with ties.  Default: the design's setting
+        (:func:`sparse_connected`).  See the Notes there on what this conditioning means.
+    rng : None, int or numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    Simulation
+        The data (``sim.data``, the long format :func:`btstats.fit` reads) and the truth.
+
+    Raises
+    ------
+    NoMLEError
+        With ``ensure_mle``, when no draw had a finite MLE.
+
+    Notes
+    -----
+    With ``d = s_a - s_b``, a link ``F`` and the tie threshold ``eta = log(theta)``
+    (``0`` without ties)::
+
+        P(a wins) = F(d - eta),   P(b wins) = F(-d - eta),   P(tie) = 1 - both
+
+    and each outcome is one uniform inverted against these, computed by the fit's own link
+    code (:meth:`btstats.Model.rvs`).  With annotators, each label is drawn by an annotator
+    chosen uniformly from the pool (distinct ones for the labels of one comparison), who is
+    shown the two items in a random order (``position``) and answers as described in
+    :func:`annotator_pool`: a tie with probability ``t``, else the side her position lapse
+    ``q`` favours with probability ``|q|``, else the model at ``beta * d + gamma * x`` with
+    her position bias ``gamma`` (``x = +1`` if a was shown first, ``-1`` if b was).
+
+    References
+    ----------
+    .. [1] Bradley, R. A. and Terry, M. E. (1952). Rank analysis of incomplete block
+       designs I. Biometrika 39, 324-345.
+    .. [2] Rao, P. V. and Kupper, L. L. (1967). Ties in paired-comparison experiments: a
+       generalization of the Bradley-Terry model. JASA 62, 194-204.
+    .. [3] Sun, H., Shen, Y. and Ton, J.-F. (2024). Rethinking Bradley-Terry models in
+       preference-based reward modeling: foundations, theory, and alternatives.
+       arXiv:2411.04991.
+
+    Examples
+    --------
+    >>> import pandas as pd, btstats
+    >>> from btstats.simulate import simulate, round_robin
+    >>> truth = pd.Series([2.0, 1.0, 0.5, -0.5, -1.5], index=list("ABCDE"))
+    >>> sim = simulate(truth, round_robin(5, 40), rng=7)
+    >>> sim
+    Simulation(bradley-terry, 5 items, 400 rows, round-robin design)
+    >>> sim.data.head(3)
+      item_a item_b  outcome
+    0      A      B      1.0
+    1      A      C      0.0
+    2      A      D      1.0
+    >>> res = btstats.fit(sim.data)
+    >>> sim.compare(res).round(2)
+          true  fitted  error
+    item
+    A      1.7    1.74   0.04
+    B      0.7    0.63  -0.07
+    C      0.2    0.38   0.18
+    D     -0.8   -0.85  -0.05
+    E     -1.8   -1.90  -0.10
+    """
+    mdl = get_model(model)
+    items, s = _scores_iv(scores)
+    if not isinstance(design, Design):
+        design = given_pairs(design)
+    pool = _annotators_iv(annotators)
+    if ensure_mle is not None and not isinstance(ensure_mle, (bool, np.bool_)):
+        raise ValueError(f"`ensure_mle` must be None, True or False; got {ensure_mle!r}.")
+    rng = np.random.default_rng(rng)
+    sc, drawn, attempts, theta = _run(items, s, design, mdl, theta, pool, labels_per_pair,
+                                      ensure_mle, rng)
+    return Simulation(data=_frame(items, drawn, pool),
+                      scores=pd.Series(sc, index=items, name="score"),
+                      utilities=pd.Series(s, index=items, name="utility"),
+                      model=mdl.name, theta=theta, annotators=pool, design=design,
+                      attempts=attempts)
+
+
+def _pairing_pairs(pairing, utility, n_prompts, r, k, rng):
+    """Codes of the response pairs of each pairing; responses of prompt p are p*r .. p*r+r-1."""
+    m = n_prompts * k
+    prompt = np.repeat(np.arange(n_prompts, dtype=np.int32), k)
+    if pairing == "same-prompt":
+        i = rng.integers(0, r, m, dtype=np.int32)
+        j = rng.integers(0, r - 1, m, dtype=np.int32)
+        j += j >= i
+        a, b = prompt * r + i, prompt * r + j
+    elif pairing == "cross-prompt":
+        other = rng.integers(0, n_prompts - 1, m, dtype=np.int32)
+        other += other >= prompt
+        a = prompt * r + rng.integers(0, r, m, dtype=np.int32)
+        b = other * r + rng.integers(0, r, m, dtype=np.int32)
+    else:
+        ranked = np.argsort(utility.reshape(n_prompts, r), axis=1, kind="stable")
+        if pairing == "similar":
+            mid = (r - 1) // 2
+            lower = sorted(range(r - 1), key=lambda c: (abs(c - mid), c))[:k]
+            lo = np.array(lower)
+            hi = lo + 1
+        else:   # diversified
+            lo = np.arange(k)
+            hi = r - 1 - lo
+        a = (np.arange(n_prompts)[:, None] * r + ranked[:, lo]).ravel()
+        b = (np.arange(n_prompts)[:, None] * r + ranked[:, hi]).ravel()
+        flip = rng.random(m) < 0.5
+        a, b = np.where(flip, b, a), np.where(flip, a, b)
+    return a.astype(np.int32), b.astype(np.int32), prompt
+
+
+def simulate_annotation(n_prompts, responses_per_prompt, *, pairs_per_prompt=1,
+                        pairing="same-prompt", prompt_sd=1.0, response_sd=1.0,
+                        n_annotators=1, beta=1.0, position_bias=0.0, position_lapse=0.0,
+                        tie_propensity=0.0, labels_per_pair=1, model="bradley-terry",
+                        theta=None, rng=None):
+    r"""Simulate RLHF-style preference annotation: prompts, responses, annotators.
+
+    Prompt ``p`` has effect ``mu_p ~ N(0, prompt_sd**2)``; its response ``i`` has utility
+    ``u_pi = mu_p + e_pi`` with ``e_pi ~ N(0, response_sd**2)``, all independent.  Each
+    response is an item (labelled ``p<p>_r<i>``), so the true scores are the centred
+    utilities.  Pairs of responses are formed by ``pairing`` and labelled by a pool of
+    annotators (:func:`annotator_pool`) as in :func:`simulate`.
+
+    Parameters
+    ----------
+    n_prompts : int
+        Number of prompts (at least 2 for cross-prompt pairs).
+    responses_per_prompt : int
+        Responses per prompt, at least 2.
+    pairs_per_prompt : int, default 1
+        Comparisons formed per prompt (``n_prompts * pairs_per_prompt`` in all); at most
+        ``responses_per_prompt - 1`` for ``"similar"`` and ``responses_per_prompt // 2`` for
+        ``"diversified"``.
+    pairing : {"same-prompt", "cross-prompt", "similar", "diversified"}
+        How the two responses of a comparison are chosen, for each prompt ``p``:
+
+        - ``"same-prompt"``: two different responses of ``p``, uniformly at random;
+        - ``"cross-prompt"``: a random response of ``p`` against a random response of a
+          random other prompt;
+        - ``"similar"``: the two middle-ranked responses of ``p`` by true utility (ranks
+          ``floor((r-1)/2)`` and the next, from the bottom); further pairs are the adjacent
+          ranks next closest to the middle;
+        - ``"diversified"``: the best against the worst response of ``p``; further pairs
+          second best against second worst, and so on.
+
+        ``"similar"`` and ``"diversified"`` select by the true utilities (an oracle; in
+        practice a proxy reward does it) and list the pair in random order.
+    prompt_sd, response_sd : float, default 1
+        Spreads of the prompt and response effects, ``>= 0``.
+    n_annotators : int, default 1
+        Size of the annotator pool.
+    beta, position_bias, position_lapse, tie_propensity : float or array_like
+        Annotator parameters, scalars or one per annotator (:func:`annotator_pool`).
+    labels_per_pair : int, default 1
+        Distinct annotators labelling each comparison.
+    model : str, default "bradley-terry"
+        The annotators' link (and tie threshold): ``P(correct) = F(beta |delta u|)``.
+    theta : float, optional
+        Tie parameter for ``model="rao-kupper"``.
+    rng : None, int or numpy.random.Generator
+        Source of randomness.
+
+    Returns
+    -------
+    Simulation
+        ``data`` has ``item_a``, ``item_b``, ``outcome``, ``annotator``, ``prompt`` (the
+        prompt of both responses; ``prompt_a`` and ``prompt_b`` for cross-prompt pairs)
+        and ``position``; ``utilities`` are the uncentred ``u``, ``item_info`` gives each
+        response's prompt and effects.
+
+    Notes
+    -----
+    Same-prompt pairs differ by ``u_1 - u_2 = e_1 - e_2 ~ N(0, 2 response_sd**2)``; cross-
+    prompt pairs by ``N(0, 2 (prompt_sd**2 + response_sd**2))``, so their mean absolute
+    difference is larger by ``sqrt(1 + prompt_sd**2 / response_sd**2)`` and, under the
+    cognitive-bottleneck model ``P(correct) = sigma(beta |delta u|)``, their labels are
+    more often correct (Sun, Shen & Ton 2024, Proposition 10 and Example 1;
+    :func:`annotation_accuracy` gives the expected accuracy).  Same-prompt data compare
+    responses only within a prompt: their comparison graph has one component per prompt,
+    so a fit needs ``penalty=`` and identifies utilities only within each prompt.
+
+    References
+    ----------
+    .. [1] Sun, H., Shen, Y. and Ton, J.-F. (2024). Rethinking Bradley-Terry models in
+       preference-based reward modeling: foundations, theory, and alternatives.
+       arXiv:2411.04991.
+
+    Examples
+    --------
+    >>> from btstats.simulate import simulate_annotation
+    >>> sim = simulate_annotation(3, 4, pairs_per_prompt=2, n_annotators=2, rng=0)
+    >>> sim.data
+      item_a item_b  outcome annotator prompt position
+    0  p0_r3  p0_r0      1.0      ann0     p0        a
+    1  p0_r0  p0_r1      0.0      ann0     p0        a
+    2  p1_r0  p1_r2      0.0      ann0     p1        b
+    3  p1_r3  p1_r1      0.0      ann1     p1        a
+    4  p2_r0  p2_r2      0.0      ann1     p2        b
+    5  p2_r2  p2_r0      0.0      ann1     p2        b
+    >>> sim.item_info.round(3).head(2)
+          prompt  prompt_effect  response_effect  utility
+    item
+    p0_r0     p0          0.126            0.105    0.231
+    p0_r1     p0          0.126           -0.536   -0.410
+    """
+    n_prompts = int(_v.check_number(n_prompts, "n_prompts", low=1, integer=True))
+    r = int(_v.check_number(responses_per_prompt, "responses_per_prompt", integer=True))
+    if r < 2:
+        raise ValueError(f"`responses_per_prompt` must be >= 2: a pair needs two responses; "
+                         f"got {r}.")
+    k = int(_v.check_number(pairs_per_prompt, "pairs_per_prompt", low=1, integer=True))
+    _v.check_choice(pairing, "pairing", PAIRINGS)
+    prompt_sd = float(_v.check_number(prompt_sd, "prompt_sd", low=0.0))
+    response_sd = float(_v.check_number(response_sd, "response_sd", low=0.0))
+    if pairing == "cross-prompt" and n_prompts < 2:
+        raise ValueError("`pairing='cross-prompt'` needs `n_prompts` >= 2.")
+    limit = {"similar": r - 1, "diversified": r // 2}.get(pairing)
+    if limit is not None and k > limit:
+        raise ValueError(f"`pairs_per_prompt` must be <= {limit} for pairing={pairing!r} with "
+                         f"{r} responses per prompt; got {k}.")
+    if prompt_sd == 0.0 and response_sd == 0.0:
+        raise ValueError("`prompt_sd` and `response_sd` are both 0: every response would have "
+                         "the same utility, so there would be nothing to prefer.")
+    mdl = get_model(model)
+    pool = annotator_pool(n_annotators, beta=beta, position_bias=position_bias,
+                          position_lapse=position_lapse, tie_propensity=tie_propensity)
+    rng = np.random.default_rng(rng)
+
+    mu = rng.normal(0.0, prompt_sd, n_prompts)
+    e = rng.normal(0.0, response_sd, n_prompts * r)
+    utility = np.repeat(mu, r) + e
+    wp = len(str(n_prompts - 1))
+    wr = len(str(r - 1))
+    prompts = pd.Index([f"p{p:0{wp}d}" for p in range(n_prompts)])
+    items = pd.Index([f"p{p:0{wp}d}_r{i:0{wr}d}" for p in range(n_prompts) for i in range(r)])
+    a, b, prompt = _pairing_pairs(pairing, utility, n_prompts, r, k, rng)
+    design = _design(a, b, len(items), pairing)
+    sc, drawn, attempts, theta = _run(items, utility, design, mdl, theta, pool,
+                                      labels_per_pair, False, rng)
+    rep = int(labels_per_pair)
+    if pairing == "cross-prompt":
+        extra = {"prompt_a": _categorical(np.repeat(a // r, rep), prompts),
+                 "prompt_b": _categorical(np.repeat(b // r, rep), prompts)}
+    else:
+        extra = {"prompt": _categorical(np.repeat(prompt, rep), prompts)}
+    info = pd.DataFrame({"prompt": np.repeat(prompts, r), "prompt_effect": np.repeat(mu, r),
+                         "response_effect": e, "utility": utility},
+                        index=pd.Index(items, name="item"))
+    return Simulation(data=_frame(items, drawn, pool, extra),
+                      scores=pd.Series(sc, index=items, name="score"),
+                      utilities=pd.Series(utility, index=items, name="utility"),
+                      model=mdl.name, theta=theta, annotators=pool, design=design,
+                      item_info=info, attempts=attempts)
