@@ -10,7 +10,7 @@ import warnings
 
 from .data import read_comparisons
 from .examples import EXAMPLES, load_example
-from .exceptions import ConvergenceWarning
+from .exceptions import ConvergenceWarning, DegenerateResampleWarning
 from .fit import METHODS, fit
 from .models import MODELS
 
@@ -43,6 +43,13 @@ def _parser():
     f.add_argument("--scale", choices=("log", "elo"), default="log",
                    help="score scale of the leaderboard (elo: 1000 + 400/ln(10) * score)")
     f.add_argument("--confidence-level", type=float, default=0.95)
+    f.add_argument("--covariance", choices=("observed", "expected", "sandwich"),
+                   default="observed", help="covariance of the Wald intervals")
+    f.add_argument("--bootstrap", type=int, metavar="N",
+                   help="add bootstrap intervals, rank intervals and P(first) from N replicates")
+    f.add_argument("--ci-method", choices=("percentile", "basic", "bca"), default="percentile",
+                   help="bootstrap interval (with --bootstrap)")
+    f.add_argument("--seed", type=int, help="seed of the bootstrap (with --bootstrap)")
     f.add_argument("--format", choices=("table", "csv", "json"), default="table")
     for role in ("winner", "loser", "item-a", "item-b", "outcome", "weight"):
         f.add_argument(f"--{role}", metavar="COLUMN", help=f"name of the {role} column")
@@ -107,9 +114,20 @@ def _run_fit(args):
         data, source = load_example(args.example), f"example {args.example!r}"
     else:
         data, source = read_comparisons(args.file, **_columns(args)), args.file
+    if args.bootstrap is not None and args.bootstrap < 1:
+        raise ValueError(f"--bootstrap must be a positive number of replicates; got "
+                         f"{args.bootstrap}.")
+    if args.bootstrap is None and (args.seed is not None or args.ci_method != "percentile"):
+        raise ValueError("--seed and --ci-method apply to bootstrap intervals: add "
+                         "--bootstrap N.")
+    boot = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
-        res = fit(data, args.model, method=args.method, penalty=args.penalty, ties=args.ties)
+        warnings.simplefilter("always", DegenerateResampleWarning)
+        res = fit(data, args.model, method=args.method, penalty=args.penalty, ties=args.ties,
+                  covariance_type=args.covariance)
+        if args.bootstrap is not None:
+            boot = res.bootstrap(n_resamples=args.bootstrap, rng=args.seed)
     for w in caught:
         sys.stderr.write(f"btstats: warning: {w.message}\n")
     if not res.has_intervals:
@@ -117,6 +135,13 @@ def _run_fit(args):
                          f"covariance; the leaderboard has no standard errors or intervals.\n")
     table = res.to_frame(scale=args.scale, confidence_level=args.confidence_level,
                          intervals=res.has_intervals)
+    boot_table = None
+    if boot is not None:
+        boot_table = boot.to_frame(confidence_level=args.confidence_level,
+                                   method=args.ci_method, scale=args.scale)
+        extra = boot_table.drop(columns=["rank", "score"]).rename(
+            columns={"se": "boot_se", "ci_low": "boot_low", "ci_high": "boot_high"})
+        table = table.merge(extra, on="item", how="left")
     if args.format == "csv":
         sys.stdout.write(table.to_csv(index=False))
     elif args.format == "json":
@@ -126,11 +151,25 @@ def _run_fit(args):
                "converged": res.converged, "n_iter": res.n_iter,
                "theta": res.theta,
                "theta_se": res.theta_se if res.has_intervals else None, "scale": args.scale,
+               "covariance": args.covariance,
                "leaderboard": json.loads(table.to_json(orient="records"))}
+        if boot is not None:
+            out["bootstrap"] = {"n_resamples": boot.n_resamples, "method": args.ci_method,
+                                "n_degenerate": boot.n_degenerate, "seed": args.seed}
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
         sys.stdout.write(f"btstats fit of {source}\n{res.summary(scale=args.scale)}\n")
+        if boot_table is not None:
+            sys.stdout.write(f"\nBootstrap: {boot.n_resamples} replicates "
+                             f"({boot.n_degenerate} without a finite MLE), "
+                             f"{args.confidence_level:.0%} {args.ci_method} intervals, "
+                             f"rank intervals and P(first)\n"
+                             f"{boot_table.to_string(index=False, float_format=_fmt_float)}\n")
     return 0
+
+
+def _fmt_float(x):
+    return f"{x:.4f}"
 
 
 def _simulation_scores(args, rng):

@@ -203,3 +203,43 @@ def test_simulate_bad_input_exits_2_with_one_line(argv, needle, capsys):
     assert code == 2 and out == ""
     assert err.startswith("btstats: error:") and err.count("\n") == 1
     assert needle in err and "Traceback" not in err
+
+
+# --------------------------------------------------------------------- fit --bootstrap
+def test_bootstrap_adds_intervals_to_the_leaderboard(capsys):
+    code, out, err = run(["fit", "--example", "baseball", "--bootstrap", "300", "--seed", "1",
+                          "--ci-method", "bca"], capsys)
+    assert code == 0 and err == ""
+    assert "Bootstrap: 300 replicates" in out and "95% bca intervals" in out
+    code, out, _ = run(["fit", "--example", "baseball", "--bootstrap", "300", "--seed", "1",
+                        "--format", "csv"], capsys)
+    table = pd.read_csv(pd.io.common.StringIO(out))
+    for col in ("boot_se", "boot_low", "boot_high", "rank_low", "rank_high", "p_first"):
+        assert col in table.columns
+    assert table["p_first"].sum() == pytest.approx(1.0)
+    # the same seed gives the same intervals
+    again = pd.read_csv(pd.io.common.StringIO(run(
+        ["fit", "--example", "baseball", "--bootstrap", "300", "--seed", "1", "--format", "csv"],
+        capsys)[1]))
+    pd.testing.assert_frame_equal(table, again)
+
+
+def test_sandwich_covariance_from_the_command_line(capsys):
+    code, out, _ = run(["fit", "--example", "baseball", "--covariance", "sandwich",
+                        "--format", "json"], capsys)
+    doc = json.loads(out)
+    se = {r["item"]: r["se"] for r in doc["leaderboard"]}
+    fit = btstats.fit(btstats.load_example("baseball"), covariance_type="sandwich")
+    assert se["Boston"] == pytest.approx(fit.standard_errors["Boston"])
+    assert doc["covariance"] == "sandwich"
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--bootstrap", "0"], "--bootstrap"),
+    (["--seed", "3"], "--bootstrap N"),
+    (["--ci-method", "bca"], "--bootstrap N"),
+])
+def test_bootstrap_options_misused_exit_2(argv, needle, capsys):
+    code, out, err = run(["fit", "--example", "baseball"] + argv, capsys)
+    assert code == 2 and out == ""
+    assert needle in err and len(err.strip().splitlines()) == 1
