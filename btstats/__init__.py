@@ -14,7 +14,13 @@ iterations compiled with Numba; scores are log-strengths centred to sum to zero.
 """
 from .data import Comparisons, PairCounts, read_comparisons
 from .examples import EXAMPLES, load_example
+from . import agreement, annotators, evaluation
+from .agreement import (Agreement, Ceilings, accuracy_bounds, ceilings, cohen_kappa,
+                        fleiss_kappa, krippendorff_alpha)
+from .annotators import AnnotatorFit, fit_annotators
 from .bootstrap import BootstrapResult, ConfidenceInterval, bootstrap
+from .evaluation import (AboveCeilingWarning, Evaluation, evaluate, order_consistency,
+                         win_rate_scores)
 from .ranks import (RankSets, pairwise_superiority, probability_first, rank_confidence_sets,
                     rank_distribution, rank_intervals, rank_lower_bound, rank_upper_bound)
 from .exceptions import (ConvergenceWarning, DataError, DegenerateResampleWarning, NoMLEError,
@@ -35,6 +41,10 @@ __all__ = [
     "PairProbabilities", "Model", "MODELS", "get_model", "load_example", "EXAMPLES",
     "DataError", "NoMLEError", "TiesError", "ConvergenceWarning", "__version__",
     "bootstrap", "BootstrapResult", "ConfidenceInterval", "DegenerateResampleWarning",
+    "agreement", "annotators", "evaluation", "Agreement", "Ceilings", "accuracy_bounds",
+    "ceilings", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "AnnotatorFit",
+    "fit_annotators", "AboveCeilingWarning", "Evaluation", "evaluate", "order_consistency",
+    "win_rate_scores",
     "RankSets", "rank_confidence_sets", "rank_upper_bound", "rank_lower_bound",
     "rank_distribution", "probability_first", "pairwise_superiority", "rank_intervals",
     "simulate", "simulate_annotation", "Simulation", "Design", "round_robin", "random_pairs",

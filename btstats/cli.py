@@ -8,6 +8,7 @@ import json
 import sys
 import warnings
 
+from . import cli_agreement
 from .data import read_comparisons
 from .examples import EXAMPLES, load_example
 from .exceptions import ConvergenceWarning, DegenerateResampleWarning
@@ -54,6 +55,7 @@ def _parser():
     for role in ("winner", "loser", "item-a", "item-b", "outcome", "weight"):
         f.add_argument(f"--{role}", metavar="COLUMN", help=f"name of the {role} column")
     _simulate_parser(sub)
+    cli_agreement.add_parser(sub)
     return p
 
 
@@ -253,6 +255,8 @@ def _run_simulate(args):
 def main(argv=None):
     """Entry point of the ``btstats`` command."""
     args = _parser().parse_args(argv)
+    if args.command == "agreement":
+        return cli_agreement.run(args)
     try:
         if args.command == "simulate":
             return _run_simulate(args)

@@ -86,78 +86,68 @@ def poisson_mean_scale(total, mass):
 
 
 @njit(cache=True)
-def poisson_table(mu):
-    """Per-cell constants of the Poisson samplers, computed once per design (the means do
-    not change between replicates): row ``c`` is ``(mu, exp(-mu))`` for ``mu < 10`` (Knuth's
-    product of uniforms) and ``(mu, a, b, log(1/alpha), v_r, log mu)`` of Hoermann's (1993)
-    transformed rejection with squeeze (PTRS) for ``mu >= 10``."""
-    t = np.zeros((mu.shape[0], 6))
-    for c in range(mu.shape[0]):
-        m = mu[c]
-        t[c, 0] = m
-        if m >= 10.0:
-            b = 0.931 + 2.53 * math.sqrt(m)
-            t[c, 1] = -0.059 + 0.02483 * b
-            t[c, 2] = b
-            t[c, 3] = math.log(1.1239 + 1.1328 / (b - 3.4))
-            t[c, 4] = 0.9277 - 3.6224 / (b - 2.0)
-            t[c, 5] = math.log(m)
-        elif m > 0.0:
-            t[c, 1] = math.exp(-m)
-    return t
+def alias_table(weights):
+    """Walker's alias table of the distribution ``weights / sum(weights)`` (Vose's
+    construction): ``(prob, alias)`` such that drawing ``i`` uniformly and keeping it with
+    probability ``prob[i]``, else taking ``alias[i]``, samples the distribution in O(1)."""
+    m = weights.shape[0]
+    total = weights.sum()
+    scaled = weights * (m / total)
+    prob = np.ones(m)
+    alias = np.arange(m)
+    small = np.empty(m, np.int64)
+    large = np.empty(m, np.int64)
+    ns = 0
+    nl = 0
+    for i in range(m):
+        if scaled[i] < 1.0:
+            small[ns] = i
+            ns += 1
+        else:
+            large[nl] = i
+            nl += 1
+    while ns > 0 and nl > 0:
+        ns -= 1
+        lo = small[ns]
+        nl -= 1
+        hi = large[nl]
+        prob[lo] = scaled[lo]
+        alias[lo] = hi
+        scaled[hi] = (scaled[hi] + scaled[lo]) - 1.0
+        if scaled[hi] < 1.0:
+            small[ns] = hi
+            ns += 1
+        else:
+            large[nl] = hi
+            nl += 1
+    # what is left is 1 up to rounding (prob stays 1); a zero-weight cell is never kept
+    for i in range(m):
+        if weights[i] <= 0.0:
+            prob[i] = 0.0
+    return prob, alias
 
 
 @njit(cache=True)
-def poisson_draw(t, c):
-    """One ``Poisson(t[c, 0])`` draw from the precomputed constants of :func:`poisson_table`."""
-    mu = t[c, 0]
-    if mu <= 0.0:
-        return 0
-    if mu < 10.0:
-        limit = t[c, 1]
-        k = 0
-        p = np.random.random()
-        while p > limit:
-            k += 1
-            p *= np.random.random()
-        return k
-    a = t[c, 1]
-    b = t[c, 2]
-    while True:
-        u = np.random.random() - 0.5
-        v = np.random.random()
-        us = 0.5 - abs(u)
-        k = math.floor((2.0 * a / us + b) * u + mu + 0.43)
-        if us >= 0.07 and v <= t[c, 4]:
-            return k
-        if k < 0 or (us < 0.013 and v > us):
-            continue
-        if (math.log(v) + t[c, 3] - math.log(a / (us * us) + b)
-                <= -mu + k * t[c, 5] - math.lgamma(k + 1.0)):
-            return k
-
-
-@njit(cache=True)
-def draw_cells(cells, cum, total, table, out):
+def draw_cells(cells, cum, total, lam, alias_prob, alias_idx, out):
     """``out ~ Multinomial(total, cells / sum(cells))``, exactly.
 
-    ``cum`` is the running sum of ``cells``; ``table`` is :func:`poisson_table` of
-    ``cells * poisson_mean_scale(total, sum(cells))`` (empty when that scale is 0).
+    ``cum`` is the running sum of ``cells``; ``lam`` is
+    ``cells * poisson_mean_scale(total, sum(cells))`` (empty when that scale is 0) and
+    ``alias_prob``, ``alias_idx`` the :func:`alias_table` of ``cells``.
 
     Poissonisation: with ``X_c ~ Poisson(lam p_c)`` independent and ``S = sum X``, ``X`` given
     ``S = s`` is ``Multinomial(s, p)``; adding ``total - s`` independent categorical draws
-    makes it ``Multinomial(total, p)``.  ``lam = total - 3 sqrt(total)`` keeps ``s <= total``
-    but for a ~0.1% chance, in which case the replicate is drawn by sequential binomials
-    instead; the mixture is exactly multinomial either way.  With the Poisson constants
-    precomputed this costs a fraction of one binomial draw per cell.
+    (alias method) makes it ``Multinomial(total, p)``.  ``lam = total - 3 sqrt(total)`` keeps
+    ``s <= total`` but for a ~0.1% chance, in which case the replicate is drawn by sequential
+    binomials instead; the mixture is exactly multinomial either way.
     """
     mass = cum[cum.shape[0] - 1]
-    if table.shape[0] != cells.shape[0]:
+    if lam.shape[0] != cells.shape[0]:
         _draw_cells_sequential(cells, mass, total, out)
         return
     s = 0
     for c in range(cells.shape[0]):
-        x = poisson_draw(table, c)
+        x = np.random.poisson(lam[c]) if lam[c] > 0.0 else 0
         out[c] = x
         s += x
     if s > total:
@@ -165,37 +155,36 @@ def draw_cells(cells, cum, total, table, out):
         return
     m = cells.shape[0]
     for _ in range(total - s):
-        u = np.random.random() * mass
-        # first cell with cum > u (binary search); it has a positive count
-        lo = 0
-        hi = m - 1
-        while lo < hi:
-            mid = (lo + hi) >> 1
-            if cum[mid] > u:
-                hi = mid
-            else:
-                lo = mid + 1
-        out[lo] += 1.0
+        u = np.random.random() * m
+        i = min(int(u), m - 1)
+        if u - i >= alias_prob[i]:
+            i = alias_idx[i]
+        out[i] += 1.0
 
 
 def sampling_tables(cells, total):
-    """``(cum, table)`` for :func:`draw_cells` (Python helper, once per design)."""
+    """``(cum, lam, alias_prob, alias_idx)`` for :func:`draw_cells` (once per design)."""
     cells = np.ascontiguousarray(cells, dtype=np.float64)
     cum = np.cumsum(cells)
     scale = poisson_mean_scale(total, float(cum[-1]) if cum.shape[0] else 0.0)
-    table = poisson_table(cells * scale) if scale > 0 else np.zeros((0, 6))
-    return cum, table
+    lam = cells * scale if scale > 0 else np.zeros(0)
+    if scale > 0:
+        prob, idx = alias_table(cells)
+    else:
+        prob, idx = np.zeros(0), np.zeros(0, np.int64)
+    return cum, lam, prob, idx
 
 
 @njit(cache=True)
-def draw_units(unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_table, out):
+def draw_units(unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob,
+               unit_aidx, out):
     """Cell weights of ``G`` units drawn uniformly with replacement: multiplicities
     ``~ Multinomial(G, 1/G, ..., 1/G)`` (``unit_ones`` is ``G`` ones, with ``unit_cum`` and
-    ``unit_table`` from :func:`sampling_tables`), then each unit's cell weights times its
+    ``unit_lam`` from :func:`sampling_tables`), then each unit's cell weights times its
     multiplicity."""
     n_units = unit_ones.shape[0]
     mult = np.empty(n_units)
-    draw_cells(unit_ones, unit_cum, n_units, unit_table, mult)
+    draw_cells(unit_ones, unit_cum, n_units, unit_lam, unit_aprob, unit_aidx, mult)
     out[:] = 0.0
     for g in range(n_units):
         c = mult[g]
@@ -264,7 +253,7 @@ def fit_counts(method, link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, to
 
 
 @njit(cache=True)
-def _replicate(kind, seed, cells, cum, table, total, unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_table, prob,
+def _replicate(kind, seed, cells, cum, lam, aprob, aidx, total, unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob, unit_aidx, prob,
                totals, ties, method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty,
                degenerate, fallback_penalty, tol, max_iter, dense_max, out_s):
     """One bootstrap replicate into ``out_s``; returns ``(status, eta)``."""
@@ -272,9 +261,10 @@ def _replicate(kind, seed, cells, cum, table, total, unit_ptr, unit_cell, unit_w
     m = pi.shape[0]
     w3 = np.empty(3 * m)
     if kind == KIND_CELLS:
-        draw_cells(cells, cum, total, table, w3)
+        draw_cells(cells, cum, total, lam, aprob, aidx, w3)
     elif kind == KIND_UNITS:
-        draw_units(unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_table, w3)
+        draw_units(unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob,
+                   unit_aidx, w3)
     else:
         draw_parametric(totals, prob, w3)
     wab = np.empty(m)
@@ -304,14 +294,14 @@ def _refit(method, link, fit_eta, s_hat, eta_hat, pi, pj, wab, wba, tie, penalty
 
 
 @njit(parallel=True, cache=True)
-def bootstrap_block(kind, seeds, cells, cum, table, total, unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_table, prob,
+def bootstrap_block(kind, seeds, cells, cum, lam, aprob, aidx, total, unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob, unit_aidx, prob,
                     totals, ties, method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty,
                     degenerate, fallback_penalty, tol, max_iter, dense_max, out_s, out_eta,
                     out_status):
     """Replicates ``r = 0 .. len(seeds) - 1`` into row ``r`` of the outputs, in parallel."""
     for r in prange(seeds.shape[0]):
-        st, e = _replicate(kind, seeds[r], cells, cum, table, total, unit_ptr, unit_cell, unit_weight,
-                           unit_ones, unit_cum, unit_table, prob, totals, ties, method, link, fit_eta, s_hat, eta_hat,
+        st, e = _replicate(kind, seeds[r], cells, cum, lam, aprob, aidx, total, unit_ptr, unit_cell, unit_weight,
+                           unit_ones, unit_cum, unit_lam, unit_aprob, unit_aidx, prob, totals, ties, method, link, fit_eta, s_hat, eta_hat,
                            pi, pj, penalty, degenerate, fallback_penalty, tol, max_iter,
                            dense_max, out_s[r])
         out_eta[r] = e

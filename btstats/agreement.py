@@ -1,0 +1,1313 @@
+r"""Labeler agreement and the ceilings it puts on held-out accuracy.
+
+Two different numbers are often confused:
+
+* **Agreement** -- how often two labelers give the same label to the same comparison.  If a
+  comparison's outcome probabilities are ``p = (P(a), P(tie), P(b))`` and both labels are
+  independent draws, they agree with probability ``sum p**2``.
+* **The Bayes accuracy ceiling** -- the best held-out accuracy any scorer can reach on labels
+  drawn from ``p``: predict the most probable label, right with probability ``max p``.
+
+For a comparison with ``P(a) = 0.8`` two labelers agree ``0.8**2 + 0.2**2 = 0.68`` of the
+time, but the best scorer is right ``0.80`` of the time: agreement is *lower* than the
+ceiling, so a reward model whose accuracy exceeds the labelers' agreement is not for that
+reason overfit.  See ``docs/agreement.md``.
+
+Empirical agreement (repeated labels of the same comparison)
+------------------------------------------------------------
+=====================================  ===================================================
+:func:`agreement`                      raw agreement (with / without ties, bootstrap
+                                       intervals over units), Fleiss' kappa, Krippendorff's
+                                       alpha, Cohen's kappa of every pair of annotators,
+                                       per-annotator agreement with the others' majority
+:func:`agreement_by`                   the same statistics per group (e.g. per query)
+:func:`cohen_kappa`                    two raters, labels or a contingency table
+:func:`fleiss_kappa`                   many raters, missing labels allowed
+:func:`krippendorff_alpha`             nominal alpha, missing labels allowed
+=====================================  ===================================================
+
+A *unit* is what is labelled repeatedly: an unordered pair of items within a cluster (the
+``cluster`` or ``prompt`` column), or an unordered pair of items when there is no cluster
+column.  Labels are oriented to the unit's items in label order (``item_1 < item_2``), so
+every label is one of three categories: ``item_1`` wins, ``item_2`` wins, tie.
+
+Model-implied ceilings
+----------------------
+:func:`ceilings` takes a fit (or true scores and a model) and a design and returns the
+expected agreement, the Bayes accuracy ceiling, the smallest expected log loss (the entropy)
+and Brier score, each over all labels and over decisive labels only, with intervals from
+bootstrap draws of the scores or a seeded parametric draw from the fit's covariance.
+"""
+import math
+import numbers
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from . import _validation as _v
+from ._kernels import annotators as _ka
+from .data import Comparisons, as_comparisons
+from .exceptions import DataError
+from .models import _as_scores, get_model
+
+__all__ = ["Agreement", "Ceilings", "KappaResult", "accuracy_bounds", "agreement",
+           "agreement_by", "ceilings", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
+           "label_units"]
+
+#: Statistics of :class:`Agreement` that have bootstrap intervals, in this order.
+AGREEMENT_STATISTICS = ("agreement", "agreement_no_ties", "fleiss_kappa", "krippendorff_alpha")
+#: Quantities of :class:`Ceilings`, in this order.
+CEILING_STATISTICS = ("agreement", "agreement_no_ties", "accuracy", "accuracy_no_ties",
+                      "log_loss", "log_loss_no_ties", "brier", "brier_no_ties")
+_CATEGORIES = ("item_1", "item_2", "tie")
+#: Resamples drawn per block by the unit bootstrap (bounds its memory).
+_BOOT_BLOCK = 256
+
+
+# =========================================================================== validation
+def _check_level(confidence_level):
+    if isinstance(confidence_level, bool) or not isinstance(confidence_level, numbers.Real) \
+            or not 0.0 < confidence_level < 1.0:
+        raise ValueError(f"`confidence_level` must lie in (0, 1), e.g. 0.95; got "
+                         f"{confidence_level!r}.")
+    return float(confidence_level)
+
+
+def _percentile_interval(draws, confidence_level, n_columns):
+    """Arrays ``low``, ``high``: percentile interval of each column of ``draws`` (NaN-safe)."""
+    low = np.full(n_columns, np.nan)
+    high = np.full(n_columns, np.nan)
+    if draws is None or draws.shape[0] == 0:
+        return low, high
+    alpha = (1.0 - confidence_level) / 2.0
+    for c in range(n_columns):
+        col = draws[:, c]
+        col = col[np.isfinite(col)]
+        if col.size:
+            low[c], high[c] = np.quantile(col, [alpha, 1.0 - alpha])
+    return low, high
+
+
+# =========================================================================== generic kappas
+def _nominal_codes(data, name):
+    """Units x raters labels (NaN / None missing) -> (int codes with -1 missing, categories)."""
+    if isinstance(data, pd.DataFrame):
+        frame = data
+    else:
+        arr = np.asarray(data, dtype=object)
+        if arr.ndim != 2:
+            raise DataError(f"`{name}` must be two-dimensional: one row per unit, one column "
+                            f"per rater; got shape {arr.shape}.")
+        frame = pd.DataFrame(arr)
+    if frame.shape[0] == 0 or frame.shape[1] == 0:
+        raise DataError(f"`{name}` is empty: give at least one unit and one rater.")
+    stacked = frame.stack(future_stack=True) if hasattr(frame, "stack") else frame.stack()
+    values = stacked.to_numpy(dtype=object)
+    missing = pd.isna(stacked).to_numpy()
+    codes = np.full(values.shape[0], -1, np.int64)
+    if (~missing).any():
+        try:
+            c, cats = pd.factorize(pd.Series(values[~missing], dtype=object), sort=True)
+        except TypeError:
+            c, cats = pd.factorize(pd.Series(values[~missing], dtype=object), sort=False)
+        codes[~missing] = c
+    else:
+        cats = pd.Index([])
+    return codes.reshape(frame.shape), pd.Index(cats)
+
+
+def _counts_from(data, counts, name):
+    """A units x categories matrix of label counts from ratings or from counts."""
+    if counts:
+        try:
+            m = np.asarray(data, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"`{name}` must hold label counts (numbers); {exc}.") from exc
+        if m.ndim != 2:
+            raise DataError(f"`{name}` must be a units x categories matrix of counts; got "
+                            f"shape {m.shape}.")
+        if not np.all(np.isfinite(m) & (m >= 0)):
+            raise DataError(f"`{name}` counts must be finite and non-negative.")
+        return m
+    codes, cats = _nominal_codes(data, name)
+    n_units = codes.shape[0]
+    c = max(len(cats), 1)
+    rows = np.repeat(np.arange(n_units), codes.shape[1])
+    flat = codes.ravel()
+    keep = flat >= 0
+    return np.bincount(rows[keep] * c + flat[keep], minlength=n_units * c).reshape(
+        n_units, c).astype(float)
+
+
+def _kappa_stats(counts):
+    """Per-unit sums behind Fleiss' kappa and Krippendorff's alpha.
+
+    Columns: ``o_u`` (alpha's disagreement of the unit), ``m_u``, ``P_u`` (Fleiss' share of
+    agreeing label pairs), ``1`` (a pairable unit), then the unit's count per category.
+    Units with fewer than two labels are not pairable and get a row of zeros.
+    """
+    m = counts.sum(axis=1)
+    sq = (counts * counts).sum(axis=1)
+    ok = m >= 2
+    stats = np.zeros((counts.shape[0], 4 + counts.shape[1]))
+    mo = np.where(ok, m, 2.0)
+    stats[:, 0] = np.where(ok, (m * m - sq) / (mo - 1.0), 0.0)
+    stats[:, 1] = np.where(ok, m, 0.0)
+    stats[:, 2] = np.where(ok, (sq - m) / (mo * (mo - 1.0)), 0.0)
+    stats[:, 3] = ok
+    stats[:, 4:] = np.where(ok[:, None], counts, 0.0)
+    return stats
+
+
+def _alpha_from_sums(sums):
+    """Krippendorff's nominal alpha from summed :func:`_kappa_stats` columns (last axis)."""
+    n_tot = sums[..., 1]
+    nc = sums[..., 4:]
+    denom = n_tot * n_tot - (nc * nc).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, 1.0 - (n_tot - 1.0) * sums[..., 0] / np.where(
+            denom > 0, denom, 1.0), np.nan)
+
+
+def _fleiss_from_sums(sums):
+    """Fleiss' kappa from summed :func:`_kappa_stats` columns (last axis)."""
+    n_tot = sums[..., 1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p_bar = sums[..., 2] / sums[..., 3]
+        pc = sums[..., 4:] / n_tot[..., None]
+        p_e = (pc * pc).sum(axis=-1)
+        return np.where(p_e < 1.0, (p_bar - p_e) / (1.0 - p_e), np.nan)
+
+
+def fleiss_kappa(data, *, counts=False):
+    r"""Fleiss' kappa for many raters and nominal labels; missing labels allowed.
+
+    Parameters
+    ----------
+    data : array_like or DataFrame
+        With ``counts=False`` (default): one row per unit (the thing rated), one column per
+        rater, any hashable labels, ``NaN`` / ``None`` where a rater gave no label.  With
+        ``counts=True``: one row per unit, one column per category, the number of labels of
+        that category.
+    counts : bool
+        Whether ``data`` already holds counts per category.
+
+    Returns
+    -------
+    float
+        Kappa; ``nan`` when every label is the same category (chance agreement is 1).
+
+    Notes
+    -----
+    With ``n_uc`` labels of category ``c`` on unit ``u``, ``m_u = sum_c n_uc`` and only
+    units with ``m_u >= 2`` taken::
+
+        P_u   = sum_c n_uc (n_uc - 1) / (m_u (m_u - 1))       agreeing share of label pairs
+        P_bar = mean_u P_u,   p_c = sum_u n_uc / sum_u m_u,   P_e = sum_c p_c**2
+        kappa = (P_bar - P_e) / (1 - P_e)
+
+    With the same number of labels on every unit this is Fleiss (1971) exactly.  With
+    missing labels each unit's ``P_u`` uses its own ``m_u`` and ``p_c`` pools all labels (one
+    of the usual generalisations; Gwet 2014, ch. 2, averages the per-unit proportions
+    instead).
+
+    References
+    ----------
+    .. [1] Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters.
+       Psychological Bulletin 76(5), 378-382.
+    .. [2] Gwet, K. L. (2014). Handbook of Inter-Rater Reliability, 4th ed. Advanced
+       Analytics.
+
+    Examples
+    --------
+    The worked example of the Wikipedia article "Fleiss' kappa" (10 subjects, 14 raters,
+    5 categories, given as counts):
+
+    >>> from btstats.agreement import fleiss_kappa
+    >>> table = [[0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0],
+    ...          [2, 2, 8, 1, 1], [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2],
+    ...          [6, 5, 2, 1, 0], [0, 2, 2, 3, 7]]
+    >>> round(fleiss_kappa(table, counts=True), 3)
+    0.21
+    """
+    c = _counts_from(data, counts, "data")
+    return float(_fleiss_from_sums(_kappa_stats(c).sum(axis=0)))
+
+
+def krippendorff_alpha(data, *, counts=False):
+    r"""Krippendorff's alpha for nominal labels, any number of raters, missing labels allowed.
+
+    Parameters
+    ----------
+    data : array_like or DataFrame
+        With ``counts=False`` (default): one row per unit, one column per rater (note: the
+        ``krippendorff`` package takes the transpose, raters in rows), ``NaN`` / ``None``
+        for a missing label.  With ``counts=True``: units x categories counts.
+    counts : bool
+        Whether ``data`` already holds counts per category.
+
+    Returns
+    -------
+    float
+        Alpha; ``nan`` when every label is the same category.
+
+    Notes
+    -----
+    Units with fewer than two labels are not pairable and are left out.  With ``n_uc`` the
+    count of category ``c`` on unit ``u``, ``m_u = sum_c n_uc``, ``n_c = sum_u n_uc`` and
+    ``n = sum_u m_u`` over pairable units, the nominal observed and expected disagreements
+    are::
+
+        D_o = (1 / n) sum_u (m_u**2 - sum_c n_uc**2) / (m_u - 1)
+        D_e = (n**2 - sum_c n_c**2) / (n (n - 1))
+        alpha = 1 - D_o / D_e
+
+    References
+    ----------
+    .. [1] Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Annenberg
+       School for Communication, University of Pennsylvania, departmental paper 43.
+    .. [2] Hayes, A. F., Krippendorff, K. (2007). Answering the call for a standard
+       reliability measure for coding data. Communication Methods and Measures 1(1), 77-89.
+
+    Examples
+    --------
+    Krippendorff's (2011) example with four observers, twelve units and missing values
+    (units in rows, observers in columns):
+
+    >>> import numpy as np
+    >>> from btstats.agreement import krippendorff_alpha
+    >>> nan = np.nan
+    >>> data = np.array([[1, 2, 3, 3, 2, 1, 4, 1, 2, nan, nan, nan],
+    ...                  [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, nan, 3],
+    ...                  [nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, nan],
+    ...                  [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, nan]]).T
+    >>> round(krippendorff_alpha(data), 3)
+    0.743
+    """
+    c = _counts_from(data, counts, "data")
+    return float(_alpha_from_sums(_kappa_stats(c).sum(axis=0)))
+
+
+@dataclass(frozen=True, eq=False)
+class KappaResult:
+    """Cohen's kappa of two raters with its large-sample standard error.
+
+    Attributes
+    ----------
+    kappa : float
+        ``(p_o - p_e) / (1 - p_e)``.
+    se : float
+        Large-sample standard error (Fleiss, Cohen & Everitt 1969), not assuming kappa = 0.
+    n : int
+        Units rated by both.
+    observed, expected : float
+        Observed agreement ``p_o`` and chance agreement ``p_e``.
+    table : pandas.DataFrame
+        The contingency table (rater 1 in rows, rater 2 in columns).
+    """
+
+    kappa: float
+    se: float
+    n: int
+    observed: float
+    expected: float
+    table: pd.DataFrame = field(repr=False)
+
+    def confidence_interval(self, confidence_level=0.95):
+        """Wald interval ``kappa -/+ z se`` as ``(low, high)``."""
+        from statistics import NormalDist
+
+        z = NormalDist().inv_cdf(0.5 + _check_level(confidence_level) / 2.0)
+        return self.kappa - z * self.se, self.kappa + z * self.se
+
+
+def _kappa_from_table(t):
+    t = np.asarray(t, dtype=float)
+    n = t.sum()
+    if n <= 0:
+        return math.nan, math.nan, 0, math.nan, math.nan
+    p = t / n
+    pr = p.sum(axis=1)
+    pc = p.sum(axis=0)
+    po = float(np.trace(p))
+    pe = float(pr @ pc)
+    if pe >= 1.0:
+        return math.nan, math.nan, int(round(n)), po, pe
+    k = (po - pe) / (1.0 - pe)
+    diag = np.diag(p)
+    a = float(np.sum(diag * (1.0 - (pr + pc) * (1.0 - k)) ** 2))
+    off = p.copy()
+    np.fill_diagonal(off, 0.0)
+    b = (1.0 - k) ** 2 * float(np.sum(off * (pc[:, None] + pr[None, :]) ** 2))
+    c = (k - pe * (1.0 - k)) ** 2
+    var = max(a + b - c, 0.0) / ((1.0 - pe) ** 2 * n)
+    return float(k), math.sqrt(var), int(round(n)), po, pe
+
+
+def cohen_kappa(rater_1, rater_2=None):
+    r"""Cohen's (unweighted) kappa of two raters, with its large-sample standard error.
+
+    Parameters
+    ----------
+    rater_1 : array_like
+        The first rater's labels (any hashable; ``NaN`` / ``None`` missing), or, when
+        ``rater_2`` is ``None``, a square contingency table of counts (rater 1 in rows).
+    rater_2 : array_like, optional
+        The second rater's labels, as long as ``rater_1``.  Units missing either label are
+        left out.
+
+    Returns
+    -------
+    KappaResult
+
+    Notes
+    -----
+    With ``p_ij`` the share of units labelled ``i`` by rater 1 and ``j`` by rater 2,
+    ``p_o = sum_i p_ii``, ``p_e = sum_i p_i. p_.i`` and ``kappa = (p_o - p_e) / (1 - p_e)``.
+    The variance is that of Fleiss, Cohen & Everitt (1969), the "ASE" of SAS PROC FREQ::
+
+        var = [sum_i p_ii (1 - (p_i. + p_.i)(1 - kappa))**2
+               + (1 - kappa)**2 sum_{i != j} p_ij (p_.i + p_j.)**2
+               - (kappa - p_e (1 - kappa))**2] / ((1 - p_e)**2 n)
+
+    References
+    ----------
+    .. [1] Cohen, J. (1960). A coefficient of agreement for nominal scales. Educational and
+       Psychological Measurement 20(1), 37-46.
+    .. [2] Fleiss, J. L., Cohen, J., Everitt, B. S. (1969). Large sample standard errors of
+       kappa and weighted kappa. Psychological Bulletin 72(5), 323-327.
+
+    Examples
+    --------
+    A SAS PROC FREQ example (kappa 0.4842, ASE 0.1380):
+
+    >>> from btstats.agreement import cohen_kappa
+    >>> res = cohen_kappa([[0, 4, 1], [0, 8, 0], [0, 1, 5]])
+    >>> round(res.kappa, 4), round(res.se, 4)
+    (0.4842, 0.138)
+    """
+    if rater_2 is None:
+        t = _counts_from(rater_1, True, "rater_1")
+        if t.shape[0] != t.shape[1]:
+            raise DataError(f"a contingency table must be square (categories of rater 1 in "
+                            f"rows, of rater 2 in columns); got shape {t.shape}.")
+        table = pd.DataFrame(t)
+    else:
+        x = pd.Series(np.asarray(rater_1, dtype=object))
+        y = pd.Series(np.asarray(rater_2, dtype=object))
+        if x.shape != y.shape or np.asarray(rater_1, dtype=object).ndim != 1:
+            raise DataError(f"`rater_1` and `rater_2` must be one-dimensional and equally "
+                            f"long; got {np.shape(rater_1)} and {np.shape(rater_2)}.")
+        keep = (~x.isna() & ~y.isna()).to_numpy()
+        both = pd.concat([x[keep], y[keep]], ignore_index=True)
+        try:
+            codes, cats = pd.factorize(both, sort=True)
+        except TypeError:
+            codes, cats = pd.factorize(both, sort=False)
+        m = int(keep.sum())
+        c = max(len(cats), 1)
+        t = np.bincount(codes[:m] * c + codes[m:], minlength=c * c).reshape(c, c).astype(float)
+        table = pd.DataFrame(t, index=pd.Index(cats, name="rater_1"),
+                             columns=pd.Index(cats, name="rater_2"))
+    k, se, n, po, pe = _kappa_from_table(t)
+    return KappaResult(kappa=k, se=se, n=n, observed=po, expected=pe, table=table)
+
+
+# =========================================================================== labels -> units
+@dataclass(frozen=True, eq=False)
+class _Labels:
+    """Labels oriented to their units (internal)."""
+
+    unit: np.ndarray            # unit code of each label
+    cat: np.ndarray             # 0 = item_1 wins, 1 = item_2 wins, 2 = tie
+    annotator: np.ndarray       # annotator code of each label, or None
+    annotators: pd.Index        # annotator labels, or None
+    units: pd.DataFrame         # one row per unit: [cluster,] item_1, item_2
+    counts: np.ndarray          # units x 3 label counts
+
+
+def _as_labels(data, columns, orientation="sorted"):
+    _v.check_choice(orientation, "orientation", ("sorted", "given"))
+    comparisons = as_comparisons(data, **columns)
+    a, b, outcome, weight = comparisons.rows()
+    if comparisons.n_rows != len(a) or (weight is not None and np.any(weight != 1.0)):
+        raise DataError("agreement needs individual labels, one row each; the data are "
+                        "weighted or aggregated (pair counts). Pass one row per label.")
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    o = np.zeros(a.shape[0], np.int8) if outcome is None else np.asarray(outcome)
+    lo = np.minimum(a, b)
+    hi = np.maximum(a, b)
+    extra = comparisons.extra
+    n = comparisons.n_items
+    cols = {}
+    if extra is not None and "cluster" in extra.columns:
+        cl_codes, cl_labels = _factorize(extra["cluster"], "cluster")
+        key = (cl_codes * n + lo) * n + hi
+    else:
+        cl_codes = None
+        key = lo * n + hi
+    ukey, unit = np.unique(key, return_inverse=True)
+    unit = unit.astype(np.int64).ravel()
+    first = np.zeros(ukey.shape[0], np.int64)
+    first[unit[::-1]] = np.arange(unit.shape[0])[::-1]
+    item_1 = lo[first] if orientation == "sorted" else a[first]
+    item_2 = hi[first] if orientation == "sorted" else b[first]
+    winner = np.where(o == 0, a, b)
+    cat = np.where(o == 2, 2, np.where(winner == item_1[unit], 0, 1)).astype(np.int64)
+    if cl_codes is not None:
+        cols["cluster"] = cl_labels[cl_codes[first]]
+    cols["item_1"] = comparisons.items[item_1]
+    cols["item_2"] = comparisons.items[item_2]
+    units = pd.DataFrame({k: np.asarray(v) for k, v in cols.items()})
+    n_units = ukey.shape[0]
+    counts = np.bincount(unit * 3 + cat, minlength=n_units * 3).reshape(n_units, 3)
+    ann = None
+    ann_labels = None
+    if extra is not None and "annotator" in extra.columns:
+        ann, ann_labels = _factorize(extra["annotator"], "annotator")
+    return _Labels(unit=unit, cat=cat, annotator=ann, annotators=ann_labels, units=units,
+                   counts=counts.astype(float))
+
+
+def _factorize(col, name):
+    s = pd.Series(col).reset_index(drop=True)
+    bad = np.nonzero(s.isna().to_numpy())[0]
+    if bad.size:
+        raise DataError(f"column `{name}` has {bad.size} missing value(s) (rows "
+                        f"{_v._rows_text(bad)}). Drop or fill those rows.")
+    try:
+        codes, labels = pd.factorize(s, sort=True)
+    except TypeError:
+        codes, labels = pd.factorize(s, sort=False)
+    return codes.astype(np.int64), pd.Index(labels)
+
+
+def label_units(data, *, orientation="sorted", **columns):
+    """One row per unit with its label counts and majority label.
+
+    Parameters
+    ----------
+    data : DataFrame, Comparisons or path
+        Individual labels in the long format of :meth:`btstats.Comparisons.from_frame`
+        (``item_a, item_b, outcome``, optional ``annotator`` and ``cluster`` / ``prompt``).
+    orientation : {"sorted", "given"}
+        How each unit's two items are ordered: by label (``"sorted"``, MT-Bench's
+        convention) or as in the unit's first row (``"given"``, e.g. the order shown).
+    **columns
+        Column roles, e.g. ``annotator="worker"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``[cluster,] item_1, item_2`` (the unit, its items in label order),
+        ``n_item_1, n_item_2, n_tie`` (label counts), ``n_labels`` and ``majority``
+        (``"item_1"``, ``"item_2"``, ``"tie"``, or ``None`` when no category has a strict
+        plurality).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from btstats.agreement import label_units
+    >>> df = pd.DataFrame({"item_a": ["x", "y", "x"], "item_b": ["y", "x", "y"],
+    ...                    "outcome": ["a", "b", "tie"], "annotator": [1, 2, 3]})
+    >>> label_units(df)
+      item_1 item_2  n_item_1  n_item_2  n_tie  n_labels majority
+    0      x      y         2         0      1         3   item_1
+    """
+    lab = _as_labels(data, columns, orientation)
+    return _unit_frame(lab)
+
+
+def _majority(counts):
+    mx = counts.max(axis=1)
+    n_max = (counts == mx[:, None]).sum(axis=1)
+    arg = counts.argmax(axis=1)
+    return np.where((n_max == 1) & (mx > 0), arg, -1)
+
+
+def _unit_frame(lab):
+    df = lab.units.copy()
+    c = lab.counts.astype(np.int64)
+    df["n_item_1"] = c[:, 0]
+    df["n_item_2"] = c[:, 1]
+    df["n_tie"] = c[:, 2]
+    df["n_labels"] = c.sum(axis=1)
+    maj = _majority(lab.counts)
+    df["majority"] = pd.Series([_CATEGORIES[m] if m >= 0 else None for m in maj],
+                               dtype=object)
+    return df
+
+
+# =========================================================================== agreement
+def _pair_stats(counts):
+    """Per unit: agreeing label pairs, label pairs, and the same without tie labels."""
+    m = counts.sum(axis=1)
+    dec = counts[:, 0] + counts[:, 1]
+    pairs2 = lambda x: x * (x - 1.0) / 2.0  # noqa: E731
+    return np.column_stack([pairs2(counts).sum(axis=1), pairs2(m),
+                            pairs2(counts[:, 0]) + pairs2(counts[:, 1]), pairs2(dec)])
+
+
+def _agreement_values(sums):
+    """(agreement, agreement_no_ties, fleiss, alpha) from summed unit statistics."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        raw = np.where(sums[..., 1] > 0, sums[..., 0] / sums[..., 1], np.nan)
+        dec = np.where(sums[..., 3] > 0, sums[..., 2] / sums[..., 3], np.nan)
+    ks = sums[..., 4:]
+    return np.stack([raw, dec, _fleiss_from_sums(ks), _alpha_from_sums(ks)], axis=-1)
+
+
+def _unit_bootstrap(stats, n_resamples, rng):
+    """Sums of ``stats`` rows over ``n_resamples`` resamples of the units (with replacement)."""
+    n_units = stats.shape[0]
+    out = np.empty((n_resamples, stats.shape[1]))
+    stats = np.ascontiguousarray(stats, dtype=float)
+    for start in range(0, n_resamples, _BOOT_BLOCK):
+        stop = min(start + _BOOT_BLOCK, n_resamples)
+        idx = rng.integers(0, n_units, size=(stop - start, n_units))
+        _ka.resampled_sums(idx, stats, out[start:stop])
+    return out
+
+
+@dataclass(frozen=True, eq=False)
+class Agreement:
+    r"""Empirical agreement of repeated labels (returned by :func:`agreement`).
+
+    Attributes
+    ----------
+    agreement : float
+        Share of agreeing label pairs among all pairs of labels of the same unit (ties are a
+        category).
+    agreement_no_ties : float
+        The same over the pairs in which neither label is a tie.
+    fleiss_kappa, krippendorff_alpha : float
+        Chance-corrected agreement (:func:`fleiss_kappa`, :func:`krippendorff_alpha`) of the
+        three categories ``item_1`` / ``item_2`` / tie.
+    n_units, n_labels, n_pairs, n_pairs_no_ties : int
+        Units, labels, label pairs (with and without ties).
+    cohen : pandas.DataFrame or None
+        Cohen's kappa of every pair of annotators that share at least ``min_common`` units
+        (columns ``annotator_1, annotator_2, n_units, agreement, kappa, se``); ``None``
+        without an annotator column.
+    annotators : pandas.DataFrame or None
+        Per annotator: ``n_labels``, ``tie_rate``, ``n_scored`` (labels on units where the
+        other labels have a strict plurality), ``majority_agreement`` (share of those that
+        equal that plurality), ``pairwise_agreement`` (share of agreeing pairs among the
+        pairs of this annotator's label and another label of the same unit).
+    units : pandas.DataFrame
+        One row per unit: see :func:`label_units`.
+    bootstrap_distribution : ndarray
+        ``(n_resamples, 4)`` values of the four statistics over resamples of the units.
+    """
+
+    agreement: float
+    agreement_no_ties: float
+    fleiss_kappa: float
+    krippendorff_alpha: float
+    n_units: int
+    n_labels: int
+    n_pairs: int
+    n_pairs_no_ties: int
+    cohen: pd.DataFrame = field(repr=False)
+    annotators: pd.DataFrame = field(repr=False)
+    units: pd.DataFrame = field(repr=False)
+    bootstrap_distribution: np.ndarray = field(repr=False)
+    agreeing_pairs: int = field(repr=False, default=0)
+    agreeing_pairs_no_ties: int = field(repr=False, default=0)
+
+    @property
+    def estimates(self):
+        return np.array([self.agreement, self.agreement_no_ties, self.fleiss_kappa,
+                         self.krippendorff_alpha])
+
+    def confidence_interval(self, confidence_level=0.95):
+        """Percentile bootstrap intervals (units resampled with replacement).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``low``, ``high``, indexed by statistic; ``NaN`` without resamples.
+        """
+        low, high = _percentile_interval(self.bootstrap_distribution,
+                                         _check_level(confidence_level),
+                                         len(AGREEMENT_STATISTICS))
+        return pd.DataFrame({"low": low, "high": high},
+                            index=pd.Index(AGREEMENT_STATISTICS, name="statistic"))
+
+    def accuracy_bounds(self):
+        """Bounds on the Bayes accuracy ceiling from the agreement alone
+        (:func:`accuracy_bounds`): all labels (three categories) and decisive labels (two).
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``agreement``, ``lower``, ``upper``; rows ``all_labels`` and
+            ``decisive_labels``.
+        """
+        rows = {}
+        for name, a, k in (("all_labels", self.agreement, 3),
+                           ("decisive_labels", self.agreement_no_ties, 2)):
+            lo, hi = accuracy_bounds(a, k) if np.isfinite(a) else (np.nan, np.nan)
+            rows[name] = {"agreement": a, "lower": lo, "upper": hi}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def to_frame(self, confidence_level=0.95):
+        """The four statistics with counts and intervals, one row each."""
+        ci = self.confidence_interval(confidence_level)
+        df = pd.DataFrame({"estimate": self.estimates,
+                           "numerator": [self.agreeing_pairs, self.agreeing_pairs_no_ties,
+                                         np.nan, np.nan],
+                           "denominator": [self.n_pairs, self.n_pairs_no_ties, np.nan,
+                                           np.nan]},
+                          index=pd.Index(AGREEMENT_STATISTICS, name="statistic"))
+        return pd.concat([df, ci], axis=1)
+
+    def summary(self, confidence_level=0.95):
+        """A text report: the statistics with intervals, then the annotator table."""
+        ci = self.confidence_interval(confidence_level)
+        pct = f"{100 * confidence_level:g}%"
+        lines = [f"Labeler agreement: {self.n_units} units, {self.n_labels} labels",
+                 "=" * 40]
+        names = {"agreement": f"raw agreement ({self.agreeing_pairs}/{self.n_pairs})",
+                 "agreement_no_ties": f"without ties ({self.agreeing_pairs_no_ties}/"
+                                      f"{self.n_pairs_no_ties})",
+                 "fleiss_kappa": "Fleiss' kappa", "krippendorff_alpha": "Krippendorff alpha"}
+        for key, est in zip(AGREEMENT_STATISTICS, self.estimates):
+            lo, hi = ci.loc[key, "low"], ci.loc[key, "high"]
+            iv = f"  [{lo:.4f}, {hi:.4f}]" if np.isfinite(lo) else ""
+            lines.append(f"{names[key]:<34}{est:8.4f}{iv}")
+        if np.isfinite(ci["low"]).any():
+            lines.append(f"({pct} percentile intervals, {self.bootstrap_distribution.shape[0]}"
+                         f" resamples of the units)")
+        if self.cohen is not None and len(self.cohen):
+            lines += ["", "Cohen's kappa by annotator pair",
+                      self.cohen.head(20).to_string(index=False, float_format="%.4f")]
+        if self.annotators is not None:
+            lines += ["", "Annotators", self.annotators.to_string(float_format="%.4f")]
+        return "\n".join(lines)
+
+    def __repr__(self):
+        return (f"Agreement(agreement={self.agreement:.4f}, agreement_no_ties="
+                f"{self.agreement_no_ties:.4f}, fleiss_kappa={self.fleiss_kappa:.4f}, "
+                f"krippendorff_alpha={self.krippendorff_alpha:.4f}, n_units={self.n_units}, "
+                f"n_labels={self.n_labels})")
+
+
+def _annotator_table(lab):
+    """Per-annotator agreement with the other labels of the same units."""
+    ann = lab.annotator
+    k = len(lab.annotators)
+    own = np.zeros((ann.shape[0], 3))
+    own[np.arange(ann.shape[0]), lab.cat] = 1.0
+    others = lab.counts[lab.unit] - own
+    n_others = others.sum(axis=1)
+    maj = _majority(others)
+    scored = maj >= 0
+    agree_maj = scored & (maj == lab.cat)
+    agree_pairs = others[np.arange(ann.shape[0]), lab.cat]
+
+    def per(x):
+        return np.bincount(ann, weights=np.asarray(x, float), minlength=k)
+
+    n_labels = per(np.ones(ann.shape[0]))
+    n_scored = per(scored)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = pd.DataFrame({
+            "n_labels": n_labels.astype(np.int64),
+            "tie_rate": per(lab.cat == 2) / n_labels,
+            "n_scored": n_scored.astype(np.int64),
+            "majority_agreement": np.where(n_scored > 0, per(agree_maj) / n_scored, np.nan),
+            "pairwise_agreement": np.where(per(n_others) > 0,
+                                           per(agree_pairs) / per(n_others), np.nan),
+        }, index=pd.Index(lab.annotators, name="annotator"))
+    return df
+
+
+def _cohen_table(lab, min_common):
+    """Cohen's kappa of every annotator pair sharing >= min_common singly-labelled units."""
+    from scipy import sparse
+
+    k = len(lab.annotators)
+    n_units = lab.counts.shape[0]
+    key = lab.unit * k + lab.annotator
+    uniq, cnt = np.unique(key, return_counts=True)
+    single = np.isin(key, uniq[cnt == 1])
+    u = lab.unit[single]
+    a = lab.annotator[single]
+    c = lab.cat[single]
+    lab_mat = np.full((n_units, k), -1, np.int8) if n_units * k <= 5e7 else None
+    ind = sparse.csr_matrix((np.ones(u.shape[0]), (u, a)), shape=(n_units, k))
+    common = (ind.T @ ind).tocoo()
+    sel = (common.row < common.col) & (common.data >= min_common)
+    rows = []
+    if lab_mat is not None:
+        lab_mat[u, a] = c
+    for p, q in zip(common.row[sel], common.col[sel]):
+        if lab_mat is not None:
+            x = lab_mat[:, p]
+            y = lab_mat[:, q]
+        else:  # pragma: no cover - very many units x annotators
+            x = np.full(n_units, -1)
+            y = np.full(n_units, -1)
+            x[u[a == p]] = c[a == p]
+            y[u[a == q]] = c[a == q]
+        both = (x >= 0) & (y >= 0)
+        t = np.bincount(x[both].astype(np.int64) * 3 + y[both], minlength=9).reshape(3, 3)
+        kap, se, n, po, _ = _kappa_from_table(t)
+        rows.append((p, q, lab.annotators[p], lab.annotators[q], n, po, kap, se))
+    rows.sort(key=lambda r: (r[0], r[1]))
+    return pd.DataFrame([r[2:] for r in rows], columns=["annotator_1", "annotator_2",
+                                                       "n_units", "agreement", "kappa", "se"])
+
+
+def agreement(data, *, confidence_level=0.95, n_resamples=2000, min_common=10,
+              orientation="sorted", rng=None, **columns):
+    r"""Agreement between labelers who labelled the same comparisons.
+
+    Parameters
+    ----------
+    data : DataFrame, Comparisons or path
+        Individual labels, one row each, in the long format of
+        :meth:`btstats.Comparisons.from_frame`: ``item_a, item_b, outcome`` (1 / 0 / 0.5
+        or ``a`` / ``b`` / ``tie``), optionally ``annotator`` (who labelled) and ``cluster``
+        or ``prompt`` (part of what defines a unit).
+    confidence_level : float
+        Level of the intervals shown by :meth:`Agreement.summary` and ``to_frame``.
+    n_resamples : int
+        Bootstrap resamples of the units (0: no intervals).
+    min_common : int
+        Annotator pairs must share at least this many units to get a Cohen's kappa.
+    orientation : {"sorted", "given"}
+        Which item of a unit is ``item_1``: the first in label order (default, as MT-Bench
+        sorts the two models), or ``item_a`` of the unit's first row (e.g. the side shown
+        first).  Raw agreement does not depend on it; the kappas and alpha do (see Notes).
+    rng : None, int or numpy.random.Generator
+        Seed of the bootstrap, through :func:`numpy.random.default_rng`.
+    **columns
+        Column roles, e.g. ``annotator="worker", cluster="query"``.
+
+    Returns
+    -------
+    Agreement
+
+    Notes
+    -----
+    *Units.* A unit is an unordered pair of items within a cluster (without a ``cluster`` /
+    ``prompt`` column: an unordered pair).  Each label is oriented to the unit (``item_1``
+    wins, ``item_2`` wins, tie), as MT-Bench's agreement script sorts the two models of each
+    question.
+
+    *Raw agreement* follows MT-Bench's convention (Zheng et al. 2023, FastChat
+    ``compute_agreement.py``): every unordered pair of labels of the same unit counts once,
+    so a unit with ``m_u`` labels of which ``n_uc`` are of category ``c`` adds
+    ``sum_c n_uc (n_uc - 1) / 2`` agreeing pairs out of ``m_u (m_u - 1) / 2``.  *Without
+    ties* drops every pair in which either label is a tie.  Both are ratios of sums over
+    units, so they weight units by their number of label pairs.
+
+    *Chance agreement* (Cohen's and Fleiss' kappa, alpha) pools the categories over units,
+    so it depends on which item of each unit is called ``item_1``: "``item_1`` wins" must
+    mean the same kind of event in every unit.  Label order (default) suits data whose
+    sides are arbitrary; ``orientation="given"`` keeps the order of the data (for PandaLM
+    both are response 1 / response 2; for side-by-side tasks, the order shown).
+
+    *Intervals* resample units (pairs of items), not labels, with replacement: the labels of
+    one unit are dependent.  The statistics are recomputed from the resampled unit sums
+    (percentile intervals).
+
+    *Per annotator*, each label is compared with the other labels of its unit: with their
+    strict plurality (``majority_agreement``; units where the others tie for the plurality
+    are not scored) and with each of them (``pairwise_agreement``).
+
+    References
+    ----------
+    .. [1] Zheng, L. et al. (2023). Judging LLM-as-a-judge with MT-Bench and Chatbot Arena.
+       NeurIPS Datasets and Benchmarks.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> import btstats.agreement as ba
+    >>> df = pd.DataFrame({
+    ...     "item_a":    ["x", "x", "x", "y", "y", "y"],
+    ...     "item_b":    ["y", "y", "y", "z", "z", "z"],
+    ...     "outcome":   ["a", "a", "tie", "a", "b", "b"],
+    ...     "annotator": ["ann", "bob", "cy", "ann", "bob", "cy"]})
+    >>> res = ba.agreement(df, rng=1)
+    >>> res.agreeing_pairs, res.n_pairs, round(res.agreement, 4)
+    (2, 6, 0.3333)
+    >>> res.agreeing_pairs_no_ties, res.n_pairs_no_ties
+    (2, 4)
+    >>> res.annotators[["n_labels", "majority_agreement"]]
+               n_labels  majority_agreement
+    annotator
+    ann               2                 0.0
+    bob               2                 NaN
+    cy                2                 0.0
+
+    ``bob``'s two labels both sit on units where the other two labels disagree, so neither
+    has a majority to compare with.
+    """
+    _check_level(confidence_level)
+    _v.check_number(n_resamples, "n_resamples", low=0, integer=True)
+    _v.check_number(min_common, "min_common", low=1, integer=True)
+    rng = np.random.default_rng(rng)
+    lab = _as_labels(data, columns, orientation)
+    return _agreement_from_labels(lab, int(n_resamples), int(min_common), rng)
+
+
+def _agreement_from_labels(lab, n_resamples, min_common, rng):
+    stats = np.column_stack([_pair_stats(lab.counts), _kappa_stats(lab.counts)])
+    sums = stats.sum(axis=0)
+    est = _agreement_values(sums)
+    boot = (_agreement_values(_unit_bootstrap(stats, n_resamples, rng)) if n_resamples
+            else np.empty((0, 4)))
+    has_ann = lab.annotator is not None
+    return Agreement(
+        agreement=float(est[0]), agreement_no_ties=float(est[1]), fleiss_kappa=float(est[2]),
+        krippendorff_alpha=float(est[3]), n_units=int(lab.counts.shape[0]),
+        n_labels=int(lab.cat.shape[0]), n_pairs=int(round(sums[1])),
+        n_pairs_no_ties=int(round(sums[3])),
+        cohen=_cohen_table(lab, min_common) if has_ann else None,
+        annotators=_annotator_table(lab) if has_ann else None,
+        units=_unit_frame(lab), bootstrap_distribution=boot,
+        agreeing_pairs=int(round(sums[0])), agreeing_pairs_no_ties=int(round(sums[2])))
+
+
+def agreement_by(data, by, *, confidence_level=0.95, n_resamples=0, orientation="sorted",
+                 rng=None, **columns):
+    r"""The agreement statistics of :func:`agreement` for each group of units.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Individual labels (see :func:`agreement`).
+    by : str
+        Column whose values define the groups (e.g. the query of a search task); it should
+        be constant within a unit.
+    confidence_level, n_resamples, rng
+        As in :func:`agreement`; by default no intervals (``n_resamples=0``).
+    **columns
+        Column roles.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group: ``n_units, n_labels, agreement, agreement_no_ties, fleiss_kappa,
+        krippendorff_alpha`` (and ``*_low`` / ``*_high`` interval columns with resamples).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from btstats.agreement import agreement_by
+    >>> df = pd.DataFrame({"q": [1, 1, 2, 2], "item_a": ["x", "x", "u", "u"],
+    ...                    "item_b": ["y", "y", "v", "v"], "outcome": ["a", "a", "a", "b"]})
+    >>> agreement_by(df, "q")[["n_units", "agreement"]]
+       n_units  agreement
+    q
+    1        1        1.0
+    2        1        0.0
+    """
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"`data` must be a DataFrame for agreement_by; got "
+                        f"{type(data).__name__}.")
+    if by not in data.columns:
+        raise DataError(f"column {by!r} (given as `by`) is not in the data; columns are "
+                        f"{sorted(map(str, data.columns))}.")
+    _check_level(confidence_level)
+    _v.check_number(n_resamples, "n_resamples", low=0, integer=True)
+    rng = np.random.default_rng(rng)
+    rows = {}
+    for key, sub in data.groupby(by, sort=True):
+        res = agreement(sub.reset_index(drop=True), confidence_level=confidence_level,
+                        n_resamples=n_resamples, orientation=orientation, rng=rng,
+                        **columns)
+        row = {"n_units": res.n_units, "n_labels": res.n_labels}
+        ci = res.confidence_interval(confidence_level)
+        for name, est in zip(AGREEMENT_STATISTICS, res.estimates):
+            row[name] = est
+            if n_resamples:
+                row[f"{name}_low"] = ci.loc[name, "low"]
+                row[f"{name}_high"] = ci.loc[name, "high"]
+        rows[key] = row
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
+
+
+def accuracy_bounds(agreement, n_categories=2):
+    r"""Bounds on the Bayes accuracy ceiling implied by the labelers' agreement alone.
+
+    Parameters
+    ----------
+    agreement : float
+        Expected agreement of two independent labels of the same unit, ``E[sum_c p_c**2]``
+        (e.g. :attr:`Agreement.agreement_no_ties` with ``n_categories=2`` for decisive
+        labels, :attr:`Agreement.agreement` with ``n_categories=3`` for labels with ties).
+    n_categories : int
+        Number of label categories ``k``.
+
+    Returns
+    -------
+    (float, float)
+        ``(lower, upper)``: every label distribution with that mean agreement has a Bayes
+        accuracy ``E[max_c p_c]`` in this range.
+
+    Notes
+    -----
+    For one unit, ``sum_c p_c**2 <= max_c p_c`` (so ``lower = agreement``), and with
+    ``x = max_c p_c`` the other categories share ``1 - x``, so ``sum_c p_c**2 >= x**2 +
+    (1 - x)**2 / (k - 1)``, i.e. ``x <= g(a) = (1 + sqrt((k - 1)(k a - 1))) / k``.  As ``g``
+    is concave, Jensen's inequality gives ``E[max p] <= g(E[a])``: the upper bound is reached
+    when every unit is equally hard.  For two categories ``g(a) = (1 + sqrt(2 a - 1)) / 2``:
+    agreement 0.68 allows at most 0.80.  Both sides weight units alike, which holds when
+    every unit has the same number of labels.
+
+    Examples
+    --------
+    >>> from btstats.agreement import accuracy_bounds
+    >>> [round(x, 4) for x in accuracy_bounds(0.68)]
+    [0.68, 0.8]
+    """
+    a = float(_v.check_number(agreement, "agreement", low=0.0))
+    k = int(_v.check_number(n_categories, "n_categories", low=2, integer=True))
+    if not 1.0 / k - 1e-12 <= a <= 1.0 + 1e-12:
+        raise ValueError(f"`agreement` of {k} categories lies in [1/{k}, 1]; got {a!r}.")
+    upper = (1.0 + math.sqrt(max((k - 1) * (k * a - 1.0), 0.0))) / k
+    return a, min(upper, 1.0)
+
+
+# =========================================================================== ceilings
+@dataclass(frozen=True, eq=False)
+class Ceilings:
+    r"""Model-implied agreement and the best achievable held-out scores (see :func:`ceilings`).
+
+    Attributes
+    ----------
+    agreement : float
+        Expected agreement of two independent labels: mean of ``P(a)**2 + P(b)**2 +
+        P(tie)**2``.
+    agreement_no_ties : float
+        Expected agreement over pairs of decisive labels:
+        ``sum (P(a)**2 + P(b)**2) / sum (P(a) + P(b))**2``.
+    accuracy : float
+        Bayes accuracy ceiling over all labels: mean of ``max(P(a), P(b), P(tie))``.
+    accuracy_no_ties : float
+        Bayes ceiling of the accuracy on decisive labels:
+        ``sum max(P(a), P(b)) / sum (P(a) + P(b))``.
+    log_loss, log_loss_no_ties : float
+        Smallest expected log loss (nats): the mean entropy of the labels, and of the
+        decisive labels given that they are decisive.
+    brier, brier_no_ties : float
+        Smallest expected Brier score: ``1 - agreement`` (multi-class Brier over the three
+        outcomes) and the binary Brier score ``r (1 - r)``, ``r = P(a) / (P(a) + P(b))``, on
+        decisive labels.
+    n_comparisons : float
+        Total weight of the design's comparisons.
+    draws : ndarray or None
+        ``(n_draws, 8)`` values of the eight quantities over draws of the scores.
+    """
+
+    agreement: float
+    agreement_no_ties: float
+    accuracy: float
+    accuracy_no_ties: float
+    log_loss: float
+    log_loss_no_ties: float
+    brier: float
+    brier_no_ties: float
+    n_comparisons: float
+    model: str
+    draws: np.ndarray = field(repr=False, default=None)
+    source: str = field(repr=False, default="scores")
+
+    @property
+    def estimates(self):
+        return np.array([getattr(self, k) for k in CEILING_STATISTICS])
+
+    def confidence_interval(self, confidence_level=0.95, *, kind="basic"):
+        """Intervals from the draws of the scores (``NaN`` without draws).
+
+        Parameters
+        ----------
+        confidence_level : float
+            Coverage aimed at.
+        kind : {"basic", "percentile"}
+            ``"basic"`` (default): ``[2 c - q_high, 2 c - q_low]`` with ``c`` the plug-in
+            value and ``q`` the quantiles of the draws.  The ceilings are convex in the
+            score gaps, so draws around the estimate sit above it as the estimate sits above
+            the truth; the basic interval undoes that shift.  ``"percentile"``:
+            ``[q_low, q_high]``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Columns ``low``, ``high``, indexed by quantity.
+        """
+        _v.check_choice(kind, "kind", ("basic", "percentile"))
+        low, high = _percentile_interval(self.draws, _check_level(confidence_level),
+                                         len(CEILING_STATISTICS))
+        if kind == "basic":
+            est = self.estimates
+            low, high = 2.0 * est - high, 2.0 * est - low
+        return pd.DataFrame({"low": low, "high": high},
+                            index=pd.Index(CEILING_STATISTICS, name="quantity"))
+
+    def bias(self):
+        """Mean of the draws minus the plug-in value: the estimated upward bias of each
+        quantity (``NaN`` without draws)."""
+        if self.draws is None:
+            return pd.Series(np.nan, index=pd.Index(CEILING_STATISTICS, name="quantity"),
+                             name="bias")
+        return pd.Series(np.nanmean(self.draws, axis=0) - self.estimates,
+                         index=pd.Index(CEILING_STATISTICS, name="quantity"), name="bias")
+
+    def standard_errors(self):
+        """Standard deviation of each quantity over the draws (``NaN`` without draws)."""
+        if self.draws is None or self.draws.shape[0] < 2:
+            return pd.Series(np.nan, index=pd.Index(CEILING_STATISTICS, name="quantity"),
+                             name="se")
+        return pd.Series(np.nanstd(self.draws, axis=0, ddof=1),
+                         index=pd.Index(CEILING_STATISTICS, name="quantity"), name="se")
+
+    def to_frame(self, confidence_level=0.95, *, kind="basic"):
+        """The eight quantities with their bias estimate and intervals, one row each."""
+        ci = self.confidence_interval(confidence_level, kind=kind)
+        df = pd.DataFrame({"estimate": self.estimates, "bias": self.bias().to_numpy()},
+                          index=pd.Index(CEILING_STATISTICS, name="quantity"))
+        return pd.concat([df, ci], axis=1)
+
+    def summary(self, confidence_level=0.95):
+        """A text report of the ceilings."""
+        ci = self.confidence_interval(confidence_level)
+        lines = [f"Model-implied ceilings ({self.model}, {self.n_comparisons:g} comparisons)",
+                 "=" * 56, f"{'':<28}{'all labels':>22}{'decisive labels':>22}"]
+        rows = [("labeler agreement", "agreement"), ("Bayes accuracy ceiling", "accuracy"),
+                ("smallest log loss (nats)", "log_loss"), ("smallest Brier score", "brier")]
+        for label, key in rows:
+            cells = []
+            for k in (key, f"{key}_no_ties"):
+                lo, hi = ci.loc[k, "low"], ci.loc[k, "high"]
+                iv = f" [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else ""
+                cells.append(f"{getattr(self, k):.4f}{iv}")
+            lines.append(f"{label:<28}{cells[0]:>22}{cells[1]:>22}")
+        if self.draws is not None:
+            lines.append(f"({100 * confidence_level:g}% basic intervals over "
+                         f"{self.draws.shape[0]} draws of the scores: {self.source})")
+        return "\n".join(lines)
+
+
+def _ceiling_values(sums, total):
+    """The eight quantities from the kernel's weighted sums (last axis of length 9)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        agree = sums[..., 0] / total
+        return np.stack([agree, sums[..., 1] / sums[..., 2], sums[..., 3] / total,
+                         sums[..., 4] / sums[..., 5], sums[..., 6] / total,
+                         sums[..., 7] / sums[..., 5], 1.0 - agree,
+                         sums[..., 8] / sums[..., 5]], axis=-1)
+
+
+def _design_arrays(design, items, n_items):
+    """``(pi, pj, w)``: the design's comparisons as codes into ``items`` with weights."""
+    if isinstance(design, Comparisons):
+        p = design.pairs
+        w = p.wab + p.wba + p.tie
+        if items is not None and not design.items.equals(items):
+            idx = items.get_indexer(design.items)
+            if np.any(idx < 0):
+                unknown = list(design.items[idx < 0][:5])
+                raise KeyError(f"the design compares items the scores do not have: {unknown}.")
+            return idx[p.pi].astype(np.int64), idx[p.pj].astype(np.int64), w
+        return p.pi.astype(np.int64), p.pj.astype(np.int64), w
+    if hasattr(design, "a") and hasattr(design, "b") and not isinstance(design, pd.DataFrame):
+        pairs = np.column_stack([np.asarray(design.a), np.asarray(design.b)])
+    elif isinstance(design, pd.DataFrame):
+        return _design_arrays(Comparisons.from_frame(design), items, n_items)
+    else:
+        pairs = design
+    from .models import _as_pairs
+
+    a, b = _as_pairs(pairs, n_items, name="design")
+    if a.shape[0] == 0:
+        raise DataError("`design` is empty: give at least one comparison.")
+    return a.astype(np.int64), b.astype(np.int64), np.ones(a.shape[0])
+
+
+def _draws_from(bootstrap, n_items, has_ties):
+    """(score draws (D x n), eta draws or None) from an array or a bootstrap result."""
+    arr = getattr(bootstrap, "bootstrap_distribution", bootstrap)
+    try:
+        arr = np.asarray(arr, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError("`bootstrap` must be an array of score draws (n_draws x n_items) or "
+                        "a result with a `bootstrap_distribution` attribute.") from exc
+    if arr.ndim != 2 or arr.shape[1] not in (n_items, n_items + 1):
+        raise DataError(f"`bootstrap` draws must have shape (n_draws, {n_items}) (or "
+                        f"{n_items + 1} columns with theta last); got {arr.shape}.")
+    ok = np.all(np.isfinite(arr), axis=1)
+    arr = arr[ok]
+    if arr.shape[0] == 0:
+        raise DataError("`bootstrap` holds no finite draw.")
+    theta = None
+    if arr.shape[1] == n_items + 1:
+        theta = arr[:, -1]
+        arr = arr[:, :-1]
+        if not has_ties:
+            raise DataError("`bootstrap` has a theta column but the model has no ties.")
+        if np.any(theta < 1.0):
+            raise DataError("the last column of `bootstrap` is read as theta (>= 1), but it "
+                            "holds values below 1. Pass score draws only, or theta draws.")
+    return np.ascontiguousarray(arr), theta
+
+
+def ceilings(source, design=None, *, model=None, theta=None, bootstrap=None,
+             theta_draws=None, n_draws=1000, rng=None):
+    r"""Model-implied labeler agreement and the Bayes ceilings of held-out scores.
+
+    Parameters
+    ----------
+    source : PairwiseFit, or array_like / pandas.Series of scores
+        A fit (its model, scores and tie parameter are used), or true scores (with
+        ``model`` and, for Rao-Kupper, ``theta``).  Anything with ``scores`` (a Series) and
+        ``model`` attributes counts as a fit.
+    design : Comparisons, DataFrame, Design or array_like, optional
+        The comparisons to average over: a :class:`~btstats.Comparisons` (its pairs weighted
+        by their number of comparisons, ties included), an ``(m, 2)`` array of item codes,
+        or an object with arrays ``a`` and ``b`` (:class:`btstats.simulate.Design`).
+        Default: the comparisons the fit was made on.
+    model : str, optional
+        The model for plain scores (default ``"bradley-terry"``); ignored for a fit.
+    theta : float, optional
+        Rao-Kupper tie parameter for plain scores.
+    bootstrap : BootstrapResult or array_like, optional
+        Draws of the scores for intervals: an ``(n_draws, n_items)`` array of centred scores
+        (or ``n_items + 1`` columns with ``theta`` last) or any object with such a
+        ``bootstrap_distribution`` attribute.
+    theta_draws : array_like, optional
+        Draws of ``theta`` matching ``bootstrap`` (for a tie model, when the array has no
+        theta column).
+    n_draws : int
+        Without ``bootstrap``, the number of parametric draws of the scores from the fit's
+        covariance (multivariate normal, and ``eta = log theta`` jointly for Rao-Kupper);
+        0 for none.  Plain scores get no intervals unless ``bootstrap`` is given.
+    rng : None, int or numpy.random.Generator
+        Seed of the parametric draws.
+
+    Returns
+    -------
+    Ceilings
+
+    Notes
+    -----
+    For comparison ``k`` with outcome probabilities ``p_k = (P(a), P(tie), P(b))`` under the
+    model, and weights ``w_k`` (the number of comparisons of that pair)::
+
+        agreement = sum_k w_k sum_o p_ko**2 / sum_k w_k     two independent labels agree
+        accuracy  = sum_k w_k max_o p_ko    / sum_k w_k     Bayes accuracy ceiling
+        log_loss  = sum_k w_k H(p_k)        / sum_k w_k     entropy: the log-loss floor
+
+    The Bayes ceiling is the held-out accuracy of the rule "predict the most probable label",
+    which no scorer beats in expectation on labels drawn from the model; the entropy is the
+    same bound for the log loss.  Agreement is lower than the accuracy ceiling whenever
+    labels are noisy: with ``P(a) = p > 1/2`` and no ties, ``p**2 + (1 - p)**2 < p``.  So a
+    scorer whose held-out accuracy exceeds the labelers' agreement is not overfit for that
+    reason; only accuracy above the Bayes ceiling (beyond noise) is suspicious.
+
+    The ``_no_ties`` versions restrict to decisive labels, as the "without ties" agreement
+    and an accuracy that ignores tie labels do: ``agreement_no_ties = sum w (P(a)**2 +
+    P(b)**2) / sum w (P(a) + P(b))**2`` and ``accuracy_no_ties = sum w max(P(a), P(b)) /
+    sum w (P(a) + P(b))``.
+
+    Ceilings computed from fitted scores are plug-in estimates: the max and the squares are
+    convex in the score gaps, so noise in the scores biases them upward (by about
+    :meth:`Ceilings.bias`, the mean of the draws minus the estimate).  The default intervals
+    are basic bootstrap intervals over the draws, which correct for that shift
+    (:meth:`Ceilings.confidence_interval`).
+
+    Examples
+    --------
+    Two items with ``P(a) = 0.8``, i.e. a score gap of ``logit(0.8)``:
+
+    >>> import math
+    >>> from btstats.agreement import ceilings
+    >>> res = ceilings([math.log(4), 0.0], [[0, 1]])
+    >>> round(res.agreement, 4), round(res.accuracy, 4), round(res.log_loss, 4)
+    (0.68, 0.8, 0.5004)
+    """
+    rng = np.random.default_rng(rng)
+    _v.check_number(n_draws, "n_draws", low=0, integer=True)
+    is_fit = hasattr(source, "scores") and hasattr(source, "model") and \
+        isinstance(getattr(source, "scores"), pd.Series)
+    cov_full = None
+    if is_fit:
+        mdl = get_model(source.model)
+        scores = source.scores
+        items = scores.index
+        s = np.ascontiguousarray(scores.to_numpy(dtype=float))
+        eta_hat = getattr(source, "eta", None)
+        eta = float(eta_hat) if (mdl.has_ties and eta_hat is not None) else 0.0
+        if design is None:
+            comps = getattr(source, "comparisons", None)
+            if comps is None:
+                raise DataError("give `design`: the source has no comparisons to average "
+                                "over.")
+            design = comps
+        label = "fit"
+    else:
+        mdl = get_model("bradley-terry" if model is None else model)
+        items = source.index if isinstance(source, pd.Series) else None
+        s = _as_scores(source)
+        s = np.ascontiguousarray(s - s.mean())
+        from .models import _eta_from_theta
+
+        eta = _eta_from_theta(mdl, theta)
+        if design is None:
+            raise DataError("give `design`: the comparisons to average over (e.g. a "
+                            "Comparisons, or an (m, 2) array of item codes).")
+        label = "scores"
+    n = s.shape[0]
+    pi, pj, w = _design_arrays(design, items, n)
+    keep = w > 0
+    pi, pj, w = (np.ascontiguousarray(x[keep]) for x in (pi, pj, w))
+    total = float(w.sum())
+    out = np.empty((1, 9))
+    _ka.ceiling_sums(mdl.link, s[None, :], np.array([eta]), pi, pj, w, out)
+    est = _ceiling_values(out[0], total)
+
+    draws_s = draws_eta = None
+    if bootstrap is not None:
+        draws_s, th = _draws_from(bootstrap, n, mdl.has_ties)
+        if th is None and theta_draws is not None:
+            th = np.asarray(theta_draws, dtype=float)
+            if th.shape != (draws_s.shape[0],) or np.any(th < 1.0):
+                raise DataError("`theta_draws` must hold one theta >= 1 per score draw.")
+        if mdl.has_ties:
+            draws_eta = np.log(th) if th is not None else np.full(draws_s.shape[0], eta)
+        label = "bootstrap"
+    elif is_fit and n_draws > 0:
+        full = getattr(source, "_full_covariance", None)
+        try:
+            cov_full = np.asarray(full() if full is not None else source.covariance,
+                                  dtype=float)
+        except (MemoryError, np.linalg.LinAlgError) as exc:
+            raise type(exc)(f"parametric draws need the fit's covariance, which is not "
+                            f"available ({str(exc).splitlines()[0]}); pass n_draws=0 for "
+                            f"point values or bootstrap= draws.") from exc
+        mean = s if cov_full.shape[0] == n else np.append(s, eta)
+        vals, vecs = np.linalg.eigh(0.5 * (cov_full + cov_full.T))
+        root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+        z = rng.standard_normal((int(n_draws), cov_full.shape[0]))
+        d = mean + z @ root.T
+        draws_s = np.ascontiguousarray(d[:, :n])
+        if mdl.has_ties:
+            draws_eta = np.maximum(d[:, n], 0.0) if d.shape[1] > n else np.full(d.shape[0], eta)
+        label = "parametric (multivariate normal from the fit's covariance)"
+    draws = None
+    if draws_s is not None:
+        if draws_eta is None:
+            draws_eta = np.zeros(draws_s.shape[0])
+        sums = np.empty((draws_s.shape[0], 9))
+        _ka.ceiling_sums(mdl.link, draws_s, np.ascontiguousarray(draws_eta, dtype=float),
+                         pi, pj, w, sums)
+        draws = _ceiling_values(sums, total)
+    return Ceilings(*[float(x) for x in est], n_comparisons=total, model=mdl.name,
+                    draws=draws, source=label)

@@ -1,0 +1,245 @@
+"""Command line: ``btstats agreement FILE --annotator COL``.
+
+Prints the labelers' agreement (raw, without ties, Fleiss' kappa, Krippendorff's alpha, with
+bootstrap intervals over units), Cohen's kappa of the annotator pairs, the model-implied
+ceilings of a fit to all labels and the annotator table (agreement with the others'
+majority, fitted quality ``beta`` with its interval and flag).
+
+Wiring (in :mod:`btstats.cli`)::
+
+    from . import cli_agreement
+    cli_agreement.add_parser(sub)                       # in _parser(), after "fit"
+    if args.command == "agreement": return cli_agreement.run(args)   # in main()
+
+Bad input ends with exit status 2 and a one-line message on standard error.
+"""
+import json
+import os
+import sys
+import warnings
+
+import numpy as np
+import pandas as pd
+
+from .exceptions import DataError
+
+EXIT_USAGE = 2
+_ROLES = ("item_a", "item_b", "outcome", "winner", "loser", "cluster", "position")
+
+
+def add_parser(subparsers):
+    """Add the ``agreement`` subcommand to an argparse ``subparsers`` object."""
+    from .models import MODELS
+
+    p = subparsers.add_parser(
+        "agreement", help="labeler agreement, kappa, alpha, ceilings and annotator quality",
+        description="Agreement between labelers who labelled the same comparisons: raw "
+                    "agreement with and without ties (MT-Bench convention: every pair of "
+                    "labels of the same unit), Cohen's and Fleiss' kappa, Krippendorff's "
+                    "alpha, the model-implied agreement and Bayes accuracy ceiling, and a "
+                    "table of annotators. FILE holds one row per label (.csv, .tsv, .json, "
+                    ".jsonl or .parquet) with two item columns and an outcome column "
+                    "(1/0/0.5 or a/b/tie), or winner/loser columns.")
+    p.add_argument("file", help="label file, one row per label")
+    p.add_argument("--annotator", metavar="COL", required=True,
+                   help="column naming who gave each label")
+    for role in ("item-a", "item-b", "outcome", "winner", "loser"):
+        p.add_argument(f"--{role}", metavar="COL", help=f"name of the {role} column")
+    p.add_argument("--cluster", metavar="COL",
+                   help="column of the prompt / query: a unit is a pair of items within it")
+    p.add_argument("--within", metavar="COL",
+                   help="items are only compared within groups of COL (e.g. a search query): "
+                        "item labels become 'group:item' and COL is the cluster")
+    p.add_argument("--position", metavar="COL",
+                   help="column saying which side was shown first ('a' or 'b'): fits a "
+                        "position bias per annotator")
+    p.add_argument("--tie-values", metavar="VALUE", nargs="+", default=(),
+                   help="extra outcome values that mean a tie (e.g. 's')")
+    p.add_argument("--orientation", choices=("sorted", "given"), default="sorted",
+                   help="which item of a unit is item_1 for kappa and alpha: label order "
+                        "(MT-Bench) or as in the file (e.g. the order shown)")
+    p.add_argument("--encoding", default="utf-8", help="text encoding of a CSV file "
+                   "(e.g. latin-1)")
+    p.add_argument("--model", default="auto", choices=["auto"] + sorted(MODELS),
+                   help="model of the ceilings (auto: rao-kupper if there are ties, else "
+                        "bradley-terry); the annotator fit uses its link")
+    p.add_argument("--ties", choices=("drop", "half"), default="half",
+                   help="ties under a model without ties (for the ceilings' fit)")
+    p.add_argument("--penalty", type=float, default=0.0,
+                   help="L2 prior on the scores (needed when items form separate groups)")
+    p.add_argument("--annotator-penalty", type=float, default=0.0,
+                   help="L2 prior on each annotator's beta - 1 (needed for annotators with "
+                        "few labels)")
+    p.add_argument("--n-resamples", type=int, default=2000,
+                   help="bootstrap resamples of the units (0: no intervals)")
+    p.add_argument("--min-common", type=int, default=10,
+                   help="units two annotators must share to get a Cohen's kappa")
+    p.add_argument("--seed", type=int, default=0, help="seed of the resampling")
+    p.add_argument("--confidence-level", type=float, default=0.95)
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    p.set_defaults(run=run)
+    return p
+
+
+def _read(path, encoding):
+    from ._validation import read_json_records
+
+    if not os.path.exists(path):
+        raise DataError(f"no such file: {path!r}.")
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".csv", ".tsv", ".txt"):
+        try:
+            return pd.read_csv(path, sep="\t" if ext == ".tsv" else ",", encoding=encoding)
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{path}: cannot decode the file as {encoding} ({exc.reason} at "
+                            f"byte {exc.start}); pass --encoding, e.g. --encoding latin-1."
+                            ) from exc
+    if ext in (".json", ".jsonl", ".ndjson"):
+        return read_json_records(path)
+    if ext in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    raise DataError(f"cannot read {path!r}: the extension must be one of .csv, .tsv, .json, "
+                    f".jsonl, .parquet.")
+
+
+def _frame(args):
+    """The label frame with standard column names, and the notes to print."""
+    df = _read(args.file, args.encoding)
+    notes = []
+    names = {role: getattr(args, role) for role in _ROLES if getattr(args, role, None)}
+    for col in [args.annotator, args.within] + list(names.values()):
+        if col is not None and col not in df.columns:
+            raise DataError(f"column {col!r} is not in {args.file}; columns are "
+                            f"{sorted(map(str, df.columns))}.")
+    if "winner" in names or "loser" in names:
+        if not ("winner" in names and "loser" in names):
+            raise DataError("give both --winner and --loser.")
+        out = pd.DataFrame({"item_a": df[names["winner"]], "item_b": df[names["loser"]],
+                            "outcome": "a"})
+    else:
+        cols = {role: names.get(role, role) for role in ("item_a", "item_b", "outcome")}
+        missing = [c for c in cols.values() if c not in df.columns]
+        if missing:
+            raise DataError(f"{args.file} has no column {missing[0]!r}; name the item and "
+                            f"outcome columns with --item-a, --item-b and --outcome (columns: "
+                            f"{sorted(map(str, df.columns))}).")
+        out = pd.DataFrame({role: df[c] for role, c in cols.items()})
+        no_outcome = out["outcome"].isna().to_numpy()
+        if no_outcome.any():
+            notes.append(f"dropped {int(no_outcome.sum())} row(s) with no outcome")
+        if args.tie_values:
+            tie = out["outcome"].astype(str).str.strip().isin([str(v) for v in args.tie_values])
+            out["outcome"] = out["outcome"].astype(object).where(~tie, "tie")
+        keep = ~no_outcome
+        out = out[keep]
+        df = df[keep]
+    out["annotator"] = df[args.annotator].to_numpy()
+    if args.within is not None:
+        g = df[args.within].astype(str).to_numpy()
+        out["item_a"] = g + ":" + out["item_a"].astype(str).to_numpy()
+        out["item_b"] = g + ":" + out["item_b"].astype(str).to_numpy()
+    cluster = names.get("cluster", args.within)
+    if cluster is not None:
+        out["cluster"] = df[cluster].to_numpy()
+    if "position" in names:
+        out["position"] = df[names["position"]].to_numpy()
+    return out.reset_index(drop=True), notes
+
+
+def _analyse(args):
+    from . import agreement as ag
+    from .annotators import fit_annotators
+    from .fit import fit
+
+    if not 0.0 < args.confidence_level < 1.0:
+        raise ValueError(f"--confidence-level must lie in (0, 1); got {args.confidence_level}.")
+    df, notes = _frame(args)
+    res = ag.agreement(df, confidence_level=args.confidence_level,
+                       n_resamples=args.n_resamples, min_common=args.min_common,
+                       orientation=args.orientation, rng=args.seed)
+    has_ties = bool((res.units["n_tie"] > 0).any())
+    model = args.model
+    if model == "auto":
+        model = "rao-kupper" if has_ties else "bradley-terry"
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fitted = fit(df, model, penalty=args.penalty,
+                     ties=None if model == "rao-kupper" or not has_ties else args.ties)
+        ceil = ag.ceilings(fitted, n_draws=1000 if args.n_resamples else 0, rng=args.seed)
+        link = "thurstone" if model == "thurstone" else "bradley-terry"
+        ann_fit = None
+        try:
+            ann_fit = fit_annotators(df, link, position_bias="position" in df.columns,
+                                     penalty=args.penalty,
+                                     annotator_penalty=args.annotator_penalty)
+        except (ValueError, np.linalg.LinAlgError) as exc:
+            notes.append(f"annotator qualities not fitted: {str(exc).splitlines()[0]}")
+    notes += [str(w.message).splitlines()[0] for w in caught]
+    table = res.annotators.copy()
+    if ann_fit is not None:
+        q = ann_fit.to_frame(args.confidence_level)
+        keep = ["beta", "se", "ci_low", "ci_high"]
+        if "position_bias" in q.columns:
+            keep += ["position_bias"]
+        keep += ["expected_accuracy", "flag"]
+        table = table.join(q[keep])
+    return res, fitted, ceil, table, notes
+
+
+def _stats_frame(res, ceil, level):
+    a = res.to_frame(level)[["estimate", "low", "high"]]
+    a.insert(0, "section", "empirical")
+    c = ceil.to_frame(level)[["estimate", "low", "high"]]
+    c.insert(0, "section", f"model ({ceil.model})")
+    a.index.name = c.index.name = "statistic"
+    return pd.concat([a, c]).reset_index()[["section", "statistic", "estimate", "low", "high"]]
+
+
+def run(args):
+    """Run ``btstats agreement`` for parsed ``args``; returns the exit status."""
+    try:
+        res, fitted, ceil, table, notes = _analyse(args)
+    except (ValueError, KeyError, TypeError, OSError, ImportError,
+            np.linalg.LinAlgError) as exc:
+        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        sys.stderr.write(f"btstats: error: {msg}\n")
+        return EXIT_USAGE
+    for note in notes:
+        sys.stderr.write(f"btstats: warning: {note}\n")
+    level = args.confidence_level
+    if args.format == "csv":
+        sys.stdout.write(_stats_frame(res, ceil, level).to_csv(index=False))
+        sys.stdout.write("\n")
+        sys.stdout.write(table.reset_index().to_csv(index=False))
+    elif args.format == "json":
+        out = {"source": args.file, "n_units": res.n_units, "n_labels": res.n_labels,
+               "agreeing_pairs": res.agreeing_pairs, "n_pairs": res.n_pairs,
+               "agreeing_pairs_no_ties": res.agreeing_pairs_no_ties,
+               "n_pairs_no_ties": res.n_pairs_no_ties, "model": ceil.model,
+               "confidence_level": level,
+               "statistics": json.loads(_stats_frame(res, ceil, level).to_json(
+                   orient="records")),
+               "cohen": json.loads(res.cohen.to_json(orient="records")),
+               "annotators": json.loads(table.reset_index().to_json(orient="records"))}
+        sys.stdout.write(json.dumps(out, indent=2) + "\n")
+    else:
+        parts = [f"btstats agreement of {args.file}", res.summary(level).split("\nAnnotators")[0],
+                 "", ceil.summary(level), "", "Annotators",
+                 table.to_string(float_format="%.4f")]
+        sys.stdout.write("\n".join(parts) + "\n")
+    return 0
+
+
+def main(argv=None):
+    """Stand-alone entry (``python -m btstats.cli_agreement FILE ...``) until wired in."""
+    from .cli import _Parser
+
+    parser = _Parser(prog="btstats")
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_parser(sub)
+    args = parser.parse_args(["agreement"] + list(sys.argv[1:] if argv is None else argv))
+    return run(args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,620 @@
+r"""Held-out evaluation of a scorer: splits, accuracy, log loss, Brier, calibration, ceilings.
+
+=====================================  ===================================================
+:func:`split`                          train / test split: random rows, or whole groups
+                                       (prompts, annotators) held out
+:func:`evaluate`                       pairwise accuracy, log loss and Brier score on
+                                       held-out labels, compared with the Bayes ceilings
+:class:`Evaluation`                    the result: ``to_frame()``, ``compare()``,
+                                       ``calibration()``, ``plot_calibration()``
+:func:`win_rate_scores`                the classification-style baseline of Sun, Shen &
+                                       Ton (2024): logit of each item's marginal win rate
+:func:`order_consistency`              Kendall's tau and the share of item pairs two score
+                                       vectors order alike
+=====================================  ===================================================
+
+Ties in the labels: the *decisive* metrics (``accuracy``, ``log_loss``, ``brier``) use only
+labels that name a winner, scoring the scorer's probability that ``a`` wins given that
+someone wins, ``r = P(a) / (P(a) + P(b))``; the *all-label* metrics (``accuracy_all``,
+``log_loss_all``, ``brier_all``) score the three outcomes, so a scorer without a tie
+probability is always wrong on a tie label.  Each is compared with the matching ceiling of
+:func:`btstats.agreement.ceilings`.
+"""
+import math
+import numbers
+import warnings
+from dataclasses import dataclass, field
+from statistics import NormalDist
+
+import numpy as np
+import pandas as pd
+
+from . import _validation as _v
+from ._kernels import annotators as _ka
+from .agreement import Ceilings, ceilings as _ceilings
+from .data import Comparisons, as_comparisons
+from .exceptions import DataError
+from .models import get_model
+
+__all__ = ["AboveCeilingWarning", "Evaluation", "OrderConsistency", "evaluate",
+           "order_consistency", "split", "win_rate_scores"]
+
+
+class AboveCeilingWarning(UserWarning):
+    """Held-out performance beats the Bayes ceiling by more than noise explains.
+
+    The usual causes: test labels that are not held out (the same prompts or annotators in
+    training and test), a reference fit that understates how predictable the labels are
+    (e.g. fitted on other annotators), or a test set too small for the normal
+    approximation.
+    """
+
+
+# =========================================================================== split
+def split(data, *, test_size=0.2, by=None, rng=None, **columns):
+    r"""Split labels into a training and a test set.
+
+    Parameters
+    ----------
+    data : DataFrame or Comparisons
+        The labels.  A DataFrame gives DataFrames back (rows in their original order and
+        index); a :class:`~btstats.Comparisons` gives two Comparisons over the same items.
+    test_size : float
+        Share in ``(0, 1)`` of the rows (``by=None``) or of the groups (``by`` given) put in
+        the test set, rounded to at least one and at most all but one.
+    by : str, optional
+        Hold out whole groups: a column name of the DataFrame, or for Comparisons
+        ``"cluster"`` (alias ``"prompt"``) or ``"annotator"``.  Grouping by prompt keeps
+        near-duplicate comparisons out of the test set; grouping by annotator measures how a
+        scorer generalises to new labelers.
+    rng : None, int or numpy.random.Generator
+        Seed of the shuffle.
+    **columns
+        Column roles for a DataFrame when ``by`` names a role (``by="annotator"`` with
+        ``annotator="worker"``).
+
+    Returns
+    -------
+    (train, test)
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from btstats.evaluation import split
+    >>> df = pd.DataFrame({"item_a": list("aabbc"), "item_b": list("bccaa"),
+    ...                    "outcome": [1, 0, 1, 1, 0], "prompt": [1, 1, 2, 3, 3]})
+    >>> train, test = split(df, test_size=0.34, by="prompt", rng=0)
+    >>> test["prompt"].unique().tolist(), len(train)
+    ([3], 3)
+    """
+    if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real) or \
+            not 0.0 < test_size < 1.0:
+        raise ValueError(f"`test_size` must be a share in (0, 1), e.g. 0.2; got {test_size!r}.")
+    rng = np.random.default_rng(rng)
+    if isinstance(data, Comparisons):
+        m = data.n_rows
+        a, b, outcome, weight = data.rows()
+        if m != len(a):  # pragma: no cover - from_counts stores 3 rows per pair
+            raise DataError("split needs one row per comparison; the data are aggregated.")
+        groups = None
+        if by is not None:
+            role = {"prompt": "cluster"}.get(by, by)
+            if role not in ("cluster", "annotator"):
+                raise ValueError(f"`by` must be None, 'cluster' ('prompt') or 'annotator' for "
+                                 f"Comparisons; got {by!r}.")
+            if data.extra is None or role not in data.extra.columns:
+                raise DataError(f"split(by={by!r}) needs a {role!r} column in the data.")
+            groups = data.extra[role]
+        test = _test_mask(m, groups, test_size, rng)
+
+        def take(mask):
+            ex = None if data.extra is None else data.extra.loc[mask].reset_index(drop=True)
+            return Comparisons(data.items, a[mask], b[mask],
+                               None if outcome is None else outcome[mask],
+                               None if weight is None else weight[mask], ex)
+
+        return take(~test), take(test)
+    df = _v.as_frame(data)
+    groups = None
+    if by is not None:
+        col = columns.get(by, by)
+        if col not in df.columns:
+            raise DataError(f"column {col!r} (given as `by`) is not in the data; columns are "
+                            f"{sorted(map(str, df.columns))}.")
+        groups = df[col]
+    test = _test_mask(len(df), groups, test_size, rng)
+    return df.loc[~test], df.loc[test]
+
+
+def _test_mask(m, groups, test_size, rng):
+    if m < 2:
+        raise DataError("split needs at least two rows.")
+    if groups is None:
+        n_test = min(max(int(round(test_size * m)), 1), m - 1)
+        mask = np.zeros(m, bool)
+        mask[rng.permutation(m)[:n_test]] = True
+        return mask
+    g = pd.Series(groups).reset_index(drop=True)
+    if g.isna().any():
+        raise DataError("the grouping column of `split` has missing values; fill them first.")
+    codes, uniq = pd.factorize(g)
+    n_groups = len(uniq)
+    if n_groups < 2:
+        raise DataError(f"split by group needs at least two groups; found {n_groups}.")
+    n_test = min(max(int(round(test_size * n_groups)), 1), n_groups - 1)
+    chosen = np.zeros(n_groups, bool)
+    chosen[rng.permutation(n_groups)[:n_test]] = True
+    return chosen[codes]
+
+
+# =========================================================================== scorers
+def _scorer_parts(scorer, model, theta):
+    """``(scores Series, Model, eta)`` from a fit or from scores."""
+    if hasattr(scorer, "scores") and hasattr(scorer, "model") and \
+            isinstance(getattr(scorer, "scores"), pd.Series):
+        mdl = get_model(scorer.model)
+        eta = getattr(scorer, "eta", None)
+        return scorer.scores, mdl, (float(eta) if (mdl.has_ties and eta is not None) else 0.0)
+    if isinstance(scorer, dict):
+        scorer = pd.Series(scorer, dtype=float)
+    if not isinstance(scorer, pd.Series):
+        raise TypeError(f"`scorer` must be a fit (e.g. btstats.fit's PairwiseFit) or a "
+                        f"pandas.Series of scores indexed by item; got {type(scorer).__name__}.")
+    mdl = get_model("bradley-terry" if model is None else model)
+    from .models import _eta_from_theta
+
+    eta = _eta_from_theta(mdl, theta)
+    s = scorer.astype(float)
+    if not np.all(np.isfinite(s.to_numpy())):
+        raise DataError("`scorer` scores must be finite.")
+    return s, mdl, eta
+
+
+# =========================================================================== evaluation
+@dataclass(frozen=True, eq=False)
+class Evaluation:
+    r"""Held-out metrics of a scorer (returned by :func:`evaluate`).
+
+    Attributes
+    ----------
+    accuracy, log_loss, brier : float
+        On decisive labels: share of labels whose winner the scorer ranks higher (equal
+        scores count 1/2), mean ``-log r_label`` and mean ``(r - y)**2`` with
+        ``r = P(a) / (P(a) + P(b))``, ``y = 1`` if ``a`` won.
+    accuracy_all, log_loss_all, brier_all : float
+        On all labels, three outcomes: the most probable outcome predicted (ties among
+        maxima split), mean ``-log P(label)`` (``nan`` when a tie label gets probability 0
+        under a model without ties) and the multi-class Brier score ``sum_o (p_o - y_o)**2``.
+    n_labels, n_decisive : float
+        Total weight of the labels and of the decisive ones.
+    ceilings : Ceilings or None
+        The Bayes ceilings over the test comparisons, when a reference was given.
+    """
+
+    accuracy: float
+    log_loss: float
+    brier: float
+    accuracy_all: float
+    log_loss_all: float
+    brier_all: float
+    n_labels: float
+    n_decisive: float
+    model: str
+    ses: dict = field(repr=False)
+    ceilings: Ceilings = field(repr=False, default=None)
+    confidence_level: float = field(repr=False, default=0.95)
+    _r: np.ndarray = field(repr=False, default=None)
+    _y: np.ndarray = field(repr=False, default=None)
+    _w: np.ndarray = field(repr=False, default=None)
+
+    _METRICS = ("accuracy", "log_loss", "brier", "accuracy_all", "log_loss_all", "brier_all")
+
+    def to_frame(self):
+        """The six metrics with standard errors, one row each."""
+        return pd.DataFrame({"estimate": [getattr(self, k) for k in self._METRICS],
+                             "se": [self.ses[k] for k in self._METRICS]},
+                            index=pd.Index(self._METRICS, name="metric"))
+
+    def compare(self, confidence_level=None):
+        r"""Held-out metrics against the Bayes ceilings and the labelers' agreement.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per metric with ``held_out``, ``se``, ``ceiling`` (the Bayes ceiling or
+            loss floor) and its interval, ``agreement`` (model-implied labeler agreement,
+            for the accuracies), ``excess`` (how far the scorer beats the ceiling: held-out
+            minus ceiling for accuracies, floor minus held-out for losses), ``z`` (excess over
+            the combined standard error of the metric and the ceiling) and
+            ``above_ceiling`` (``z`` beyond the two-sided normal quantile).
+        """
+        if self.ceilings is None:
+            raise ValueError("no ceilings: pass reference= (a fit of the labels) or "
+                             "ceilings= to evaluate().")
+        level = self.confidence_level if confidence_level is None else confidence_level
+        c = self.ceilings
+        ci = c.confidence_interval(level)
+        cse = c.standard_errors()
+        zq = NormalDist().inv_cdf(0.5 + level / 2)
+        pairs = [("accuracy", "accuracy_no_ties", "agreement_no_ties", 1.0),
+                 ("accuracy_all", "accuracy", "agreement", 1.0),
+                 ("log_loss", "log_loss_no_ties", None, -1.0),
+                 ("log_loss_all", "log_loss", None, -1.0),
+                 ("brier", "brier_no_ties", None, -1.0),
+                 ("brier_all", "brier", None, -1.0)]
+        rows = []
+        for metric, ceil, agree, sign in pairs:
+            held = getattr(self, metric)
+            se = self.ses[metric]
+            cval = getattr(c, ceil)
+            sc = cse[ceil] if np.isfinite(cse[ceil]) else 0.0
+            excess = sign * (held - cval)
+            tot = math.sqrt(se * se + sc * sc) if np.isfinite(se) else math.nan
+            z = excess / tot if tot and np.isfinite(tot) and tot > 0 else math.nan
+            rows.append({"metric": metric, "held_out": held, "se": se, "ceiling": cval,
+                         "ceiling_low": ci.loc[ceil, "low"], "ceiling_high": ci.loc[ceil, "high"],
+                         "agreement": getattr(c, agree) if agree else np.nan,
+                         "excess": excess, "z": z,
+                         "above_ceiling": bool(np.isfinite(z) and z > zq)})
+        return pd.DataFrame(rows).set_index("metric")
+
+    def calibration(self, n_bins=10):
+        r"""Reliability table of the decisive labels, folded at 1/2.
+
+        Each decisive label is scored from the side the scorer favours:
+        ``q = max(r, 1 - r)`` and ``hit = 1`` if the favoured item won (``r = 1/2``: item
+        ``a`` is taken as favoured).  Labels are binned by ``q`` in ``n_bins`` equal bins of
+        ``[1/2, 1]``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Per non-empty bin: ``bin_low``, ``bin_high``, ``n``, ``mean_predicted``,
+            ``observed`` (share of hits), ``se`` (binomial) and ``gap`` (observed minus
+            predicted).  ``attrs["ece"]`` holds the expected calibration error
+            ``sum_b n_b |observed_b - predicted_b| / n``.
+        """
+        _v.check_number(n_bins, "n_bins", low=1, integer=True)
+        r, y, w = self._r, self._y, self._w
+        fav_a = r >= 0.5
+        q = np.where(fav_a, r, 1.0 - r)
+        hit = np.where(fav_a, y, 1.0 - y)
+        edges = np.linspace(0.5, 1.0, int(n_bins) + 1)
+        b = np.clip(np.searchsorted(edges, q, side="right") - 1, 0, int(n_bins) - 1)
+        nb = np.bincount(b, weights=w, minlength=n_bins)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pred = np.bincount(b, weights=w * q, minlength=n_bins) / nb
+            obs = np.bincount(b, weights=w * hit, minlength=n_bins) / nb
+            se = np.sqrt(obs * (1.0 - obs) / nb)
+        keep = nb > 0
+        df = pd.DataFrame({"bin_low": edges[:-1], "bin_high": edges[1:], "n": nb,
+                           "mean_predicted": pred, "observed": obs, "se": se,
+                           "gap": obs - pred})[keep].reset_index(drop=True)
+        df.attrs["ece"] = float(np.sum(nb[keep] * np.abs(obs[keep] - pred[keep])) / nb.sum())
+        return df
+
+    def plot_calibration(self, n_bins=10, ax=None):
+        """Reliability diagram of :meth:`calibration` (needs matplotlib); returns the axes."""
+        try:
+            import matplotlib.pyplot as plt
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            raise ImportError("plot_calibration needs matplotlib: pip install matplotlib"
+                              ) from exc
+        tab = self.calibration(n_bins)
+        if ax is None:
+            _, ax = plt.subplots(figsize=(4.5, 4.5))
+        ax.plot([0.5, 1.0], [0.5, 1.0], color="0.6", lw=1, ls="--", label="perfect")
+        ax.errorbar(tab["mean_predicted"], tab["observed"], yerr=1.96 * tab["se"], fmt="o-",
+                    ms=4, capsize=2, label=f"scorer (ECE {tab.attrs['ece']:.3f})")
+        if self.ceilings is not None:
+            ax.axhline(self.ceilings.accuracy_no_ties, color="C3", lw=1, ls=":",
+                       label="Bayes accuracy ceiling")
+        ax.set_xlabel("predicted probability of the favoured item")
+        ax.set_ylabel("observed share won by it")
+        ax.set_xlim(0.5, 1.0)
+        ax.set_ylim(0.0, 1.0)
+        ax.legend(loc="lower right", fontsize=8)
+        return ax
+
+    def summary(self):
+        """A text report: metrics, and the comparison with the ceilings when available."""
+        lines = [f"Held-out evaluation ({self.model}): {self.n_labels:g} labels, "
+                 f"{self.n_decisive:g} decisive", "=" * 50,
+                 self.to_frame().to_string(float_format="%.4f")]
+        if self.ceilings is not None:
+            cmp = self.compare()[["held_out", "ceiling", "agreement", "excess", "z",
+                                  "above_ceiling"]]
+            lines += ["", "Against the Bayes ceilings (losses: the floor)",
+                      cmp.to_string(float_format="%.4f")]
+        return "\n".join(lines)
+
+
+def _mean_se(values, w, groups=None):
+    """Weighted mean and its standard error (cluster-robust when ``groups`` is given)."""
+    tot = w.sum()
+    if tot <= 0:
+        return math.nan, math.nan
+    m = float(np.sum(w * values) / tot)
+    if not np.isfinite(m):
+        return m, math.nan
+    resid = w * (values - m)
+    if groups is None:
+        var = float(np.sum(w * (values - m) ** 2) / tot)
+        return m, math.sqrt(var / tot) if tot > 1 else math.nan
+    sums = np.bincount(groups, weights=resid)
+    g = int(np.count_nonzero(np.bincount(groups, weights=w)))
+    if g < 2:
+        return m, math.nan
+    return m, math.sqrt(g / (g - 1) * float(np.sum(sums ** 2))) / tot
+
+
+def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=None,
+             confidence_level=0.95, n_draws=1000, rng=None, **columns):
+    r"""Score a scorer on held-out labels and compare it with the Bayes ceilings.
+
+    Parameters
+    ----------
+    scorer : PairwiseFit or pandas.Series
+        A fit (its model gives the probabilities) or scores indexed by item label (with
+        ``model`` and ``theta``).
+    test : DataFrame, Comparisons or path
+        The held-out labels (rows may carry weights).  Every item must have a score.
+    model, theta
+        Model (default Bradley-Terry) and tie parameter for plain scores.
+    reference : PairwiseFit, optional
+        A fit whose probabilities stand for the truth (e.g. fitted on all labels, or true
+        scores' model); the Bayes ceilings are computed from it over the test comparisons,
+        with intervals from ``n_draws`` parametric draws of its scores.
+    ceilings : Ceilings, optional
+        Ceilings computed beforehand (:func:`btstats.agreement.ceilings`), instead of
+        ``reference``.
+    confidence_level : float
+        Level used by :meth:`Evaluation.compare` and the warning.
+    n_draws : int
+        Parametric draws for the reference ceilings' intervals.
+    rng : None, int or numpy.random.Generator
+        Seed of those draws.
+    **columns
+        Column roles of ``test``.
+
+    Returns
+    -------
+    Evaluation
+
+    Warns
+    -----
+    AboveCeilingWarning
+        When an accuracy (``accuracy`` or ``accuracy_all``) beats its Bayes ceiling by more
+        than the two-sided normal quantile of ``confidence_level`` times the combined
+        standard error (:meth:`Evaluation.compare` shows the losses too).
+
+    Notes
+    -----
+    With ``r = P(a) / (P(a) + P(b))`` the scorer's probability that ``a`` wins a decisive
+    comparison and ``y = 1`` if it did: ``accuracy`` is the mean of ``1[(r - 1/2)(y - 1/2)
+    > 0]`` (``1/2`` when ``r = 1/2``), ``log_loss`` the mean of ``-y log r - (1 - y) log(1 -
+    r)`` and ``brier`` the mean of ``(r - y)**2``.  The all-label versions use the three
+    outcome probabilities.  Standard errors are cluster-robust (sums of residuals per
+    cluster, with a ``G / (G - 1)`` correction) when the test data have a ``cluster`` /
+    ``prompt`` column, since labels of one prompt are dependent; otherwise labels are taken
+    as independent.
+
+    No scorer can beat the Bayes ceiling in expectation on labels drawn from the reference
+    model, so held-out accuracy above it (beyond noise) means the test labels were not
+    independent of training, or the reference is wrong.  Accuracy above the labelers'
+    *agreement* is expected of a good scorer and is no sign of overfitting.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd, btstats
+    >>> from btstats.evaluation import evaluate, split
+    >>> rng = np.random.default_rng(0)
+    >>> s = np.linspace(-1, 1, 5)
+    >>> a = rng.integers(0, 5, 4000); b = (a + rng.integers(1, 5, 4000)) % 5
+    >>> y = rng.random(4000) < 1 / (1 + np.exp(-(s[a] - s[b])))
+    >>> df = pd.DataFrame({"item_a": a, "item_b": b, "outcome": y * 1})
+    >>> train, test = split(df, rng=1)
+    >>> fit = btstats.fit(train)
+    >>> ev = evaluate(fit, test, reference=fit, rng=2)
+    >>> ev.compare()[["held_out", "ceiling", "agreement"]].loc[["accuracy"]].round(3)
+              held_out  ceiling  agreement
+    metric
+    accuracy      0.74    0.717      0.611
+
+    This test set is lucky: its accuracy exceeds the ceiling by 1.3 standard errors, within
+    noise, so no warning.
+    """
+    s, mdl, eta = _scorer_parts(scorer, model, theta)
+    level = float(confidence_level)
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"`confidence_level` must lie in (0, 1); got {confidence_level!r}.")
+    comp = as_comparisons(test, **columns)
+    a, b, outcome, weight = comp.rows()
+    if comp.n_rows != len(a):  # pragma: no cover
+        raise DataError("evaluate needs the held-out labels one row each.")
+    idx = s.index.get_indexer(comp.items)
+    used = np.zeros(comp.n_items, bool)
+    used[np.asarray(a)] = True
+    used[np.asarray(b)] = True
+    missing = used & (idx < 0)
+    if missing.any():
+        raise DataError(f"the scorer has no score for test items {list(comp.items[missing][:5])}"
+                        f"; drop those rows or score those items.")
+    sv = s.to_numpy(dtype=float)
+    ia = idx[np.asarray(a)]
+    ib = idx[np.asarray(b)]
+    d = sv[ia] - sv[ib]
+    o = np.zeros(d.shape[0], np.int8) if outcome is None else np.asarray(outcome)
+    w = np.ones(d.shape[0]) if weight is None else np.asarray(weight, dtype=float)
+    pa, pt, pb = mdl.probabilities(d, eta)
+    dec = o != 2
+    y = (o == 0).astype(float)
+    q = pa + pb
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(q > 0, pa / q, 0.5)
+        correct = np.where(d == 0, 0.5, ((d > 0) == (o == 0)).astype(float))
+        ll_dec = -np.where(o == 0, np.log(pa) - np.log(q), np.log(pb) - np.log(q))
+        br_dec = (r - y) ** 2
+        probs = np.stack([pa, pb, pt], axis=1)
+        mx = probs.max(axis=1, keepdims=True)
+        is_max = probs >= mx * (1 - 1e-12)
+        lab = np.where(o == 0, 0, np.where(o == 1, 1, 2))
+        acc_all = is_max[np.arange(lab.shape[0]), lab] / is_max.sum(axis=1)
+        p_lab = probs[np.arange(lab.shape[0]), lab]
+        ll_all = -np.log(p_lab)
+        onehot = np.zeros_like(probs)
+        onehot[np.arange(lab.shape[0]), lab] = 1.0
+        br_all = ((probs - onehot) ** 2).sum(axis=1)
+    wd = w * dec
+    groups = None
+    extra = comp.extra
+    if extra is not None and "cluster" in extra.columns:
+        groups = pd.factorize(pd.Series(extra["cluster"]).astype(object).fillna("<NA>"))[0]
+    vals = {}
+    ses = {}
+    for name, v, ww in (("accuracy", correct, wd), ("log_loss", ll_dec, wd),
+                        ("brier", br_dec, wd), ("accuracy_all", acc_all, w),
+                        ("log_loss_all", ll_all, w), ("brier_all", br_all, w)):
+        v = np.where(ww > 0, v, 0.0)
+        vals[name], ses[name] = _mean_se(v, ww, groups)
+    if not np.isfinite(vals["log_loss_all"]):
+        vals["log_loss_all"], ses["log_loss_all"] = math.nan, math.nan
+    ceil = ceilings
+    if ceil is None and reference is not None:
+        ceil = _ceilings(reference, comp, n_draws=n_draws, rng=rng)
+    if ceil is not None and not isinstance(ceil, Ceilings):
+        raise TypeError("`ceilings` must be a Ceilings from btstats.agreement.ceilings().")
+    res = Evaluation(accuracy=vals["accuracy"], log_loss=vals["log_loss"], brier=vals["brier"],
+                     accuracy_all=vals["accuracy_all"], log_loss_all=vals["log_loss_all"],
+                     brier_all=vals["brier_all"], n_labels=float(w.sum()),
+                     n_decisive=float(wd.sum()), model=mdl.name, ses=ses, ceilings=ceil,
+                     confidence_level=level, _r=r[dec], _y=y[dec], _w=w[dec])
+    if ceil is not None:
+        cmp = res.compare().loc[["accuracy", "accuracy_all"]]
+        over = cmp[cmp["above_ceiling"]]
+        if len(over):
+            what = "; ".join(f"{m} {r['held_out']:.4f} > ceiling {r['ceiling']:.4f} "
+                             f"(z = {r['z']:.1f})" for m, r in over.iterrows())
+            warnings.warn(f"held-out accuracy beats the Bayes ceiling beyond noise: {what}. "
+                          f"Check that the test labels are independent of training (split by "
+                          f"prompt or annotator) and that the reference fit describes these "
+                          f"labels.", AboveCeilingWarning, stacklevel=2)
+    return res
+
+
+# =========================================================================== baselines
+def win_rate_scores(data, *, smoothing=0.5, **columns):
+    r"""Classification-style scores: the logit of each item's marginal win rate.
+
+    Sun, Shen & Ton (2024) show that a reward model need only order responses consistently
+    with the truth, and that a classifier trained on each response's marginal outcome (won
+    or lost, whatever the opponent) does so.  Its population version is the logit of the
+    item's win rate, a baseline against a Bradley-Terry fit.
+
+    Parameters
+    ----------
+    data : DataFrame, Comparisons or path
+        The comparisons.
+    smoothing : float
+        Pseudo-count added to the wins and to the losses (``0.5``: the Haldane-Anscombe
+        correction), so that an item that never loses gets a finite score.
+    **columns
+        Column roles.
+
+    Returns
+    -------
+    pandas.Series
+        ``logit((wins + ties / 2 + smoothing) / (games + 2 smoothing))`` per item, centred
+        to sum to zero.
+
+    References
+    ----------
+    .. [1] Sun, H., Shen, Y., Ton, J.-F. (2024). Rethinking Bradley-Terry models in
+       preference-based reward modeling: foundations, theory, and alternatives.
+       arXiv:2411.04991.
+
+    Examples
+    --------
+    >>> import btstats
+    >>> from btstats.evaluation import win_rate_scores
+    >>> win_rate_scores(btstats.load_example("citations")).round(3)
+    Biometrika      0.998
+    Comm Statist   -2.555
+    JASA            0.535
+    JRSS-B          1.021
+    Name: win_rate_score, dtype: float64
+    """
+    smoothing = float(_v.check_number(smoothing, "smoothing", low=0.0))
+    comp = as_comparisons(data, **columns)
+    rec = comp.record_counts()
+    wins = rec["wins"].to_numpy() + 0.5 * rec["ties"].to_numpy()
+    games = rec["wins"].to_numpy() + rec["losses"].to_numpy() + rec["ties"].to_numpy()
+    with np.errstate(divide="ignore"):
+        sc = np.log(wins + smoothing) - np.log(games - wins + smoothing)
+    if not np.all(np.isfinite(sc)):
+        raise DataError("an item never wins or never loses: pass smoothing > 0.")
+    return pd.Series(sc - sc.mean(), index=comp.items, name="win_rate_score")
+
+
+@dataclass(frozen=True)
+class OrderConsistency:
+    """How alike two score vectors order the items (see :func:`order_consistency`)."""
+
+    kendall_tau: float
+    fraction_concordant: float
+    n_items: int
+    n_pairs: int
+    n_tied: int
+
+
+def order_consistency(x, y):
+    r"""Kendall's tau and the share of item pairs ordered alike by two score vectors.
+
+    Parameters
+    ----------
+    x, y : pandas.Series or array_like
+        Scores.  Two Series are aligned on their common labels; arrays must be equally long.
+
+    Returns
+    -------
+    OrderConsistency
+        ``kendall_tau`` (tau-b, :func:`scipy.stats.kendalltau`), ``fraction_concordant``
+        (concordant pairs over pairs untied in both), ``n_items``, ``n_pairs`` (all item
+        pairs) and ``n_tied`` (pairs tied in either vector, left out of the fraction).
+
+    Notes
+    -----
+    Sun, Shen & Ton (2024) call the probability that a scorer orders a random pair as the
+    truth does its *order consistency*; it is what a reward model used for best-of-n or
+    policy optimisation needs, whatever the scale of its scores.  Counted over all pairs in
+    ``O(n**2)`` compiled loops.
+
+    Examples
+    --------
+    >>> from btstats.evaluation import order_consistency
+    >>> res = order_consistency([1.0, 2.0, 3.0, 4.0], [1.0, 3.0, 2.0, 4.0])
+    >>> round(res.kendall_tau, 4), round(res.fraction_concordant, 4), res.n_pairs
+    (0.6667, 0.8333, 6)
+    """
+    from scipy.stats import kendalltau
+
+    if isinstance(x, pd.Series) and isinstance(y, pd.Series):
+        common = x.index.intersection(y.index)
+        xv = x.loc[common].to_numpy(dtype=float)
+        yv = y.loc[common].to_numpy(dtype=float)
+    else:
+        xv = np.asarray(x, dtype=float)
+        yv = np.asarray(y, dtype=float)
+        if xv.shape != yv.shape or xv.ndim != 1:
+            raise DataError(f"`x` and `y` must be one-dimensional and equally long; got "
+                            f"{xv.shape} and {yv.shape}.")
+    if xv.shape[0] < 2:
+        raise DataError("order consistency needs at least two items (in common).")
+    if not (np.all(np.isfinite(xv)) and np.all(np.isfinite(yv))):
+        raise DataError("scores must be finite.")
+    con, dis, tied = _ka.pair_order_counts(np.ascontiguousarray(xv), np.ascontiguousarray(yv))
+    n = xv.shape[0]
+    frac = con / (con + dis) if con + dis > 0 else math.nan
+    tau = float(kendalltau(xv, yv).statistic)
+    return OrderConsistency(kendall_tau=tau, fraction_concordant=float(frac), n_items=int(n),
+                            n_pairs=int(n * (n - 1) // 2), n_tied=int(tied))
