@@ -1284,10 +1284,8 @@ def ceilings(source, design=None, *, model=None, theta=None, bootstrap=None,
             draws_eta = np.log(th) if th is not None else np.full(draws_s.shape[0], eta)
         label = "bootstrap"
     elif is_fit and n_draws > 0:
-        full = getattr(source, "_full_covariance", None)
         try:
-            cov_full = np.asarray(full() if full is not None else source.covariance,
-                                  dtype=float)
+            cov_full = source.parameter_covariance.to_numpy(dtype=float)
         except (MemoryError, np.linalg.LinAlgError) as exc:
             raise type(exc)(f"parametric draws need the fit's covariance, which is not "
                             f"available ({str(exc).splitlines()[0]}); pass n_draws=0 for "

@@ -532,7 +532,9 @@ class BootstrapResult:
 
     # ------------------------------------------------------------------ display
     def to_frame(self, *, confidence_level=0.95, method="percentile", scale="log"):
-        """Leaderboard with bootstrap intervals, rank intervals and P(first), best first."""
+        """Leaderboard with bootstrap intervals, the arena rank upper bound (``rank_ub``: 1 +
+        the number of items whose interval lies entirely above this item's), percentile rank
+        intervals and P(first), best first."""
         _v.check_choice(scale, "scale", ("log", "elo"))
         fit = self._fit
         n = fit.n_items
@@ -549,6 +551,9 @@ class BootstrapResult:
             "rank_low": rk.low.to_numpy(), "rank_high": rk.high.to_numpy(),
             "p_first": self.probability_first().to_numpy(),
         })
+        # the arena "rank (UB)": 1 + the number of items whose interval lies entirely above
+        df.insert(df.columns.get_loc("rank_low"), "rank_ub",
+                  _ranks.rank_upper_bound(df["ci_low"].to_numpy(), df["ci_high"].to_numpy()))
         df = df.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
         df.insert(0, "rank", np.arange(1, n + 1))
         return df

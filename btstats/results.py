@@ -245,6 +245,13 @@ class PairwiseFit:
                             columns=self.items)
 
     @property
+    def parameter_covariance(self):
+        """Covariance of all parameters: the centred scores, then ``eta = log(theta)`` for
+        tie models (a DataFrame; equal to :attr:`covariance` for models without ties)."""
+        names = list(self.items) + (["eta"] if self._eta is not None else [])
+        return pd.DataFrame(self._full_covariance(), index=names, columns=names)
+
+    @property
     def standard_errors(self):
         """Standard errors of the centred scores."""
         n = self.n_items
