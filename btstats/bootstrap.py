@@ -308,6 +308,10 @@ def bootstrap_fit(fit, *, n_resamples=1000, kind="nonparametric", cluster=None,
     n_resamples = int(_v.check_number(n_resamples, "n_resamples", low=1, integer=True))
     fallback_penalty = float(_v.check_number(fallback_penalty, "fallback_penalty", low=0.0,
                                              low_open=True))
+    if kind == "parametric" and cluster is not None:
+        raise ValueError("`cluster` applies to kind='nonparametric' (whole clusters are "
+                         "resampled); the parametric bootstrap redraws outcomes on the "
+                         "observed design.")
     design = _Design(fit, kind, cluster)
     out_s, out_eta, status = run_replicates(fit, design, n_resamples, degenerate,
                                             fallback_penalty, rng, progress)
@@ -348,7 +352,8 @@ class BootstrapResult:
         self.n_resamples = int(status.shape[0])
         self.n_degenerate = int(np.sum(status >= 10))
         self.n_dropped = int(np.sum(status >= 20))
-        self.n_unconverged = int(np.sum((base == 1) | (base == 3)) - np.sum(status >= 20))
+        # dropped replicates (status 20) were never fitted: base 0, not counted here
+        self.n_unconverged = int(np.sum((base == 1) | (base == 3)))
         keep = status < 20
         self._dist = np.ascontiguousarray(dist[keep])
         self._dist.setflags(write=False)

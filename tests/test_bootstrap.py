@@ -229,6 +229,7 @@ def test_degenerate_replicates_are_counted_and_never_infinite():
     with pytest.warns(btstats.DegenerateResampleWarning):
         dropped = fit.bootstrap(n_resamples=300, rng=1, degenerate="drop")
     assert dropped.n_dropped == dropped.n_degenerate == boot.n_degenerate
+    assert dropped.n_unconverged == 0
     assert dropped.bootstrap_distribution.shape[0] == 300 - dropped.n_dropped
     assert np.all(np.isfinite(dropped.bootstrap_distribution))
 
@@ -247,6 +248,8 @@ def test_cluster_bootstrap_resamples_clusters():
     np.testing.assert_allclose(boot.standard_error, plain.standard_error, rtol=0.2)
     with pytest.raises(btstats.DataError, match="not a per-row column"):
         btstats.fit(df).bootstrap(cluster="nope")
+    with pytest.raises(ValueError, match="kind='nonparametric'"):
+        btstats.fit(df, cluster="prompt").bootstrap(cluster="cluster", kind="parametric")
 
 
 def test_fractional_weights_resample_rows():
