@@ -282,3 +282,12 @@ def check_choice(value, name, choices):
     if value not in choices:
         raise ValueError(f"`{name}` must be one of {list(choices)}; got {value!r}.")
     return value
+
+
+def as_generator(rng, name="rng"):
+    """``numpy.random.default_rng(rng)`` with a message naming the parameter on bad input."""
+    try:
+        return np.random.default_rng(rng)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`{name}` must be None, an integer seed, a SeedSequence or a "
+                        f"numpy.random.Generator; got {rng!r}.") from exc

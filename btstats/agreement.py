@@ -286,7 +286,11 @@ def krippendorff_alpha(data, *, counts=False):
     0.743
     """
     c = _counts_from(data, counts, "data")
-    return float(_alpha_from_sums(_kappa_stats(c).sum(axis=0)))
+    sums = _kappa_stats(c).sum(axis=0)
+    if sums[3] == 0:
+        raise DataError("no unit has two or more labels, so alpha is undefined; each unit "
+                        "(row of `data`) needs at least two non-missing labels.")
+    return float(_alpha_from_sums(sums))
 
 
 @dataclass(frozen=True, eq=False)
@@ -852,7 +856,7 @@ def agreement(data, *, confidence_level=0.95, n_resamples=2000, min_common=10,
     _check_level(confidence_level)
     _v.check_number(n_resamples, "n_resamples", low=0, integer=True)
     _v.check_number(min_common, "min_common", low=1, integer=True)
-    rng = np.random.default_rng(rng)
+    rng = _v.as_generator(rng)
     lab = _as_labels(data, columns, orientation)
     return _agreement_from_labels(lab, int(n_resamples), int(min_common), rng)
 
@@ -860,6 +864,12 @@ def agreement(data, *, confidence_level=0.95, n_resamples=2000, min_common=10,
 def _agreement_from_labels(lab, n_resamples, min_common, rng):
     stats = np.column_stack([_pair_stats(lab.counts), _kappa_stats(lab.counts)])
     sums = stats.sum(axis=0)
+    if sums[1] == 0:
+        raise DataError(
+            f"no comparison was labelled twice: all {lab.counts.shape[0]} units (item pairs, "
+            f"within a prompt when there is a cluster column) have a single label, so there "
+            f"is no agreement to measure. Agreement needs repeated labels of the same pair; "
+            f"check the item, annotator and cluster columns.")
     est = _agreement_values(sums)
     boot = (_agreement_values(_unit_bootstrap(stats, n_resamples, rng)) if n_resamples
             else np.empty((0, 4)))
@@ -917,7 +927,7 @@ def agreement_by(data, by, *, confidence_level=0.95, n_resamples=0, orientation=
                         f"{sorted(map(str, data.columns))}.")
     _check_level(confidence_level)
     _v.check_number(n_resamples, "n_resamples", low=0, integer=True)
-    rng = np.random.default_rng(rng)
+    rng = _v.as_generator(rng)
     rows = {}
     for key, sub in data.groupby(by, sort=True):
         res = agreement(sub.reset_index(drop=True), confidence_level=confidence_level,
@@ -1233,8 +1243,13 @@ def ceilings(source, design=None, *, model=None, theta=None, bootstrap=None,
     >>> round(res.agreement, 4), round(res.accuracy, 4), round(res.log_loss, 4)
     (0.68, 0.8, 0.5004)
     """
-    rng = np.random.default_rng(rng)
+    rng = _v.as_generator(rng)
     _v.check_number(n_draws, "n_draws", low=0, integer=True)
+    if isinstance(source, pd.DataFrame):
+        raise TypeError(f"`source` must be a fit (e.g. btstats.fit(df)) or true scores (a "
+                        f"Series by item); got a DataFrame with columns "
+                        f"{list(source.columns)[:6]}. For comparison data, fit them first: "
+                        f"ceilings(btstats.fit(df)).")
     is_fit = hasattr(source, "scores") and hasattr(source, "model") and \
         isinstance(getattr(source, "scores"), pd.Series)
     cov_full = None

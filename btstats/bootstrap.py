@@ -240,7 +240,7 @@ def _blocks(total, per_item_s, first=16, target_s=0.25):
 def run_replicates(fit, design, n_resamples, degenerate, fallback_penalty, rng, progress,
                    tol=REPLICATE_TOL):
     """Draw the seeds, run the kernel in blocks (progress between blocks), collect rows."""
-    rng = np.random.default_rng(rng)
+    rng = _v.as_generator(rng)
     seeds = rng.integers(0, 2**32 - 1, size=n_resamples, dtype=np.int64)
     n = fit.n_items
     out_s = np.empty((n_resamples, n))

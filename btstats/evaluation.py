@@ -90,7 +90,7 @@ def split(data, *, test_size=0.2, by=None, rng=None, **columns):
     if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real) or \
             not 0.0 < test_size < 1.0:
         raise ValueError(f"`test_size` must be a share in (0, 1), e.g. 0.2; got {test_size!r}.")
-    rng = np.random.default_rng(rng)
+    rng = _v.as_generator(rng)
     if isinstance(data, Comparisons):
         m = data.n_rows
         a, b, outcome, weight = data.rows()

@@ -124,7 +124,7 @@ class Model:
         m = a.shape[0]
         if n is not None:
             _v.check_number(n, "n", low=1, integer=True)
-        rng = np.random.default_rng(rng)
+        rng = _v.as_generator(rng)
         if n is None:
             return _sample_outcomes(self.link, s, eta, a, b, rng.random(m))
         u = rng.random((m, int(n)))

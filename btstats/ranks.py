@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from . import _validation as _v
 from ._kernels import ranks as _k
 
 __all__ = ["RankSets", "rank_confidence_sets", "rank_upper_bound", "rank_lower_bound",
@@ -178,14 +179,6 @@ def _check_confidence_level(confidence_level):
         raise ValueError(f"`confidence_level` must be a number in (0, 1), e.g. 0.95; got "
                          f"{confidence_level!r}.")
     return float(confidence_level)
-
-
-def _as_rng(rng):
-    try:
-        return np.random.default_rng(rng)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"`rng` must be None, an int seed or a numpy.random.Generator; got "
-                         f"{rng!r}.") from exc
 
 
 def _rank_confidence_sets_iv(estimate, draws, covariance, confidence_level, simultaneous,
@@ -375,7 +368,7 @@ def rank_confidence_sets(estimate, *, draws=None, covariance=None, confidence_le
     else:
         source = "covariance"
         s, factor = cov
-        gen = _as_rng(rng)
+        gen = _v.as_generator(rng)
         zt = factor @ gen.standard_normal((n, n_draws))
         diag = np.diag(s)
         var = np.maximum(diag[:, None] + diag[None, :] - 2.0 * s, 0.0)

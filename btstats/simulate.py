@@ -221,7 +221,7 @@ def random_pairs(n_items, n_comparisons, *, weights=None, rng=None):
     n_items = _n_items_iv(n_items)
     _v.check_number(n_comparisons, "n_comparisons", low=1, integer=True)
     m = int(n_comparisons)
-    rng = np.random.default_rng(rng)
+    rng = _v.as_generator(rng)
     if weights is None:
         a, b = _uniform_pairs(n_items, m, rng)
         return _design(a, b, n_items, "random")
@@ -283,7 +283,7 @@ def sparse_connected(n_items, n_comparisons, *, ensure_mle=False, rng=None):
     if not isinstance(ensure_mle, (bool, np.bool_)):
         raise ValueError(f"`ensure_mle` must be True or False; got {ensure_mle!r}.")
     m = int(n_comparisons)
-    rng = np.random.default_rng(rng)
+    rng = _v.as_generator(rng)
     perm = rng.permutation(n_items).astype(np.int32)
     ra, rb = _uniform_pairs(n_items, m - n_items, rng)
     a = np.concatenate([perm, ra])
@@ -828,7 +828,7 @@ def simulate(scores, design, *, model="bradley-terry", theta=None, annotators=No
     pool = _annotators_iv(annotators)
     if ensure_mle is not None and not isinstance(ensure_mle, (bool, np.bool_)):
         raise ValueError(f"`ensure_mle` must be None, True or False; got {ensure_mle!r}.")
-    rng = np.random.default_rng(rng)
+    rng = _v.as_generator(rng)
     sc, drawn, attempts, theta = _run(items, s, design, mdl, theta, pool, labels_per_pair,
                                       ensure_mle, rng)
     return Simulation(data=_frame(items, drawn, pool),
@@ -985,7 +985,7 @@ def simulate_annotation(n_prompts, responses_per_prompt, *, pairs_per_prompt=1,
     mdl = get_model(model)
     pool = annotator_pool(n_annotators, beta=beta, position_bias=position_bias,
                           position_lapse=position_lapse, tie_propensity=tie_propensity)
-    rng = np.random.default_rng(rng)
+    rng = _v.as_generator(rng)
 
     mu = rng.normal(0.0, prompt_sd, n_prompts)
     e = rng.normal(0.0, response_sd, n_prompts * r)

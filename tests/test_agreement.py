@@ -200,10 +200,15 @@ def test_mt_bench_convention_by_hand():
 
 
 def test_units_are_split_by_cluster():
-    df = pd.DataFrame({"item_a": ["x", "x"], "item_b": ["y", "y"], "outcome": ["a", "b"],
-                       "prompt": [1, 2]})
+    df = pd.DataFrame({"item_a": ["x"] * 4, "item_b": ["y"] * 4, "outcome": ["a", "b", "a", "a"],
+                       "prompt": [1, 1, 2, 2]})
     assert ag.agreement(df, n_resamples=0).n_units == 2
     assert ag.agreement(df.drop(columns="prompt"), n_resamples=0).n_units == 1
+    # one label per unit: nothing to agree on, a clear error rather than NaN
+    with pytest.raises(btstats.DataError, match="labelled twice"):
+        ag.agreement(df.assign(prompt=[1, 2, 3, 4]), n_resamples=0)
+    with pytest.raises(btstats.DataError, match="two or more labels"):
+        ag.krippendorff_alpha(np.array([[1.0, np.nan], [np.nan, 2.0]]))
 
 
 def test_agreement_bootstrap_is_seeded_and_resamples_units():
@@ -530,3 +535,11 @@ def test_accuracy_bounds_values_and_errors():
     tab = ag.agreement(df, n_resamples=0).accuracy_bounds()
     assert list(tab.index) == ["all_labels", "decisive_labels"]
     assert (tab["lower"] <= tab["upper"]).all()
+
+
+def test_ceilings_of_comparison_data_say_to_fit_first():
+    df = pd.DataFrame({"item_a": list("aab"), "item_b": list("bcc"), "outcome": [1, 0, 0.5]})
+    with pytest.raises(TypeError, match="fit them first"):
+        btstats.ceilings(df)
+    with pytest.raises(ValueError, match="`rng` must be"):
+        btstats.ceilings(pd.Series([0.5, -0.5], index=["a", "b"]), np.array([[0, 1]]), rng="x")
