@@ -291,3 +291,18 @@ def as_generator(rng, name="rng"):
     except (TypeError, ValueError) as exc:
         raise ValueError(f"`{name}` must be None, an integer seed, a SeedSequence or a "
                         f"numpy.random.Generator; got {rng!r}.") from exc
+
+
+def factorize_column(col, name):
+    """Integer codes and labels of a per-row column (sorted labels when they sort); missing
+    values are an error naming the rows."""
+    s = pd.Series(col).reset_index(drop=True)
+    bad = np.nonzero(s.isna().to_numpy())[0]
+    if bad.size:
+        raise DataError(f"column `{name}` has {bad.size} missing value(s) (rows "
+                        f"{_rows_text(bad)}). Drop or fill those rows.")
+    try:
+        codes, labels = pd.factorize(s, sort=True)
+    except TypeError:
+        codes, labels = pd.factorize(s, sort=False)
+    return codes.astype(np.int64), pd.Index(labels)

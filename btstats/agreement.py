@@ -447,7 +447,7 @@ def _as_labels(data, columns, orientation="sorted"):
     n = comparisons.n_items
     cols = {}
     if extra is not None and "cluster" in extra.columns:
-        cl_codes, cl_labels = _factorize(extra["cluster"], "cluster")
+        cl_codes, cl_labels = _v.factorize_column(extra["cluster"], "cluster")
         key = (cl_codes * n + lo) * n + hi
     else:
         cl_codes = None
@@ -470,22 +470,9 @@ def _as_labels(data, columns, orientation="sorted"):
     ann = None
     ann_labels = None
     if extra is not None and "annotator" in extra.columns:
-        ann, ann_labels = _factorize(extra["annotator"], "annotator")
+        ann, ann_labels = _v.factorize_column(extra["annotator"], "annotator")
     return _Labels(unit=unit, cat=cat, annotator=ann, annotators=ann_labels, units=units,
                    counts=counts.astype(float))
-
-
-def _factorize(col, name):
-    s = pd.Series(col).reset_index(drop=True)
-    bad = np.nonzero(s.isna().to_numpy())[0]
-    if bad.size:
-        raise DataError(f"column `{name}` has {bad.size} missing value(s) (rows "
-                        f"{_v._rows_text(bad)}). Drop or fill those rows.")
-    try:
-        codes, labels = pd.factorize(s, sort=True)
-    except TypeError:
-        codes, labels = pd.factorize(s, sort=False)
-    return codes.astype(np.int64), pd.Index(labels)
 
 
 def label_units(data, *, orientation="sorted", **columns):

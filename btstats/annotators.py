@@ -29,6 +29,7 @@ import pandas as pd
 
 from . import _validation as _v
 from ._kernels import annotators as _ka
+from ._kernels import linalg as _la
 from ._kernels import likelihood as _likelihood
 from .data import as_comparisons
 from .exceptions import ConvergenceWarning, DataError
@@ -78,16 +79,7 @@ def _records(comparisons, position_bias):
     b = np.asarray(b, dtype=np.int64)
     o = np.zeros(a.shape[0], np.int8) if outcome is None else np.asarray(outcome)
     w = np.ones(a.shape[0]) if weight is None else np.asarray(weight, dtype=float)
-    ann_col = pd.Series(extra["annotator"]).reset_index(drop=True)
-    bad = np.nonzero(ann_col.isna().to_numpy())[0]
-    if bad.size:
-        raise DataError(f"the `annotator` column has missing values in rows "
-                        f"{_v._rows_text(bad)}; drop or fill them.")
-    try:
-        ann, ann_labels = pd.factorize(ann_col, sort=True)
-    except TypeError:
-        ann, ann_labels = pd.factorize(ann_col, sort=False)
-    ann = ann.astype(np.int64)
+    ann, ann_labels = _v.factorize_column(extra["annotator"], "annotator")
     n_all = len(ann_labels)
     if position_bias:
         if "position" not in extra.columns:
@@ -236,9 +228,9 @@ def _solve_pd(m, g):
     """Solve ``m u = g`` by Cholesky; ``None`` if ``m`` is not positive definite."""
     m = np.ascontiguousarray(m)
     low = np.empty_like(m)
-    if _ka.cholesky(m, low) != 0:
+    if _la.cholesky(m, low) != 0:
         return None
-    u = _ka.cholesky_solve(low, np.ascontiguousarray(g, dtype=float))
+    u = _la.cholesky_solve(low, np.ascontiguousarray(g, dtype=float))
     return u if np.all(np.isfinite(u)) else None
 
 
@@ -246,9 +238,9 @@ def _inverse_pd(m):
     """Inverse of a positive definite matrix, or ``None``."""
     m = np.ascontiguousarray(m)
     low = np.empty_like(m)
-    if _ka.cholesky(m, low) != 0:
+    if _la.cholesky(m, low) != 0:
         return None
-    return _ka.cholesky_inverse(low)
+    return _la.cholesky_inverse(low)
 
 
 def _solve_small(h, g):

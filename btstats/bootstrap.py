@@ -5,8 +5,6 @@ refits every replicate from the full-data estimate (Numba, in parallel over repl
 returns a :class:`BootstrapResult`, from which percentile, basic and BCa intervals, rank
 intervals and rank probabilities are computed without refitting.
 """
-import math
-import os
 import sys
 import time
 import warnings

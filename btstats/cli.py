@@ -175,7 +175,6 @@ def _fmt_float(x):
 
 
 def _simulation_scores(args, rng):
-    import numpy as np
     import pandas as pd
 
     if (args.items is None) == (args.scores is None):

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from .likelihood import convergence_measure, penalised_derivatives
+from .linalg import cholesky_solve
 
 
 @njit(cache=True)
@@ -82,25 +83,6 @@ def _dense_matrix(n, pi, pj, hpair, penalty, c):
 
 
 @njit(cache=True)
-def _chol_solve(c, b):
-    """Solve ``c c' x = b`` with lower-triangular ``c``."""
-    n = b.shape[0]
-    y = np.empty(n)
-    for i in range(n):
-        t = b[i]
-        for k in range(i):
-            t -= c[i, k] * y[k]
-        y[i] = t / c[i, i]
-    x = np.empty(n)
-    for i in range(n - 1, -1, -1):
-        t = y[i]
-        for k in range(i + 1, n):
-            t -= c[k, i] * x[k]
-        x[i] = t / c[i, i]
-    return x
-
-
-@njit(cache=True)
 def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter, dense_max):
     """Maximise the penalised log-likelihood from ``(s, eta)`` (``s`` updated in place).
 
@@ -155,9 +137,9 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter,
                 factored = False
                 low = a
             if factored:
-                x1[:] = _chol_solve(low, grad / dsc) / dsc
+                x1[:] = cholesky_solve(low, grad / dsc) / dsc
                 if fit_eta:
-                    x2[:] = _chol_solve(low, cross / dsc) / dsc
+                    x2[:] = cholesky_solve(low, cross / dsc) / dsc
             else:
                 # fall back to the diagonal (Jacobi) Newton direction for this step
                 x1[:] = grad / hdiag
