@@ -119,9 +119,6 @@ def test_percentile_and_basic_match_scipy_on_the_same_distribution(baseball, sci
     boot = fit.bootstrap(n_resamples=20, rng=0)
     boot._dist = np.ascontiguousarray(res.bootstrap_distribution.T)
     for method in ("percentile", "basic"):
-        ref = stats.bootstrap((np.arange(n_rows),), statistic, vectorized=False,
-                              n_resamples=0, method=method,
-                              bootstrap_result=res, rng=np.random.default_rng(5))
         ci = boot.confidence_interval(0.9, method=method)
         ref90 = stats.bootstrap((np.arange(n_rows),), statistic, vectorized=False,
                                 n_resamples=0, method=method, confidence_level=0.9,
@@ -129,7 +126,6 @@ def test_percentile_and_basic_match_scipy_on_the_same_distribution(baseball, sci
         np.testing.assert_allclose(ci.low.to_numpy(), ref90.confidence_interval.low, atol=1e-12)
         np.testing.assert_allclose(ci.high.to_numpy(), ref90.confidence_interval.high,
                                    atol=1e-12)
-        assert ref.confidence_interval.low.shape == (7,)
 
 
 def test_jackknife_equals_explicit_leave_one_out(baseball, scipy_boot):
@@ -306,8 +302,7 @@ def test_progress_bar_can_be_forced_and_silenced(baseball, capsys):
         fit.bootstrap(n_resamples=100, rng=0, progress=False)
     assert capsys.readouterr().err == ""
     fit.bootstrap(n_resamples=100, rng=0, progress=True)
-    err = capsys.readouterr().err
-    assert "100/100" in err or err == ""  # tqdm (if installed) writes elsewhere
+    assert "100/100" in capsys.readouterr().err  # btstats' own bar or tqdm's, on stderr
 
 
 def test_forest_plots(baseball):

@@ -33,9 +33,8 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 import numpy as np  # noqa: E402
 from numba import njit, prange  # noqa: E402
 
-from .gradient import gradient_ascent
 from .graph import strongly_connected
-from .mm import mm_bradley_terry, mm_rao_kupper
+from .mm import mm_bradley_terry
 from .newton import newton
 
 KIND_CELLS = 0
@@ -44,7 +43,6 @@ KIND_PARAMETRIC = 2
 
 METHOD_NEWTON = 0
 METHOD_MM = 1
-METHOD_GRADIENT = 2
 
 TIES_KEEP = 0
 TIES_DROP = 1
@@ -236,16 +234,10 @@ def fit_counts(method, link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, to
                dense_max):
     """One fit from the start ``(s, eta)``; ``s`` is updated.  Returns ``(status, eta)``.
 
-    MM takes no penalty: a penalised fit uses Newton."""
-    if method == METHOD_MM and penalty == 0.0:
-        if fit_eta:
-            status, _, eta, _ = mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, tol, max_iter)
-        else:
-            status, _, _ = mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter)
-        return status, eta
-    if method == METHOD_GRADIENT:
-        status, _, eta, _ = gradient_ascent(link, fit_eta, s, eta, pi, pj, wab, wba, tie,
-                                            penalty, tol, max_iter)
+    ``METHOD_MM`` is Newman's MM for Bradley-Terry (no ties, no penalty: a penalised refit
+    of a degenerate replicate uses Newton); everything else is Newton."""
+    if method == METHOD_MM and penalty == 0.0 and not fit_eta:
+        status, _, _ = mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter)
         return status, eta
     status, _, eta, _ = newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol,
                                max_iter, dense_max)
@@ -253,7 +245,8 @@ def fit_counts(method, link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, to
 
 
 @njit(cache=True)
-def _replicate(kind, seed, cells, cum, lam, aprob, aidx, total, unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob, unit_aidx, prob,
+def _replicate(kind, seed, cells, cum, lam, aprob, aidx, total, unit_ptr, unit_cell,
+               unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob, unit_aidx, prob,
                totals, ties, method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty,
                degenerate, fallback_penalty, tol, max_iter, dense_max, out_s):
     """One bootstrap replicate into ``out_s``; returns ``(status, eta)``."""
@@ -294,16 +287,18 @@ def _refit(method, link, fit_eta, s_hat, eta_hat, pi, pj, wab, wba, tie, penalty
 
 
 @njit(parallel=True, cache=True)
-def bootstrap_block(kind, seeds, cells, cum, lam, aprob, aidx, total, unit_ptr, unit_cell, unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob, unit_aidx, prob,
+def bootstrap_block(kind, seeds, cells, cum, lam, aprob, aidx, total, unit_ptr, unit_cell,
+                    unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob, unit_aidx, prob,
                     totals, ties, method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty,
                     degenerate, fallback_penalty, tol, max_iter, dense_max, out_s, out_eta,
                     out_status):
     """Replicates ``r = 0 .. len(seeds) - 1`` into row ``r`` of the outputs, in parallel."""
     for r in prange(seeds.shape[0]):
-        st, e = _replicate(kind, seeds[r], cells, cum, lam, aprob, aidx, total, unit_ptr, unit_cell, unit_weight,
-                           unit_ones, unit_cum, unit_lam, unit_aprob, unit_aidx, prob, totals, ties, method, link, fit_eta, s_hat, eta_hat,
-                           pi, pj, penalty, degenerate, fallback_penalty, tol, max_iter,
-                           dense_max, out_s[r])
+        st, e = _replicate(kind, seeds[r], cells, cum, lam, aprob, aidx, total, unit_ptr,
+                           unit_cell, unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob,
+                           unit_aidx, prob, totals, ties, method, link, fit_eta, s_hat,
+                           eta_hat, pi, pj, penalty, degenerate, fallback_penalty, tol,
+                           max_iter, dense_max, out_s[r])
         out_eta[r] = e
         out_status[r] = st
 
