@@ -37,6 +37,7 @@ def _rows_text(rows):
 def as_frame(data):
     """A DataFrame from a DataFrame, a list of records or a JSON / JSON-lines path."""
     if isinstance(data, pd.DataFrame):
+        check_unique_columns(data)
         return data
     if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
         return read_json_records(data)
@@ -45,6 +46,15 @@ def as_frame(data):
     except Exception as exc:
         raise DataError(f"cannot read the comparison data from a {type(data).__name__}: "
                         f"pass a DataFrame, a list of records or a file path.") from exc
+
+
+def check_unique_columns(df):
+    """Refuse a DataFrame whose column names repeat (a role could not name one column)."""
+    dup = df.columns[df.columns.duplicated()]
+    if len(dup):
+        raise DataError(f"the data have repeated column names {list(pd.unique(dup))[:5]}, so "
+                        f"a column role cannot name one column. Rename or drop the copies, "
+                        f"e.g. df.loc[:, ~df.columns.duplicated()].")
 
 
 def read_json_records(path):
@@ -59,6 +69,15 @@ def read_json_records(path):
             records = [json.loads(line) for line in text.splitlines() if line.strip()]
     except json.JSONDecodeError as exc:
         raise DataError(f"{path}: not valid JSON or JSON lines ({exc}).") from exc
+    except RecursionError as exc:
+        raise DataError(f"{path}: the JSON is nested too deeply to be comparison records; "
+                        f"expected a list of flat records or JSON lines.") from exc
+    if not isinstance(records, list) or not all(isinstance(r, dict) for r in records):
+        kinds = sorted({type(r).__name__ for r in (records if isinstance(records, list)
+                                                   else [records])})
+        raise DataError(f"{path}: expected a JSON list of records (objects such as "
+                        f'{{"model_a": ..., "model_b": ..., "winner": ...}}) or JSON lines '
+                        f"of them; found {', '.join(kinds)}.")
     if not records:
         raise DataError(f"{path}: the file holds no comparisons.")
     return pd.DataFrame.from_records(records)
@@ -187,6 +206,33 @@ def as_codes(x, name):
                     f"{{'winner': ..., 'loser': ...}})).")
 
 
+def as_mask(x, name):
+    """A boolean array from booleans (or 0 / 1); missing values are an error naming rows."""
+    if isinstance(x, pd.Series):
+        s = x.reset_index(drop=True)
+    else:
+        arr = x if isinstance(x, (np.ndarray, pd.api.extensions.ExtensionArray)) else \
+            np.asarray(x, dtype=object)
+        if arr.ndim != 1:
+            raise DataError(f"`{name}` must be one-dimensional; got shape {arr.shape}.")
+        s = pd.Series(arr)
+    bad = np.nonzero(s.isna().to_numpy())[0]
+    if bad.size:
+        raise DataError(f"`{name}` has {bad.size} missing value(s) (rows {_rows_text(bad)}); "
+                        f"it must be True or False on every row.")
+    values = s.to_numpy()
+    if values.dtype.kind == "b":
+        return values.astype(bool)
+    try:
+        num = values.astype(float)
+    except (TypeError, ValueError):
+        num = None
+    if num is None or not np.all((num == 0) | (num == 1)):
+        raise DataError(f"`{name}` must hold True / False (or 1 / 0) per row; got values of "
+                        f"dtype {s.dtype}.")
+    return num.astype(bool)
+
+
 def as_weights(x, length, name="weights"):
     """Non-negative finite float weights of the given length."""
     try:
@@ -279,9 +325,25 @@ def check_number(value, name, *, low=None, low_open=False, integer=False):
 
 
 def check_choice(value, name, choices):
-    if value not in choices:
+    """``value`` if it is one of ``choices``, else a ValueError listing them (also for values
+    that do not compare, such as ``pd.NA`` or arrays)."""
+    try:
+        ok = any(value is c or (c is not None and isinstance(value, type(c)) and bool(value == c))
+                 for c in choices)
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
         raise ValueError(f"`{name}` must be one of {list(choices)}; got {value!r}.")
     return value
+
+
+def check_confidence_level(confidence_level, name="confidence_level"):
+    """A confidence level strictly between 0 and 1, as a float."""
+    if isinstance(confidence_level, bool) or not isinstance(confidence_level, numbers.Real) \
+            or not 0 < confidence_level < 1:
+        raise ValueError(f"`{name}` must be a number in (0, 1), e.g. 0.95; got "
+                         f"{confidence_level!r}.")
+    return float(confidence_level)
 
 
 def as_generator(rng, name="rng"):

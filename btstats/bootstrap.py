@@ -79,8 +79,12 @@ def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparamet
     distributed as a multinomial over the (pair, outcome) cells with probabilities
     ``count / N``; btstats draws that multinomial directly (sequential binomials), so a replicate
     costs ``O(pairs)`` whatever the number of rows, and the result is exactly that of row
-    resampling.  With fractional weights the rows themselves are resampled (each with its
-    weight); with ``cluster`` whole clusters are (Davison and Hinkley 1997, section 3.8).
+    resampling.  Fractional weights are read as counts, as the fit and its Wald standard
+    errors read them: a replicate draws ``round(total weight)`` comparisons from the cells
+    with probabilities proportional to their weights, so its standard errors agree with the
+    Wald ones (weights must add up to at least one comparison).  To resample whole units
+    instead (rows that stand for several comparisons, prompts, annotators), pass them as
+    ``cluster``: whole clusters are then resampled (Davison and Hinkley 1997, section 3.8).
     Every replicate starts from the full-data estimate.
 
     References
@@ -129,7 +133,7 @@ class _Design:
         self.w3[2::3] = raw.tie
         self.ties = {None: _rs.TIES_KEEP, "drop": _rs.TIES_DROP,
                      "half": _rs.TIES_HALF}[fit.ties if not fit._model.has_ties else None]
-        self.total = int(round(self.w3.sum()))
+        self.total = _replicate_size(float(self.w3.sum()))
         self.cum, self.lam, self.aprob, self.aidx = _rs.sampling_tables(self.w3, self.total)
         integral = bool(np.all(self.w3 == np.round(self.w3)))
         self.cluster_labels = None
@@ -138,9 +142,6 @@ class _Design:
             self.units = units(comps, self.pi, self.pj, labels)
             self.cluster_labels = labels
             self.mode = "cluster"
-        elif not integral:
-            self.units = units(comps, self.pi, self.pj, None)
-            self.mode = "rows"
         else:
             self.units = None
             self.mode = "cells"
@@ -148,8 +149,8 @@ class _Design:
             if not integral:
                 raise _v.DataError(
                     "kind='parametric' redraws a whole number of comparisons per pair, but the "
-                    "data hold fractional weights. Use kind='nonparametric' (which resamples "
-                    "the weighted rows).")
+                    "data hold fractional weights. Use kind='nonparametric' (which draws "
+                    "round(total weight) comparisons over the weighted cells).")
             tot = raw.wab + raw.wba + (0.0 if self.ties == _rs.TIES_DROP else raw.tie)
             self.totals = tot
             s = np.ascontiguousarray(fit._s)
@@ -171,11 +172,37 @@ class _Design:
     def jackknife_units(self):
         """``(ptr, cell, weight, multiplicity)`` of the leave-one-unit-out deletions."""
         if self.mode == "cells":
+            # one deletion per comparison: a cell of weight w stands for w deletions of one
+            # comparison each (a cell lighter than one comparison for one deletion of itself)
             nz = np.flatnonzero(self.w3 > 0)
             ptr = np.arange(nz.shape[0] + 1, dtype=np.int64)
-            return ptr, nz.astype(np.int64), np.ones(nz.shape[0]), self.w3[nz]
+            w = self.w3[nz]
+            step = np.minimum(w, 1.0)
+            return ptr, nz.astype(np.int64), step, w / step
         ptr, cell, weight, _ = self.units
         return ptr, cell, weight, np.ones(ptr.shape[0] - 1)
+
+
+#: Largest number of comparisons a nonparametric replicate draws (``round(total weight)``).
+MAX_REPLICATE_SIZE = 10 ** 12
+
+
+def _replicate_size(total):
+    """``round(total weight)``: the number of comparisons each replicate draws."""
+    size = round(total)
+    if size < 1:
+        raise _v.DataError(
+            f"the weights add up to {total:.3g}, less than one comparison: the bootstrap "
+            f"draws round(total weight) comparisons per replicate, so it needs weights on the "
+            f"scale of counts. Multiply the weights by a common factor (e.g. so that they add "
+            f"up to the number of comparisons), or use the Wald intervals of the fit.")
+    if size > MAX_REPLICATE_SIZE:
+        raise _v.DataError(
+            f"the weights add up to {total:.3g}: the bootstrap would draw that many "
+            f"comparisons per replicate (at most {MAX_REPLICATE_SIZE:.0e}). Weights on the "
+            f"scale of counts are needed: divide them by a common factor (e.g. so that they "
+            f"add up to the number of comparisons), or use the Wald intervals of the fit.")
+    return int(size)
 
 
 # ---------------------------------------------------------------------------- progress
@@ -335,7 +362,7 @@ class BootstrapResult:
         dropped); dropped; not converged.
     kind, resampling : str
         ``"nonparametric"`` or ``"parametric"``; what was resampled (``"cells"``: comparisons,
-        ``"rows"``: weighted rows, ``"cluster"``: clusters).
+        ``"cluster"``: clusters).
     """
 
     def __init__(self, fit, design, out_s, out_eta, status, *, degenerate, fallback_penalty):
@@ -431,11 +458,10 @@ class BootstrapResult:
         ``a = sum U^3 / (6 (sum U^2)^{3/2})`` from the jackknife values ``U`` of
         leave-one-out refits: one per comparison (computed once per (pair, outcome) cell and
         weighted by its count, which equals the row jackknife exactly), per cluster with
-        ``cluster``, per row with fractional weights.  These are the formulas of
+        ``cluster`` (a cell lighter than one comparison is deleted whole).  These are the formulas of
         ``scipy.stats.bootstrap`` (quantiles by linear interpolation).
         """
-        if not 0 < confidence_level < 1:
-            raise ValueError(f"`confidence_level` must lie in (0, 1); got {confidence_level!r}.")
+        confidence_level = _v.check_confidence_level(confidence_level)
         _v.check_choice(method, "method", CI_METHODS)
         alpha = (1.0 - confidence_level) / 2.0
         dist = self._dist

@@ -115,12 +115,73 @@ def _aggregate_unlabelled(a, b, outcome, weight):
     """
     head = min(a.shape[0], 4096)
     guess = int(_agg.code_range(a[:head], b[:head])[1]) + 1
-    if guess > 0:
+    if 0 < guess <= _max_implied_items(a.shape[0]):
         pairs = _try_aggregate(guess, a, b, outcome, weight)
         if pairs is not None and pairs.n_items == guess:
             return pairs
     lowest, highest = _agg.code_range(a, b)
+    _check_implied_items(a, b, int(highest))
     return _try_aggregate(max(int(highest) + 1, 0), a, b, outcome, weight)
+
+
+#: Item codes are stored as 32-bit integers inside the kernels.
+MAX_ITEMS = 2 ** 31 - 1
+
+
+def _max_implied_items(n_rows):
+    """Most items that integer codes without ``items=`` may imply: every code a row names
+    is one item, and beyond about a million, codes far above ``2 n_rows`` mean ids, not codes
+    ``0 .. n_items - 1`` (most items would have no comparison and no estimate)."""
+    return min(MAX_ITEMS, 2 * n_rows + 2 ** 20)
+
+
+def _check_implied_items(a, b, highest):
+    """Refuse codes that imply more items than the rows can mention (or than int32 holds)."""
+    limit = _max_implied_items(a.shape[0])
+    if highest + 1 <= limit:
+        return
+    row = int(np.flatnonzero((a > limit - 1) | (b > limit - 1))[0])
+    what = ("more than the 2**31 - 1 items btstats' 32-bit item codes hold"
+            if highest + 1 > MAX_ITEMS else
+            f"far more than the {2 * a.shape[0]:,} item mentions of the {a.shape[0]:,} rows, "
+            f"so most items would have no comparison")
+    raise _v.DataError(
+        f"item codes must be 0 .. n_items - 1, but code {highest:,} (first in row {row}: "
+        f"{int(a[row])}, {int(b[row])}) implies {highest + 1:,} items, {what}. These look "
+        f"like ids: recode them, e.g. codes = np.unique(np.concatenate([winners, losers]), "
+        f"return_inverse=True)[1], or use Comparisons.from_frame, which takes any labels.")
+
+
+#: Largest total weight accepted: the log-likelihood at the estimate is at least
+#: ``-total log 3`` and AIC / BIC double it, so this leaves them finite with room to spare.
+MAX_TOTAL_WEIGHT = 1e306
+#: Smallest positive weight of a (pair, outcome) cell: the smallest normal double.  Subnormal
+#: weights have lost their precision, and their information underflows.
+MIN_CELL_WEIGHT = float(np.finfo(np.float64).tiny)
+
+
+def _check_weight_range(pairs, items):
+    """Refuse totals that overflow double precision and subnormal (pair, outcome) weights."""
+    cells = (pairs.wab, pairs.wba, pairs.tie)
+    total, n_small = _agg.weight_range(*cells, MIN_CELL_WEIGHT)
+    if not (total <= MAX_TOTAL_WEIGHT):
+        raise _v.DataError(
+            f"the weights (counts) add up to {total:.3g}, beyond the {MAX_TOTAL_WEIGHT:g} "
+            f"that a log-likelihood in double precision can hold. Divide every weight by a "
+            f"common factor (e.g. weights / max(weights)): the scores depend only on the "
+            f"ratios of the weights, the standard errors scale with 1 / sqrt(total weight).")
+    if n_small:
+        tiny = np.zeros(pairs.n_pairs, bool)
+        for c in cells:
+            tiny |= (c > 0) & (c < MIN_CELL_WEIGHT)
+        k = np.flatnonzero(tiny)
+        shown = [(items[pairs.pi[i]], items[pairs.pj[i]]) for i in k[:5]]
+        smallest = min(float(np.min(np.where((c > 0), c, np.inf))) for c in cells)
+        raise _v.DataError(
+            f"{k.size} pair(s) hold positive weights below {MIN_CELL_WEIGHT:.3g}, the "
+            f"smallest normal double (e.g. {smallest:.3g}), where the arithmetic loses its "
+            f"precision: pairs {shown}{' ...' if k.size > 5 else ''}. Set such weights to 0, "
+            f"or multiply every weight by a common factor.")
 
 
 def _record_frame(counts, items):
@@ -165,6 +226,9 @@ class Comparisons:
     def __init__(self, items, a, b, outcome=None, weight=None, extra=None, *, _row_factor=1,
                  _pairs=None):
         self._items = pd.Index(items)
+        if len(self._items) > MAX_ITEMS:
+            raise _v.DataError(f"{len(self._items):,} items are more than the 2**31 - 1 that "
+                               f"btstats' 32-bit item codes hold.")
         if self._items.has_duplicates:
             dup = self._items[self._items.duplicated()].unique().tolist()[:5]
             raise _v.DataError(f"item labels must be unique; repeated: {dup}.")
@@ -183,6 +247,7 @@ class Comparisons:
         self._pairs = _pairs
         if self._pairs.n_pairs == 0:
             raise _v.DataError("every comparison has weight zero: there is nothing to fit.")
+        _check_weight_range(_pairs, self._items)
 
     # ---------------------------------------------------------------- constructors
     @classmethod
@@ -208,7 +273,7 @@ class Comparisons:
         weight = None if weights is None else _v.as_weights(weights, winners.shape[0])
         outcome = None
         if ties is not None:
-            ties = np.asarray(ties, dtype=bool)
+            ties = _v.as_mask(ties, "ties")
             if ties.shape != winners.shape:
                 raise _v.DataError("`ties` must be a boolean mask as long as `winners`.")
             outcome = np.where(ties, 2, 0).astype(np.int8)
@@ -220,6 +285,7 @@ class Comparisons:
                 items = pd.RangeIndex(pairs.n_items)
             else:
                 lowest, highest = _agg.code_range(winners, losers)
+                _check_implied_items(winners, losers, int(highest))
                 items = pd.RangeIndex(max(int(highest) + 1, 0))
         return cls(items, winners, losers, outcome, weight, _pairs=pairs)
 

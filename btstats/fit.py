@@ -6,6 +6,7 @@ from statistics import NormalDist
 import numpy as np
 
 from . import _validation as _v
+from ._kernels import aggregate as _agg
 from ._kernels import graph as _graph
 from ._kernels import gradient as _gradient
 from ._kernels import likelihood as _likelihood
@@ -148,7 +149,7 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     if penalty == 0.0:
         check_mle_exists(counts, comparisons.items, mdl.has_ties)
 
-    pi, pj, wab, wba, tie = counts.arrays()
+    pi, pj, wab, wba, tie, solver_penalty = _solver_scale(counts, penalty)
     n = comparisons.n_items
     s, n_total = _likelihood.start_scores(n, pi, pj, wab, wba, tie)
     eta = _start_eta(mdl, counts, n_total)
@@ -156,10 +157,11 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
 
     if method == "newton":
         status, n_iter, eta, gnorm = _newton.newton(
-            mdl.link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter, DENSE_MAX)
+            mdl.link, fit_eta, s, eta, pi, pj, wab, wba, tie, solver_penalty, tol, max_iter,
+            DENSE_MAX)
     elif method == "gradient":
         status, n_iter, eta, gnorm = _gradient.gradient_ascent(
-            mdl.link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter)
+            mdl.link, fit_eta, s, eta, pi, pj, wab, wba, tie, solver_penalty, tol, max_iter)
     elif fit_eta:
         status, n_iter, eta, gnorm = _mm.mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, tol,
                                                         max_iter)
@@ -175,6 +177,35 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     if covariance_type != "observed":
         res = res.with_covariance(covariance_type)
     return res
+
+
+#: The solvers see the weights rescaled by a power of two when every positive weight lies
+#: above (or every one below) this range, so that no step rule, start value or rounding test
+#: depends on the scale of the weights.
+_WEIGHT_SCALE_RANGE = (2.0 ** -20, 2.0 ** 20)
+
+
+def _solver_scale(counts, penalty):
+    """The kernels' arrays ``(pi, pj, wab, wba, tie)`` and penalty, rescaled by a power of two
+    ``c`` when all the weights are far above 1 (the smallest becomes about 1) or all far below
+    it (the largest becomes about 1).
+
+    Maximising ``c l(s) - c penalty / 2 |s|^2`` is maximising ``l(s) - penalty / 2 |s|^2``,
+    and multiplying by a power of two is exact in floating point, so this changes no estimate:
+    it keeps weights of ``1e-300`` or ``1e300`` away from the under- and overflow of the
+    solvers' intermediate sums (the convergence measure ``max |g_i| / h_ii`` is scale-free).
+    Data mixing huge and small weights are left as they are.
+    """
+    pi, pj, wab, wba, tie = counts.arrays()
+    lo, hi = _agg.positive_range(wab, wba, tie)
+    low, high = _WEIGHT_SCALE_RANGE
+    if hi < low and hi > 0.0:
+        c = math.ldexp(1.0, -math.frexp(hi)[1])
+    elif lo > high and math.isfinite(lo):
+        c = math.ldexp(1.0, -math.frexp(lo)[1])
+    else:
+        return pi, pj, wab, wba, tie, penalty
+    return pi, pj, wab * c, wba * c, tie * c, penalty * c
 
 
 def _counts_for_model(comparisons, mdl, ties):
@@ -262,9 +293,18 @@ def _status_message(status, n_iter, gnorm, tol, method):
                        f"a small penalty= if some items are nearly unbeaten.")
     if status == 2:
         ok = gnorm <= 1e3 * tol
+        if ok:
+            hint = ""
+        elif not math.isfinite(gnorm):
+            hint = (" The curvature of some pairs underflows (score gaps beyond what double "
+                    "precision resolves at these weights): add a small penalty= or rescale "
+                    "the weights.")
+        elif method != "newton":
+            hint = " Loosen tol or try method='newton'."
+        else:
+            hint = " Loosen tol or add a small penalty=."
         return ok, (f"{method} stopped after {n_iter} iterations at the floating-point limit "
-                    f"(step estimate {gnorm:.1e}, tol {tol:g})." +
-                    ("" if ok else " Loosen tol or try method='newton'."))
+                    f"(step estimate {gnorm:.1e}, tol {tol:g})." + hint)
     return False, (f"{method} met a non-finite log-likelihood after {n_iter} iterations; the "
                    f"scores may be diverging. Add penalty= or check the data.")
 

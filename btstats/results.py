@@ -10,6 +10,7 @@ import pandas as pd
 from . import _rows
 from ._kernels import likelihood as _likelihood
 from ._kernels import robust as _robust
+from . import _validation as _v
 from ._validation import check_choice as _check_choice
 from .data import _record_frame
 
@@ -20,6 +21,11 @@ ELO_PER_UNIT = 400.0 / math.log(10.0)
 ELO_BASE = 1000.0
 #: Largest item count for which the dense covariance (n x n) is computed.
 MAX_DENSE_COVARIANCE = 20_000
+
+_SINGULAR = ("the information matrix is numerically singular, so standard errors do not "
+             "exist at this estimate (some score gaps are too large, or some weights too small "
+             "or too large, for the data to pin them down). Refit with a small penalty=, e.g. "
+             "penalty=1e-3, or rescale the weights.")
 
 PairProbabilities = namedtuple("PairProbabilities", ["a_wins", "tie", "b_wins"])
 PairProbabilities.__doc__ = "Outcome probabilities of comparisons between a and b."
@@ -150,24 +156,28 @@ class PairwiseFit:
             info = np.ascontiguousarray(info)
             idx = np.arange(n)
             info[idx, idx] += self._penalty
-            # u = 1/sqrt(n) on the scores spans the null space of the information:
-            # (I + c uu')^-1 - uu'/c is its inverse in the sum-to-zero subspace, for any c > 0;
-            # c is the mean curvature so that it neither swamps nor vanishes against I
+            # The covariance is the inverse of the (penalised) information in the sum-to-zero
+            # subspace, P (P' H P)^-1 P' with P an orthonormal basis of that subspace.  The
+            # unit vector u = 1/sqrt(n) on the scores is an eigenvector of H: of the bare
+            # information with eigenvalue 0 (shifting every score changes nothing), of the
+            # penalised one with eigenvalue `penalty`.  So for any c > 0,
+            # (H + c uu')^-1 = P (P' H P)^-1 P' + uu' / (penalty + c), and subtracting the
+            # second term gives the answer.  c is the mean curvature, so that it neither
+            # swamps nor vanishes against H.
             c = float(np.mean(np.diag(info)[:n]))
-            c = c if c > 0 else 1.0
+            c = c if c > 0 and math.isfinite(c) else 1.0
             info[:n, :n] += c / n
             try:
                 cov = np.linalg.inv(info)
             except np.linalg.LinAlgError as exc:
-                raise np.linalg.LinAlgError(
-                    "the information matrix is numerically singular, so standard errors do "
-                    "not exist at this estimate (some score gaps are too large for the data "
-                    "to pin down). Refit with a small penalty=, e.g. penalty=1e-3.") from exc
-            cov[:n, :n] -= 1.0 / (c * n)
+                raise np.linalg.LinAlgError(_SINGULAR) from exc
+            cov[:n, :n] -= 1.0 / ((c + self._penalty) * n)
             cov = 0.5 * (cov + cov.T)
             if self._covariance_type in ("sandwich", "cluster"):
                 cov = cov @ self._meat() @ cov
                 cov = 0.5 * (cov + cov.T)
+            if not np.all(np.isfinite(cov)):
+                raise np.linalg.LinAlgError(_SINGULAR)
             self._cov = cov
         return self._cov
 
@@ -279,8 +289,7 @@ class PairwiseFit:
         pandas.DataFrame
             Columns ``low`` and ``high``, indexed by item.
         """
-        if not 0 < confidence_level < 1:
-            raise ValueError(f"`confidence_level` must lie in (0, 1); got {confidence_level!r}.")
+        confidence_level = _v.check_confidence_level(confidence_level)
         z = NormalDist().inv_cdf(0.5 + confidence_level / 2)
         se = self.standard_errors.to_numpy()
         return pd.DataFrame({"low": self._s - z * se, "high": self._s + z * se},
@@ -361,6 +370,12 @@ class PairwiseFit:
         PairProbabilities
             Named tuple ``(a_wins, tie, b_wins)``: floats for single labels, arrays for
             arrays (broadcast together).
+
+        Raises
+        ------
+        KeyError
+            When a label is not one of the fitted items; the message names the unknown
+            labels and lists known ones.
         """
         scalar = not _is_many(a) and not _is_many(b)
         ia = self._codes(a, "a")
@@ -391,8 +406,7 @@ class PairwiseFit:
         pandas.DataFrame
             Columns rank, item, score, se, ci_low, ci_high, wins, losses, ties.
         """
-        if scale not in ("log", "elo"):
-            raise ValueError(f"`scale` must be 'log' or 'elo'; got {scale!r}.")
+        _check_choice(scale, "scale", ("log", "elo"))
         mult, base = (ELO_PER_UNIT, ELO_BASE) if scale == "elo" else (1.0, 0.0)
         # what was fitted: ties may have been dropped or halved for a model without ties
         rec = _record_frame(self._counts, self.items)
@@ -405,8 +419,13 @@ class PairwiseFit:
         df = pd.DataFrame({**cols, "wins": rec["wins"].to_numpy(),
                            "losses": rec["losses"].to_numpy(), "ties": rec["ties"].to_numpy()})
         df.insert(0, "rank", df["score"].rank(ascending=False, method="min").astype(int))
-        return df.sort_values(["rank", "item"] if _sortable(df["item"]) else "rank",
-                              kind="stable").reset_index(drop=True)
+        try:
+            df = df.sort_values(["rank", "item"], kind="stable")
+        except TypeError:
+            # labels that do not sort among themselves (tuples with frozensets, say): ties in
+            # rank keep the items' order
+            df = df.sort_values("rank", kind="stable")
+        return df.reset_index(drop=True)
 
     def _header(self):
         rows = [("model", self.model), ("method", self.method),
@@ -466,11 +485,3 @@ _FORMATTERS = {"score": _fmt, "se": _fmt, "ci_low": _fmt, "ci_high": _fmt,
 
 def _is_many(x):
     return isinstance(x, (list, np.ndarray, pd.Series, pd.Index))
-
-
-def _sortable(col):
-    try:
-        sorted(col.head(2).tolist())
-        return True
-    except TypeError:
-        return False

@@ -248,11 +248,13 @@ def test_cluster_bootstrap_resamples_clusters():
         btstats.fit(df, cluster="prompt").bootstrap(cluster="cluster", kind="parametric")
 
 
-def test_fractional_weights_resample_rows():
+def test_fractional_weights_resample_comparisons():
+    # fractional weights are counts: the replicates draw round(total) comparisons over the
+    # cells (see test_reliability.py for the agreement with the Wald standard errors)
     df = pd.DataFrame({"winner": list("abcabc") * 5, "loser": list("bcacab") * 5,
                        "weight": np.linspace(0.5, 2.0, 30)})
     boot = btstats.bootstrap(df, n_resamples=200, rng=1)
-    assert boot.resampling == "rows"
+    assert boot.resampling == "cells"
     assert np.all(np.isfinite(boot.bootstrap_distribution))
     with pytest.raises(btstats.DataError, match="fractional"):
         btstats.bootstrap(df, kind="parametric", n_resamples=10)

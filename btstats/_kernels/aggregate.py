@@ -19,6 +19,8 @@ Both return a status first: 0 fine, else at least one row has an item code out o
 self-comparison, a bad outcome code or a negative / non-finite weight; the Python layer then
 finds and names the rows (an error path, so it can afford numpy passes).
 """
+import math
+
 import numpy as np
 from numba import njit
 
@@ -318,3 +320,34 @@ def _drop_empty(pi, pj, wab, wba, tie):
             idx[keep] = k
             keep += 1
     return pi[idx], pj[idx], wab[idx], wba[idx], tie[idx]
+
+
+@njit(cache=True)
+def weight_range(wab, wba, tie, tiny):
+    """``(total, n_small)``: the sum of every cell weight, and the number of pairs holding a
+    positive weight below ``tiny`` (one pass over the aggregate)."""
+    total = 0.0
+    n_small = 0
+    for k in range(wab.shape[0]):
+        x = wab[k]
+        y = wba[k]
+        z = tie[k]
+        total += x + y + z
+        if (0.0 < x < tiny) or (0.0 < y < tiny) or (0.0 < z < tiny):
+            n_small += 1
+    return total, n_small
+
+
+@njit(cache=True)
+def positive_range(wab, wba, tie):
+    """``(smallest positive, largest)`` cell weight of the aggregate (``(inf, 0)`` if none)."""
+    lo = math.inf
+    hi = 0.0
+    for k in range(wab.shape[0]):
+        for x in (wab[k], wba[k], tie[k]):
+            if x > 0.0:
+                if x < lo:
+                    lo = x
+                if x > hi:
+                    hi = x
+    return lo, hi

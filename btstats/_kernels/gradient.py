@@ -39,7 +39,8 @@ def gradient_ascent(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, 
     gnorm = math.inf
     f, g_eta, h_ee = penalised_derivatives(link, s, eta, pi, pj, wab, wba, tie, penalty, grad,
                                            hpair, cross)
-    noise = 1e-12 * (abs(f) + 1.0)
+    # the rounding of f, relative (so the rule does not depend on the scale of the weights)
+    noise = 1e-12 * abs(f) + 1e-300
     for it in range(max_iter + 1):
         if not math.isfinite(f):
             return 3, it, eta, gnorm
