@@ -1,6 +1,7 @@
 """Argument checking and every user-facing message about data."""
 import json
 import numbers
+import os
 
 import numpy as np
 import pandas as pd
@@ -8,6 +9,7 @@ import pandas as pd
 from .exceptions import DataError
 
 _MAX_SHOWN = 5
+_MAX_INT = 2 ** 63 - 1
 
 # outcome words: first item wins, second wins, tie
 _OUTCOME_WORDS = {"a": 0, "win": 0, "1": 0, "1.0": 0,
@@ -150,10 +152,12 @@ def factorize_pair(first, second, row_factor=1):
 def outcome_codes(col, name):
     """Outcome column to codes 0 (a wins), 1 (b wins), 2 (tie)."""
     s = pd.Series(col).reset_index(drop=True)
+    missing = s.isna().to_numpy()
     if pd.api.types.is_bool_dtype(s):
-        return np.where(s.to_numpy(), 0, 1).astype(np.int8)
-    if pd.api.types.is_numeric_dtype(s):
-        v = s.to_numpy(dtype=float)
+        codes = np.where(s.fillna(False).to_numpy(dtype=bool), 0, 1).astype(np.int8)
+        codes[missing] = -1
+    elif pd.api.types.is_numeric_dtype(s):
+        v = s.to_numpy(dtype=float, na_value=np.nan)
         codes = np.full(v.shape, -1, np.int8)
         codes[v == 1.0] = 0
         codes[v == 0.0] = 1
@@ -162,7 +166,7 @@ def outcome_codes(col, name):
         words = s.astype(str).str.strip().str.lower()
         codes = np.array(words.map(_OUTCOME_WORDS).to_numpy(dtype=float, na_value=np.nan))
         codes = np.where(np.isnan(codes), -1, codes).astype(np.int8)
-        codes[s.isna().to_numpy()] = -1
+        codes[missing] = -1
     bad = np.nonzero(codes < 0)[0]
     if bad.size:
         values = pd.unique(s.iloc[bad[:50]].astype(str))[:_MAX_SHOWN].tolist()
@@ -315,9 +319,16 @@ def raise_bad_rows(items, a, b, outcome, weight, row_factor=1):
 def check_number(value, name, *, low=None, low_open=False, integer=False):
     """A finite real (or integer) parameter with an optional lower bound."""
     kind = numbers.Integral if integer else numbers.Real
-    if isinstance(value, bool) or not isinstance(value, kind) or not np.isfinite(value):
+    try:
+        finite = isinstance(value, kind) and (
+            isinstance(value, numbers.Integral) or bool(np.isfinite(float(value))))
+    except (OverflowError, TypeError, ValueError):
+        finite = False
+    if isinstance(value, bool) or not finite:
         what = "an integer" if integer else "a finite number"
-        raise ValueError(f"`{name}` must be {what}; got {value!r}.")
+        raise ValueError(f"`{name}` must be {what}; got {value!r:.60}.")
+    if isinstance(value, numbers.Integral) and abs(int(value)) > _MAX_INT:
+        raise ValueError(f"`{name}` must be at most 2**63 - 1 in size; got {value!r:.60}.")
     if low is not None and (value < low or (low_open and value == low)):
         op = ">" if low_open else ">="
         raise ValueError(f"`{name}` must be {op} {low}; got {value!r}.")
@@ -368,3 +379,40 @@ def factorize_column(col, name):
     except TypeError:
         codes, labels = pd.factorize(s, sort=False)
     return codes.astype(np.int64), pd.Index(labels)
+
+
+#: Assumed memory when the machine's cannot be read (``os.sysconf`` missing): 64 GiB.
+_FALLBACK_MEMORY = 64 * 2 ** 30
+
+
+def memory_bytes():
+    """Physical memory of this machine in bytes (a 64 GiB guess where it cannot be read)."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):  # pragma: no cover - e.g. Windows
+        return _FALLBACK_MEMORY
+
+
+def bytes_text(n):
+    """``n`` bytes in TiB, GiB or MiB."""
+    for unit, size in (("TiB", 2 ** 40), ("GiB", 2 ** 30), ("MiB", 2 ** 20)):
+        if n >= size:
+            return f"{n / size:.3g} {unit}"
+    return f"{n:,} bytes"
+
+
+def check_memory(n_bytes, name, value, what, fix):
+    """Refuse an allocation of ``n_bytes`` that cannot fit in this machine's memory.
+
+    Raises a ValueError naming the parameter ``name`` (given ``value``), what the memory is
+    for (``what``), how much it would take against how much the machine has, and ``fix``:
+    a sensible value.  Called before any array of that size is made.
+    """
+    n_bytes = int(n_bytes)
+    have = memory_bytes()
+    if n_bytes > have:
+        shown = f"{value:,}" if isinstance(value, numbers.Integral) else repr(value)
+        raise ValueError(f"`{name}` = {shown} is too large: {what} would need about "
+                         f"{bytes_text(n_bytes)} of memory, more than this machine has "
+                         f"({bytes_text(have)}). {fix}")
+    return n_bytes

@@ -337,6 +337,10 @@ def bootstrap_fit(fit, *, n_resamples=1000, kind="nonparametric", cluster=None,
         raise ValueError("`cluster` applies to kind='nonparametric' (whole clusters are "
                          "resampled); the parametric bootstrap redraws outcomes on the "
                          "observed design.")
+    n_par = fit.n_items + 1
+    _v.check_memory(8 * n_resamples * (n_par + 2), "n_resamples", n_resamples,
+                    f"{n_resamples:,} replicates of {n_par} parameters",
+                    "1,000 to 10,000 replicates are plenty for intervals.")
     design = _Design(fit, kind, cluster)
     out_s, out_eta, status = run_replicates(fit, design, n_resamples, degenerate,
                                             fallback_penalty, rng, progress)

@@ -65,10 +65,16 @@ class Model:
         >>> [float(p) for p in get_model("bradley-terry").probabilities(0.0)]
         [0.5, 0.0, 0.5]
         """
-        d = np.asarray(d, dtype=float)
+        try:
+            d = np.asarray(d, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"`d` must hold numbers (score differences); {exc}.") from exc
         if not np.all(np.isfinite(d)):
-            raise ValueError("score differences must be finite.")
-        eta = float(eta) if self.has_ties else 0.0
+            raise ValueError("`d`: score differences must be finite.")
+        if self.has_ties:
+            eta = float(_v.check_number(eta, "eta", low=0.0))
+        else:
+            eta = 0.0
         res = _likelihood.probabilities(self.link, np.ascontiguousarray(d.ravel()), eta)
         return tuple(r.reshape(d.shape) for r in res)
 
@@ -127,6 +133,8 @@ class Model:
         rng = _v.as_generator(rng)
         if n is None:
             return _sample_outcomes(self.link, s, eta, a, b, rng.random(m))
+        _v.check_memory(16 * m * int(n), "n", n, f"{m:,} x {int(n):,} outcomes",
+                        "Draw in batches of fewer outcomes.")
         u = rng.random((m, int(n)))
         out = np.empty_like(u)
         _sample.outcomes(self.link, s, eta, a, b, u, out)

@@ -352,7 +352,11 @@ class PairwiseFit:
         else:
             labels_arr = np.empty(1, dtype=object)
             labels_arr[0] = labels
-        idx = self.items.get_indexer(pd.Index(labels_arr, dtype=object))
+        try:
+            idx = self.items.get_indexer(pd.Index(labels_arr, dtype=object))
+        except TypeError as exc:
+            raise TypeError(f"`{name}` must be an item label or a list / array of labels "
+                            f"(hashable values such as strings); got {labels!r:.80}.") from exc
         if np.any(idx < 0):
             unknown = pd.unique(labels_arr[idx < 0])[:5].tolist()
             raise KeyError(f"unknown item label(s) in `{name}`: {unknown}. Known items: "
@@ -380,6 +384,10 @@ class PairwiseFit:
         scalar = not _is_many(a) and not _is_many(b)
         ia = self._codes(a, "a")
         ib = self._codes(b, "b")
+        if ia.shape[0] != ib.shape[0] and 1 not in (ia.shape[0], ib.shape[0]):
+            raise ValueError(f"`a` and `b` must be single labels or lists of the same length "
+                             f"(one pair per position); got {ia.shape[0]} and {ib.shape[0]} "
+                             f"labels.")
         ia, ib = np.broadcast_arrays(ia, ib)
         d = self._s[ia] - self._s[ib]
         p = self._model.probabilities(d, 0.0 if self._eta is None else self._eta)

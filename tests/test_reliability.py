@@ -347,3 +347,49 @@ def test_warnings_are_named():
         res = btstats.fit(_two_items(1e-300, 1.0))
         _ = res.standard_errors
     assert not [w for w in record if w.category is RuntimeWarning]
+
+
+# ---------------------------------------------------------------------------- found by the fuzz suite
+def test_probabilities_of_mismatched_or_unhashable_labels():
+    res = btstats.fit(btstats.load_example("baseball"))
+    with pytest.raises(ValueError, match="same length"):
+        res.probabilities(["Boston", "Detroit"], ["Boston", "Detroit", "Toronto"])
+    for bad in ([["Boston"]], {"Boston": 1}, {"Boston"}):
+        with pytest.raises(TypeError, match="`a` must be an item label"):
+            res.probabilities(bad, "Detroit")
+
+
+def test_sizes_that_cannot_fit_in_memory_are_refused_at_once():
+    res = btstats.fit(btstats.load_example("baseball"))
+    with pytest.raises(ValueError, match="`n_resamples` = 10,000,000,000,000 is too large"):
+        res.bootstrap(n_resamples=10 ** 13)
+    with pytest.raises(ValueError, match="`n` = 10,000,000,000,000 is too large"):
+        btstats.get_model("bradley-terry").rvs([0.0, 1.0], [[0, 1]], n=10 ** 13)
+
+
+def test_integers_beyond_int64_are_named():
+    with pytest.raises(ValueError, match="`max_iter` must be at most 2\\*\\*63 - 1"):
+        btstats.fit(btstats.load_example("baseball"), max_iter=10 ** 30)
+    with pytest.raises(ValueError, match="`n_categories`"):
+        btstats.accuracy_bounds(0.9, 10 ** 400)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"d": ["x"]}, "`d` must hold numbers"),
+    ({"d": [0.0], "eta": pd.NA}, "`eta` must be a finite number"),
+    ({"d": [0.0], "eta": float("nan")}, "`eta` must be a finite number"),
+    ({"d": [0.0, 3.0], "eta": -1.0}, "`eta` must be >= 0"),
+])
+def test_model_probabilities_arguments(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        btstats.get_model("rao-kupper").probabilities(**kwargs)
+
+
+@pytest.mark.parametrize("outcome", [pd.array([True, None], dtype="boolean"),
+                                     pd.array([1, None], dtype="Int64"),
+                                     pd.array(["a", None], dtype="string")],
+                         ids=["boolean", "Int64", "string"])
+def test_missing_outcomes_in_nullable_columns_are_named(outcome):
+    df = pd.DataFrame({"item_a": list("ab"), "item_b": list("ba"), "outcome": outcome})
+    with pytest.raises(btstats.DataError, match="rows 1"):
+        Comparisons.from_frame(df)
