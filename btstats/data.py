@@ -337,11 +337,13 @@ class Comparisons:
         both tie kinds are ties.  Any other value raises :class:`DataError`.
         """
         df = _v.as_frame(data)
-        for col in (model_a, model_b, winner):
+        optional = [c for c in (weight, annotator, cluster, position) if c is not None]
+        for col in (model_a, model_b, winner, *optional):
             if col not in df.columns:
                 raise _v.DataError(f"arena data need the columns {model_a!r}, {model_b!r} "
-                                   f"and {winner!r}; {col!r} is missing (columns: "
-                                   f"{list(df.columns)}).")
+                                   f"and {winner!r} (and any column named by weight=, "
+                                   f"annotator=, cluster=, position=); {col!r} is missing "
+                                   f"(columns: {list(df.columns)}).")
         codes = _v.arena_codes(df[winner], winner)
         roles = _v.extra_roles(set(df.columns), dict(annotator=annotator, cluster=cluster,
                                                      position=position))
@@ -506,7 +508,13 @@ def read_comparisons(path, **roles):
         raise _v.DataError(f"no such file: {path!r}.")
     ext = os.path.splitext(path)[1].lower()
     if ext in (".csv", ".tsv", ".txt"):
-        df = pd.read_csv(path, sep="\t" if ext == ".tsv" else ",")
+        try:
+            df = pd.read_csv(path, sep="\t" if ext == ".tsv" else ",")
+        except pd.errors.EmptyDataError as exc:
+            raise _v.DataError(f"{path}: the file is empty: it holds no comparisons.") from exc
+        except (pd.errors.ParserError, UnicodeDecodeError) as exc:
+            raise _v.DataError(f"{path}: not a readable {ext[1:].upper()} table ({exc}).") \
+                from exc
     elif ext in (".json", ".jsonl", ".ndjson"):
         df = _v.read_json_records(path)
     elif ext in (".parquet", ".pq"):

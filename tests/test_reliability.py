@@ -393,3 +393,34 @@ def test_missing_outcomes_in_nullable_columns_are_named(outcome):
     df = pd.DataFrame({"item_a": list("ab"), "item_b": list("ba"), "outcome": outcome})
     with pytest.raises(btstats.DataError, match="rows 1"):
         Comparisons.from_frame(df)
+
+
+def test_missing_optional_arena_column_is_named():
+    df = pd.DataFrame({"model_a": ["a"], "model_b": ["b"], "winner": ["model_a"]})
+    with pytest.raises(btstats.DataError, match="'weight' is missing"):
+        Comparisons.from_arena(df, weight="weight")
+
+
+def test_empty_csv_file(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_text("")
+    with pytest.raises(btstats.DataError, match="empty"):
+        btstats.read_comparisons(path)
+
+
+@pytest.mark.parametrize("method", ["newton", "mm", "gradient"])
+def test_tie_parameter_below_double_precision_is_a_warning_not_a_crash(method):
+    # ties are 8 in 1.5e20 comparisons: the MLE of eta (~1e-19) is below what log F resolves
+    # at these gaps; the fit must end in a flag and a ConvergenceWarning, not a
+    # ZeroDivisionError, and never claim convergence with a non-finite log-likelihood
+    counts = pd.DataFrame({"item_a": ["alpha"] * 5 + ["bravo", "charlie", "delta"],
+                           "item_b": ["bravo"] * 5 + ["charlie", "delta", "alpha"],
+                           "wins_a": [2.0 ** 64] * 8, "wins_b": [1.0] * 8, "ties": [1.0] * 8})
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        res = btstats.fit(Comparisons.from_counts(counts), "rao-kupper", method=method)
+    if res.converged:
+        assert np.isfinite(res.loglik)
+    else:
+        assert any(w.category is btstats.ConvergenceWarning for w in record)
+    assert np.all(np.isfinite(res.scores))

@@ -95,7 +95,11 @@ def log_tie(link, d, eta):
     a = -abs(d)
     lu = log_cdf(link, a + eta)
     lv = log_cdf(link, a - eta)
-    return lu + math.log(-math.expm1(lv - lu))
+    om = -math.expm1(lv - lu)
+    if om <= 0.0:
+        # eta below the resolution of log F at d: the tie probability is not representable
+        return -math.inf
+    return lu + math.log(om)
 
 
 @njit(cache=True)
@@ -155,6 +159,16 @@ def pair_terms(link, d, eta, n_ab, n_ba, n_tie, out):
         lv, lam_v, dlam_v = log_cdf_derivs(link, a - eta)
         r = math.exp(lv - lu)               # F(v) / F(u) < 1
         om = -math.expm1(lv - lu)           # 1 - r
+        if om <= 0.0:
+            # eta below the resolution of log F at d (eta ~ 1e-16 |d|): log P(tie) is not
+            # representable.  l = -inf makes every solver step back from here, and the
+            # infinite pull of the ties on eta keeps any convergence test from passing.
+            for k in range(6):
+                out[k] = 0.0
+            out[0] = -math.inf
+            out[2] = math.inf
+            out[5] = -1.0
+            return
         l += n_tie * (lu + math.log(om))
         # With P = F(u) - F(v), f(u)/P = lam_u / om and f(v)/P = lam_v r / om.  The second
         # derivatives are written so that no two large terms cancel in the far tails.

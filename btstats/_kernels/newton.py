@@ -142,9 +142,11 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter,
                     x2[:] = cholesky_solve(low, cross / dsc) / dsc
             else:
                 # fall back to the diagonal (Jacobi) Newton direction for this step
-                x1[:] = grad / hdiag
-                if fit_eta:
-                    x2[:] = cross / hdiag
+                for i in range(n):
+                    h = hdiag[i] if hdiag[i] > 0.0 else 1.0
+                    x1[i] = grad[i] / h
+                    if fit_eta:
+                        x2[i] = cross[i] / h
         else:
             diag = hdiag + c / n
             rtol = min(0.1, gnorm / gnorm0) if math.isfinite(gnorm0) else 0.1
@@ -156,9 +158,14 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter,
         if fit_eta:
             # bordered system [[A, -c], [-c', h]] [ds, de] = [g, g_eta], h = -d2l/deta2
             denom = -h_ee - np.dot(cross, x2)
-            d_eta = (g_eta + np.dot(cross, x1)) / denom
-            for i in range(n):
-                x1[i] += x2[i] * d_eta
+            if denom > 0.0 and math.isfinite(denom):
+                d_eta = (g_eta + np.dot(cross, x1)) / denom
+                for i in range(n):
+                    x1[i] += x2[i] * d_eta
+            elif -h_ee > 0.0:
+                # the Schur complement lost its precision (curvatures ~1e19 apart): a
+                # diagonal step in eta this time
+                d_eta = g_eta / -h_ee
         x1 -= x1.mean()
         slope = np.dot(grad, x1) + g_eta * d_eta
         # backtracking line search, keeping eta > 0
