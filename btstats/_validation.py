@@ -26,6 +26,8 @@ _NAMES = {
     "annotator": ("annotator", "judge", "labeler", "rater", "worker"),
     "cluster": ("cluster", "prompt", "prompt_id", "question_id", "query"),
     "position": ("position", "shown_first"),
+    "order": ("order", "home", "home_a", "first"),
+    "grade": ("grade",),
 }
 
 
@@ -88,7 +90,7 @@ def read_json_records(path):
 def extra_roles(cols, given):
     """Per-row columns (annotator, cluster, position): as given, else found by name."""
     roles = {}
-    for role in ("annotator", "cluster", "position"):
+    for role in ("annotator", "cluster", "position", "order", "grade"):
         if given.get(role) is not None:
             roles[role] = given[role]
         else:
@@ -121,11 +123,14 @@ def infer_roles(cols, given):
         roles["layout"] = "counts"
     elif {"item_a", "item_b", "outcome"} <= set(roles):
         roles["layout"] = "outcome"
+    elif {"item_a", "item_b", "grade"} <= set(roles):
+        roles["layout"] = "grade"
     else:
         raise DataError(
             "cannot tell the layout of the data from its columns "
             f"{sorted(map(str, cols))}. Use columns winner/loser; item_a/item_b/outcome; "
-            "item_a/item_b/wins_a/wins_b/ties; or model_a/model_b/winner (arena), or name "
+            "item_a/item_b/wins_a/wins_b/ties; item_a/item_b/grade; or model_a/model_b/winner "
+            "(arena), or name "
             "them with keywords, e.g. fit(df, winner='w', loser='l').")
     return roles
 
@@ -416,3 +421,60 @@ def check_memory(n_bytes, name, value, what, fix):
                          f"{bytes_text(n_bytes)} of memory, more than this machine has "
                          f"({bytes_text(have)}). {fix}")
     return n_bytes
+
+
+def order_codes(col, name):
+    """An order / home column to floats ``+1`` (the first item at home or shown first),
+    ``-1`` (the second), ``0`` (neutral); booleans map to +1 / -1."""
+    s = pd.Series(col).reset_index(drop=True)
+    bad = np.nonzero(s.isna().to_numpy())[0]
+    if bad.size:
+        raise DataError(f"column {name!r} (the order / home indicator) has {bad.size} missing "
+                        f"value(s) in rows {_rows_text(bad)}; use 1 (first item at home or "
+                        f"shown first), -1 (second item) or 0 (neutral).")
+    if pd.api.types.is_bool_dtype(s):
+        return np.where(s.to_numpy(dtype=bool), 1.0, -1.0)
+    try:
+        v = s.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        v = None
+    if v is None or not np.all(np.isin(v, (-1.0, 0.0, 1.0))):
+        rows = np.arange(len(s)) if v is None else np.nonzero(~np.isin(v, (-1.0, 0.0, 1.0)))[0]
+        raise DataError(f"column {name!r} (the order / home indicator) must hold 1 (first item "
+                        f"at home or shown first), -1 (second item) or 0 (neutral); rows "
+                        f"{_rows_text(rows)} hold {s.iloc[rows[:_MAX_SHOWN]].tolist()}.")
+    return v
+
+
+def grade_codes(col, name):
+    """A graded-outcome column: integers ``-m .. m`` (``+m``: the first item much better,
+    ``0``: a tie) or an ordered categorical (its codes centred), as int64."""
+    s = pd.Series(col).reset_index(drop=True)
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        if not s.cat.ordered:
+            raise DataError(f"column {name!r}: a categorical grade must be ordered (worst for "
+                            f"the first item first), e.g. pd.Categorical(..., ordered=True).")
+        codes = s.cat.codes.to_numpy().astype(np.int64)
+        bad = np.nonzero(codes < 0)[0]
+        if bad.size:
+            raise DataError(f"column {name!r} has {bad.size} missing grade(s) in rows "
+                            f"{_rows_text(bad)}.")
+        k = len(s.cat.categories)
+        if k % 2 == 0:
+            return np.where(codes < k // 2, codes - k // 2, codes - k // 2 + 1)
+        return codes - k // 2
+    bad = np.nonzero(s.isna().to_numpy())[0]
+    if bad.size:
+        raise DataError(f"column {name!r} has {bad.size} missing grade(s) in rows "
+                        f"{_rows_text(bad)}. Drop or fill those rows.")
+    try:
+        v = s.to_numpy(dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"column {name!r} must hold integer grades -m .. m (+m: the first item "
+                        f"much better, 0: a tie) or an ordered categorical.") from exc
+    bad = np.nonzero(~np.isfinite(v) | (v != np.round(v)) | (np.abs(v) > 50))[0]
+    if bad.size:
+        raise DataError(f"column {name!r} must hold integer grades -m .. m (|grade| <= 50; "
+                        f"+m: the first item much better, 0: a tie); rows {_rows_text(bad)} "
+                        f"hold {v[bad[:_MAX_SHOWN]].tolist()}.")
+    return v.astype(np.int64)

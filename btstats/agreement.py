@@ -49,7 +49,7 @@ from . import _validation as _v
 from ._kernels import annotators as _ka
 from .data import Comparisons, as_comparisons
 from .exceptions import DataError
-from .models import _as_scores, get_model
+from .models import _as_scores, pairwise_model
 
 __all__ = ["Agreement", "Ceilings", "KappaResult", "accuracy_bounds", "agreement",
            "agreement_by", "ceilings", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha",
@@ -67,11 +67,7 @@ _BOOT_BLOCK = 256
 
 # =========================================================================== validation
 def _check_level(confidence_level):
-    if isinstance(confidence_level, bool) or not isinstance(confidence_level, numbers.Real) \
-            or not 0.0 < confidence_level < 1.0:
-        raise ValueError(f"`confidence_level` must lie in (0, 1), e.g. 0.95; got "
-                         f"{confidence_level!r}.")
-    return float(confidence_level)
+    return _v.check_confidence_level(confidence_level)
 
 
 def _percentile_interval(draws, confidence_level, n_columns):
@@ -102,15 +98,22 @@ def _nominal_codes(data, name):
         frame = pd.DataFrame(arr)
     if frame.shape[0] == 0 or frame.shape[1] == 0:
         raise DataError(f"`{name}` is empty: give at least one unit and one rater.")
-    stacked = frame.stack(future_stack=True) if hasattr(frame, "stack") else frame.stack()
-    values = stacked.to_numpy(dtype=object)
-    missing = pd.isna(stacked).to_numpy()
+    # row by row (unit by unit), whatever the column labels (repeated rater names included)
+    values = frame.to_numpy(dtype=object).ravel()
+    missing = np.asarray(pd.isna(values), dtype=bool)
     codes = np.full(values.shape[0], -1, np.int64)
     if (~missing).any():
+        labels = pd.Series(values[~missing], dtype=object)
         try:
-            c, cats = pd.factorize(pd.Series(values[~missing], dtype=object), sort=True)
-        except TypeError:
-            c, cats = pd.factorize(pd.Series(values[~missing], dtype=object), sort=False)
+            try:
+                c, cats = pd.factorize(labels, sort=True)
+            except TypeError:
+                c, cats = pd.factorize(labels, sort=False)
+        except TypeError as exc:
+            kind = type(labels.iloc[0]).__name__
+            raise DataError(f"`{name}` must hold one hashable label per cell (a string or a "
+                            f"number, NaN / None for missing); got {kind} values such as "
+                            f"{labels.iloc[0]!r}.") from exc
         codes[~missing] = c
     else:
         cats = pd.Index([])
@@ -127,10 +130,20 @@ def _counts_from(data, counts, name):
         if m.ndim != 2:
             raise DataError(f"`{name}` must be a units x categories matrix of counts; got "
                             f"shape {m.shape}.")
+        if m.shape[0] == 0 or m.shape[1] == 0:
+            raise DataError(f"`{name}` is empty (shape {m.shape}): give at least one unit "
+                            f"(row) and one category (column) of counts.")
         if not np.all(np.isfinite(m) & (m >= 0)):
-            raise DataError(f"`{name}` counts must be finite and non-negative.")
+            bad = np.argwhere(~(np.isfinite(m) & (m >= 0)))[:5].tolist()
+            raise DataError(f"`{name}` counts must be finite and non-negative; not so at "
+                            f"(row, column) {bad}.")
         return m
     codes, cats = _nominal_codes(data, name)
+    return _counts_from_codes(codes, cats)
+
+
+def _counts_from_codes(codes, cats):
+    """Units x categories counts from :func:`_nominal_codes` output."""
     n_units = codes.shape[0]
     c = max(len(cats), 1)
     rows = np.repeat(np.arange(n_units), codes.shape[1])
@@ -140,34 +153,89 @@ def _counts_from(data, counts, name):
         n_units, c).astype(float)
 
 
-def _kappa_stats(counts):
+def _count_scale(counts):
+    """The unit in which :func:`_kappa_stats` expresses counts: 1, or the largest count when
+    that is above 1e100 (so that sums and squares of counts up to 1e308 do not overflow)."""
+    top = float(counts.max()) if counts.size else 0.0
+    return top if top > 1e100 else 1.0
+
+
+def _kappa_stats(counts, scale=1.0):
     """Per-unit sums behind Fleiss' kappa and Krippendorff's alpha.
 
     Columns: ``o_u`` (alpha's disagreement of the unit), ``m_u``, ``P_u`` (Fleiss' share of
     agreeing label pairs), ``1`` (a pairable unit), then the unit's count per category.
-    Units with fewer than two labels are not pairable and get a row of zeros.
+    Units with fewer than two labels are not pairable and get a row of zeros.  ``o_u``,
+    ``m_u`` and the counts are in units of ``scale`` (see :func:`_count_scale`; pass
+    ``one=1/scale`` to :func:`_alpha_from_sums`); every per-unit quantity is computed from
+    the unit's shares ``p_uc = n_uc / m_u``, so no count is squared::
+
+        P_u = (sum_c p_uc**2 - 1/m_u) / (1 - 1/m_u)
+        o_u = m_u (1 - sum_c p_uc**2) / (1 - 1/m_u)
     """
-    m = counts.sum(axis=1)
-    sq = (counts * counts).sum(axis=1)
+    top = counts.max(axis=1)
+    rel = counts / np.where(top > 0, top, 1.0)[:, None]      # <= 1
+    srel = rel.sum(axis=1)                                  # m_u / top_u, <= n_categories
+    with np.errstate(over="ignore"):
+        m = top * srel                                      # may overflow to inf: then 1/m = 0
     ok = m >= 2
     stats = np.zeros((counts.shape[0], 4 + counts.shape[1]))
-    mo = np.where(ok, m, 2.0)
-    stats[:, 0] = np.where(ok, (m * m - sq) / (mo - 1.0), 0.0)
-    stats[:, 1] = np.where(ok, m, 0.0)
-    stats[:, 2] = np.where(ok, (sq - m) / (mo * (mo - 1.0)), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        inv_m = np.where(ok, 1.0 / m, 0.5)
+        share_sq = np.where(ok[:, None], rel / np.where(srel > 0, srel, 1.0)[:, None],
+                            0.0) ** 2
+        sq = share_sq.sum(axis=1)
+        m_scaled = (top / scale) * srel
+        stats[:, 0] = np.where(ok, m_scaled * (1.0 - sq) / (1.0 - inv_m), 0.0)
+        stats[:, 1] = np.where(ok, m_scaled, 0.0)
+        stats[:, 2] = np.where(ok, (sq - inv_m) / (1.0 - inv_m), 0.0)
     stats[:, 3] = ok
-    stats[:, 4:] = np.where(ok[:, None], counts, 0.0)
+    stats[:, 4:] = np.where(ok[:, None], counts / scale, 0.0)
     return stats
 
 
-def _alpha_from_sums(sums):
-    """Krippendorff's nominal alpha from summed :func:`_kappa_stats` columns (last axis)."""
+def _alpha_from_sums(sums, one=1.0):
+    """Krippendorff's nominal alpha from summed :func:`_kappa_stats` columns (last axis);
+    ``one`` is a count of one in the units of the columns."""
     n_tot = sums[..., 1]
     nc = sums[..., 4:]
     denom = n_tot * n_tot - (nc * nc).sum(axis=-1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denom > 0, 1.0 - (n_tot - 1.0) * sums[..., 0] / np.where(
+        return np.where(denom > 0, 1.0 - (n_tot - one) * sums[..., 0] / np.where(
             denom > 0, denom, 1.0), np.nan)
+
+
+def _undefined(statistic, sums, categories):
+    """Raise the :class:`DataError` of a chance-corrected statistic that is 0 / 0."""
+    if sums[3] == 0:
+        raise DataError(f"{statistic} is undefined: no unit has two or more labels, so no "
+                        f"pair of labels can agree or disagree. Each unit (row of `data`) "
+                        f"needs at least two non-missing labels (with counts=True: counts "
+                        f"summing to at least 2).")
+    used = np.nonzero(sums[4:] > 0)[0]
+    which = ""
+    if used.size:
+        which = (f" (column {used[0]} of the counts)" if categories is None
+                 else f" ({categories[used[0]]!r})")
+    raise DataError(f"{statistic} is undefined: every label of the units with two or more "
+                    f"labels is the same category{which}, so chance agreement is 1 and the "
+                    f"statistic is 0 / 0. It needs labels of at least two categories; the "
+                    f"raw agreement (1.0) is the meaningful number here.")
+
+
+def _chance_corrected(data, counts):
+    """Summed :func:`_kappa_stats` columns, the category labels and the count unit."""
+    if not isinstance(counts, (bool, np.bool_)):
+        raise TypeError(f"`counts` must be True (`data` holds counts per category) or False "
+                        f"(labels per rater); got {counts!r}.")
+    if counts:
+        c = _counts_from(data, True, "data")
+        cats = None
+    else:
+        codes, cats = _nominal_codes(data, "data")
+        c = _counts_from_codes(codes, cats)
+    scale = _count_scale(c)
+    return _kappa_stats(c, scale).sum(axis=0), cats, scale
 
 
 def _fleiss_from_sums(sums):
@@ -196,7 +264,17 @@ def fleiss_kappa(data, *, counts=False):
     Returns
     -------
     float
-        Kappa; ``nan`` when every label is the same category (chance agreement is 1).
+        Kappa.
+
+    Raises
+    ------
+    DataError
+        When kappa is undefined (0 / 0): no unit has two or more labels, or every label of
+        those units is the same category (chance agreement is 1); and for data that are
+        empty, not two-dimensional, hold unhashable labels, or (``counts=True``) counts that
+        are negative or not finite.
+    TypeError
+        When ``counts`` is not True or False.
 
     Notes
     -----
@@ -210,7 +288,8 @@ def fleiss_kappa(data, *, counts=False):
     With the same number of labels on every unit this is Fleiss (1971) exactly.  With
     missing labels each unit's ``P_u`` uses its own ``m_u`` and ``p_c`` pools all labels (one
     of the usual generalisations; Gwet 2014, ch. 2, averages the per-unit proportions
-    instead).
+    instead).  Each unit's term is computed from its shares ``n_uc / m_u``, so counts up to
+    the largest float (``1e308``) give a finite kappa rather than overflowing.
 
     References
     ----------
@@ -231,8 +310,11 @@ def fleiss_kappa(data, *, counts=False):
     >>> round(fleiss_kappa(table, counts=True), 3)
     0.21
     """
-    c = _counts_from(data, counts, "data")
-    return float(_fleiss_from_sums(_kappa_stats(c).sum(axis=0)))
+    sums, cats, _ = _chance_corrected(data, counts)
+    value = float(_fleiss_from_sums(sums))
+    if sums[3] == 0 or not np.isfinite(value):
+        _undefined("Fleiss' kappa", sums, cats)
+    return value
 
 
 def krippendorff_alpha(data, *, counts=False):
@@ -250,7 +332,17 @@ def krippendorff_alpha(data, *, counts=False):
     Returns
     -------
     float
-        Alpha; ``nan`` when every label is the same category.
+        Alpha.
+
+    Raises
+    ------
+    DataError
+        When alpha is undefined (0 / 0): no unit has two or more labels (none is pairable),
+        or every pairable label is the same category (the expected disagreement is 0); and
+        for data that are empty, not two-dimensional, hold unhashable labels, or
+        (``counts=True``) counts that are negative or not finite.
+    TypeError
+        When ``counts`` is not True or False.
 
     Notes
     -----
@@ -262,6 +354,10 @@ def krippendorff_alpha(data, *, counts=False):
         D_o = (1 / n) sum_u (m_u**2 - sum_c n_uc**2) / (m_u - 1)
         D_e = (n**2 - sum_c n_c**2) / (n (n - 1))
         alpha = 1 - D_o / D_e
+
+    Each unit's term is computed from its shares ``n_uc / m_u`` and counts above ``1e100``
+    are expressed in units of the largest count, so counts up to the largest float
+    (``1e308``) give a finite alpha rather than overflowing.
 
     References
     ----------
@@ -285,12 +381,13 @@ def krippendorff_alpha(data, *, counts=False):
     >>> round(krippendorff_alpha(data), 3)
     0.743
     """
-    c = _counts_from(data, counts, "data")
-    sums = _kappa_stats(c).sum(axis=0)
+    sums, cats, scale = _chance_corrected(data, counts)
     if sums[3] == 0:
-        raise DataError("no unit has two or more labels, so alpha is undefined; each unit "
-                        "(row of `data`) needs at least two non-missing labels.")
-    return float(_alpha_from_sums(sums))
+        _undefined("Krippendorff's alpha", sums, cats)
+    value = float(_alpha_from_sums(sums, 1.0 / scale))
+    if not np.isfinite(value):
+        _undefined("Krippendorff's alpha", sums, cats)
+    return value
 
 
 @dataclass(frozen=True, eq=False)
@@ -327,17 +424,29 @@ class KappaResult:
 
 
 def _kappa_from_table(t):
+    """``(kappa, se, n, p_o, p_e)`` of a contingency table; NaN when undefined (``n = 0`` or
+    ``p_e = 1``).  Scale-free: the shares come from the table over its largest cell, so
+    counts up to 1e308 neither overflow nor lose the standard error (``se -> 0`` as
+    ``n -> inf``)."""
     t = np.asarray(t, dtype=float)
-    n = t.sum()
-    if n <= 0:
+    top = float(t.max()) if t.size else 0.0
+    if not top > 0:
         return math.nan, math.nan, 0, math.nan, math.nan
-    p = t / n
+    rel = t / top
+    total_rel = float(rel.sum())
+    p = rel / total_rel
+    with np.errstate(over="ignore"):
+        n_float = top * total_rel
+    if math.isfinite(n_float):
+        n_int = int(round(n_float))
+    else:   # beyond the largest float: count exactly in Python integers
+        n_int = sum(int(v) for v in np.rint(t).ravel())
     pr = p.sum(axis=1)
     pc = p.sum(axis=0)
     po = float(np.trace(p))
     pe = float(pr @ pc)
     if pe >= 1.0:
-        return math.nan, math.nan, int(round(n)), po, pe
+        return math.nan, math.nan, n_int, po, pe
     k = (po - pe) / (1.0 - pe)
     diag = np.diag(p)
     a = float(np.sum(diag * (1.0 - (pr + pc) * (1.0 - k)) ** 2))
@@ -345,8 +454,8 @@ def _kappa_from_table(t):
     np.fill_diagonal(off, 0.0)
     b = (1.0 - k) ** 2 * float(np.sum(off * (pc[:, None] + pr[None, :]) ** 2))
     c = (k - pe * (1.0 - k)) ** 2
-    var = max(a + b - c, 0.0) / ((1.0 - pe) ** 2 * n)
-    return float(k), math.sqrt(var), int(round(n)), po, pe
+    se = math.sqrt(max(a + b - c, 0.0)) / (1.0 - pe) / math.sqrt(n_float)
+    return float(k), se, n_int, po, pe
 
 
 def cohen_kappa(rater_1, rater_2=None):
@@ -365,6 +474,15 @@ def cohen_kappa(rater_1, rater_2=None):
     -------
     KappaResult
 
+    Raises
+    ------
+    DataError
+        When kappa is undefined: no unit carries a label from both raters (empty input,
+        every pair missing, an all-zero table), or both raters used one and the same
+        category only (chance agreement ``p_e`` is 1, so kappa is 0 / 0); and for raters of
+        different lengths, labels that are not one-dimensional or not hashable, and tables
+        that are not square or hold negative or non-finite counts.
+
     Notes
     -----
     With ``p_ij`` the share of units labelled ``i`` by rater 1 and ``j`` by rater 2,
@@ -374,6 +492,9 @@ def cohen_kappa(rater_1, rater_2=None):
         var = [sum_i p_ii (1 - (p_i. + p_.i)(1 - kappa))**2
                + (1 - kappa)**2 sum_{i != j} p_ij (p_.i + p_j.)**2
                - (kappa - p_e (1 - kappa))**2] / ((1 - p_e)**2 n)
+
+    Only the shares ``p_ij`` enter kappa, so a table of counts is first divided by its
+    largest cell: counts up to the largest float (``1e308``) give a finite kappa.
 
     References
     ----------
@@ -398,24 +519,65 @@ def cohen_kappa(rater_1, rater_2=None):
                             f"rows, of rater 2 in columns); got shape {t.shape}.")
         table = pd.DataFrame(t)
     else:
-        x = pd.Series(np.asarray(rater_1, dtype=object))
-        y = pd.Series(np.asarray(rater_2, dtype=object))
-        if x.shape != y.shape or np.asarray(rater_1, dtype=object).ndim != 1:
+        x_arr = _label_vector(rater_1, "rater_1")
+        y_arr = _label_vector(rater_2, "rater_2")
+        if x_arr.shape != y_arr.shape:
             raise DataError(f"`rater_1` and `rater_2` must be one-dimensional and equally "
-                            f"long; got {np.shape(rater_1)} and {np.shape(rater_2)}.")
+                            f"long (one label per unit each); got {x_arr.shape[0]} and "
+                            f"{y_arr.shape[0]} labels.")
+        x = pd.Series(x_arr, dtype=object)
+        y = pd.Series(y_arr, dtype=object)
         keep = (~x.isna() & ~y.isna()).to_numpy()
+        m = int(keep.sum())
+        if m == 0:
+            raise DataError(f"Cohen's kappa is undefined: no unit has a label from both "
+                            f"raters ({x.shape[0]} unit(s), each missing a label from one "
+                            f"or both). Give `rater_1` and `rater_2` at least one unit "
+                            f"labelled by both (NaN / None mark a missing label).")
         both = pd.concat([x[keep], y[keep]], ignore_index=True)
         try:
-            codes, cats = pd.factorize(both, sort=True)
-        except TypeError:
-            codes, cats = pd.factorize(both, sort=False)
-        m = int(keep.sum())
+            try:
+                codes, cats = pd.factorize(both, sort=True)
+            except TypeError:
+                codes, cats = pd.factorize(both, sort=False)
+        except TypeError as exc:
+            raise DataError(f"`rater_1` and `rater_2` must hold hashable labels (strings or "
+                            f"numbers); got {type(both.iloc[0]).__name__} values such as "
+                            f"{both.iloc[0]!r}.") from exc
         c = max(len(cats), 1)
         t = np.bincount(codes[:m] * c + codes[m:], minlength=c * c).reshape(c, c).astype(float)
         table = pd.DataFrame(t, index=pd.Index(cats, name="rater_1"),
                              columns=pd.Index(cats, name="rater_2"))
     k, se, n, po, pe = _kappa_from_table(t)
+    if not t.max() > 0:
+        raise DataError("Cohen's kappa is undefined: the contingency table `rater_1` holds "
+                        "no unit (every count is 0). Give a table of counts with at least "
+                        "one positive cell.")
+    if not math.isfinite(k):
+        used = np.nonzero(t.sum(axis=0) + t.sum(axis=1) > 0)[0]
+        which = f" ({table.index[used[0]]!r})" if used.size else ""
+        raise DataError(f"Cohen's kappa is undefined: both raters gave every one of the {n} "
+                        f"unit(s) the same single category{which}, so chance agreement is 1 "
+                        f"and kappa is 0 / 0. Kappa needs at least two categories in use; the "
+                        f"observed agreement is {po:g}.")
     return KappaResult(kappa=k, se=se, n=n, observed=po, expected=pe, table=table)
+
+
+def _label_vector(x, name):
+    """A one-dimensional object array of one rater's labels."""
+    if isinstance(x, (pd.Series, pd.Index)):
+        arr = x.to_numpy(dtype=object)
+    else:
+        try:
+            arr = np.asarray(x, dtype=object)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"`{name}` must be a one-dimensional sequence of labels; "
+                            f"{exc}.") from exc
+    if arr.ndim != 1:
+        raise DataError(f"`{name}` must be one-dimensional (one label per unit); got shape "
+                        f"{arr.shape}. For a contingency table pass it alone: "
+                        f"cohen_kappa(table).")
+    return arr
 
 
 # =========================================================================== labels -> units
@@ -575,7 +737,9 @@ class Agreement:
         The same over the pairs in which neither label is a tie.
     fleiss_kappa, krippendorff_alpha : float
         Chance-corrected agreement (:func:`fleiss_kappa`, :func:`krippendorff_alpha`) of the
-        three categories ``item_1`` / ``item_2`` / tie.
+        three categories ``item_1`` / ``item_2`` / tie; ``nan`` when undefined (every label
+        of the repeatedly labelled units is the same category), where the functions
+        themselves raise :class:`~btstats.DataError`.
     n_units, n_labels, n_pairs, n_pairs_no_ties : int
         Units, labels, label pairs (with and without ties).
     cohen : pandas.DataFrame or None
@@ -841,11 +1005,21 @@ def agreement(data, *, confidence_level=0.95, n_resamples=2000, min_common=10,
     has a majority to compare with.
     """
     _check_level(confidence_level)
-    _v.check_number(n_resamples, "n_resamples", low=0, integer=True)
+    _check_resamples(n_resamples)
     _v.check_number(min_common, "min_common", low=1, integer=True)
     rng = _v.as_generator(rng)
     lab = _as_labels(data, columns, orientation)
     return _agreement_from_labels(lab, int(n_resamples), int(min_common), rng)
+
+
+def _check_resamples(n_resamples):
+    """``n_resamples``: an integer >= 0 whose bootstrap table fits in memory."""
+    _v.check_number(n_resamples, "n_resamples", low=0, integer=True)
+    # the resampled unit sums (11 columns) and the four statistics, with temporaries
+    _v.check_memory(8 * 24 * int(n_resamples), "n_resamples", n_resamples,
+                    f"{int(n_resamples):,} bootstrap resamples of the units",
+                    "Use n_resamples=2000 (the default) or fewer; 0 for no intervals.")
+    return int(n_resamples)
 
 
 def _agreement_from_labels(lab, n_resamples, min_common, rng):
@@ -909,14 +1083,24 @@ def agreement_by(data, by, *, confidence_level=0.95, n_resamples=0, orientation=
     if not isinstance(data, pd.DataFrame):
         raise TypeError(f"`data` must be a DataFrame for agreement_by; got "
                         f"{type(data).__name__}.")
+    try:
+        hash(by)
+    except TypeError:
+        raise TypeError(f"`by` must be one column name (e.g. a string); got "
+                        f"{type(by).__name__} {by!r}.") from None
     if by not in data.columns:
         raise DataError(f"column {by!r} (given as `by`) is not in the data; columns are "
                         f"{sorted(map(str, data.columns))}.")
+    if not isinstance(data.columns.get_loc(by), numbers.Integral):
+        raise DataError(f"the data have several columns named {by!r} (given as `by`); "
+                        f"rename or drop the repeats.")
     _check_level(confidence_level)
-    _v.check_number(n_resamples, "n_resamples", low=0, integer=True)
+    _check_resamples(n_resamples)
     rng = _v.as_generator(rng)
+    codes, groups = _v.factorize_column(data[by], by)
     rows = {}
-    for key, sub in data.groupby(by, sort=True):
+    for code, key in enumerate(groups):
+        sub = data.loc[codes == code]
         res = agreement(sub.reset_index(drop=True), confidence_level=confidence_level,
                         n_resamples=n_resamples, orientation=orientation, rng=rng,
                         **columns)
@@ -1241,7 +1425,7 @@ def ceilings(source, design=None, *, model=None, theta=None, bootstrap=None,
         isinstance(getattr(source, "scores"), pd.Series)
     cov_full = None
     if is_fit:
-        mdl = get_model(source.model)
+        mdl = pairwise_model(source.model, "ceilings", source)
         scores = source.scores
         items = scores.index
         s = np.ascontiguousarray(scores.to_numpy(dtype=float))
@@ -1255,7 +1439,7 @@ def ceilings(source, design=None, *, model=None, theta=None, bootstrap=None,
             design = comps
         label = "fit"
     else:
-        mdl = get_model("bradley-terry" if model is None else model)
+        mdl = pairwise_model("bradley-terry" if model is None else model, "ceilings")
         items = source.index if isinstance(source, pd.Series) else None
         s = _as_scores(source)
         s = np.ascontiguousarray(s - s.mean())
@@ -1286,6 +1470,11 @@ def ceilings(source, design=None, *, model=None, theta=None, bootstrap=None,
             draws_eta = np.log(th) if th is not None else np.full(draws_s.shape[0], eta)
         label = "bootstrap"
     elif is_fit and n_draws > 0:
+        p = n + (1 if mdl.has_ties else 0)
+        # the normal deviates, the draws and their scores, the 9 sums and 8 quantities
+        _v.check_memory(8 * int(n_draws) * (3 * p + 20), "n_draws", n_draws,
+                        f"{int(n_draws):,} parametric draws of {p:,} parameters",
+                        "Use n_draws=1000 (the default) or fewer; 0 for point values only.")
         try:
             cov_full = source.parameter_covariance.to_numpy(dtype=float)
         except (MemoryError, np.linalg.LinAlgError) as exc:

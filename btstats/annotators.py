@@ -33,7 +33,7 @@ from ._kernels import linalg as _la
 from ._kernels import likelihood as _likelihood
 from .data import as_comparisons
 from .exceptions import ConvergenceWarning, DataError
-from .models import get_model
+from .models import pairwise_model
 
 __all__ = ["AnnotatorFit", "fit_annotators", "FLAGS"]
 
@@ -541,9 +541,7 @@ class AnnotatorFit:
 
     def confidence_interval(self, confidence_level=0.95):
         """Wald intervals ``beta -/+ z se`` of the qualities (columns ``low``, ``high``)."""
-        if not 0 < confidence_level < 1:
-            raise ValueError(f"`confidence_level` must lie in (0, 1); got {confidence_level!r}.")
-        z = NormalDist().inv_cdf(0.5 + confidence_level / 2)
+        z = NormalDist().inv_cdf(0.5 + _v.check_confidence_level(confidence_level) / 2)
         b = self.beta.to_numpy()
         se = self.beta_se.to_numpy()
         return pd.DataFrame({"low": b - z * se, "high": b + z * se}, index=self.beta.index)
@@ -578,7 +576,7 @@ class AnnotatorFit:
 
     def item_frame(self, confidence_level=0.95):
         """Scores with standard errors and Wald intervals, best first."""
-        z = NormalDist().inv_cdf(0.5 + confidence_level / 2)
+        z = NormalDist().inv_cdf(0.5 + _v.check_confidence_level(confidence_level) / 2)
         se = self.standard_errors.to_numpy()
         df = pd.DataFrame({"item": self._items, "score": self._s, "se": se,
                            "ci_low": self._s - z * se, "ci_high": self._s + z * se})
@@ -729,7 +727,7 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
     good      1.98  0.06      ok
     random    0.00  0.04  random
     """
-    mdl = get_model(model)
+    mdl = pairwise_model(model, "fit_annotators")
     if mdl.has_ties:
         raise ValueError(f"`model` must be 'bradley-terry' or 'thurstone' (annotator fits "
                          f"drop ties); got {mdl.name!r}.")
@@ -738,6 +736,8 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
                                               low=0.0))
     tol = float(_v.check_number(tol, "tol", low=0.0, low_open=True))
     max_iter = int(_v.check_number(max_iter, "max_iter", low=1, integer=True))
+    if not isinstance(position_bias, (bool, np.bool_)):
+        raise ValueError(f"`position_bias` must be True or False; got {position_bias!r}.")
     comparisons = as_comparisons(data, **columns)
     rec, info = _records(comparisons, bool(position_bias))
     n = comparisons.n_items

@@ -1,7 +1,8 @@
 """Command line: ``btstats fit FILE``, ``btstats fit --example NAME`` and ``btstats simulate``.
 
 Bad input ends with exit status 2 and a one-line message on standard error, never a
-traceback.
+traceback: the named errors say what to fix, and a last-resort handler in :func:`main`
+turns anything unexpected into ``btstats: error: <Type>: <message>``.
 """
 import argparse
 import json
@@ -9,6 +10,7 @@ import sys
 import warnings
 
 from . import cli_agreement
+from .cli_agreement import error_line, one_line
 from .data import read_comparisons
 from .examples import EXAMPLES, load_example
 from .exceptions import ConvergenceWarning, DegenerateResampleWarning
@@ -20,8 +22,9 @@ EXIT_USAGE = 2
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):
-        self.print_usage(sys.stderr)
-        sys.stderr.write(f"btstats: error: {message}\n")
+        # one line, like every other failure (the usage is one --help away)
+        msg = " ".join(str(message).split())
+        sys.stderr.write(f"btstats: error: {msg} (see `{self.prog} --help`)\n")
         raise SystemExit(EXIT_USAGE)
 
 
@@ -112,6 +115,9 @@ def _columns(args):
 def _run_fit(args):
     if (args.file is None) == (args.example is None):
         raise ValueError("give either a FILE or --example NAME (one of them).")
+    if not 0.0 < args.confidence_level < 1.0:
+        raise ValueError(f"--confidence-level must lie in (0, 1), e.g. 0.95; got "
+                         f"{args.confidence_level}.")
     if args.example is not None:
         data, source = load_example(args.example), f"example {args.example!r}"
     else:
@@ -130,11 +136,11 @@ def _run_fit(args):
                   covariance_type=args.covariance)
         if args.bootstrap is not None:
             boot = res.bootstrap(n_resamples=args.bootstrap, rng=args.seed)
-    for w in caught:
-        sys.stderr.write(f"btstats: warning: {w.message}\n")
+    # warnings are written once everything has been computed, so that a failure is one line
+    notes = [str(w.message) for w in caught]
     if not res.has_intervals:
-        sys.stderr.write(f"btstats: warning: {res.n_items:,} items is too many for the dense "
-                         f"covariance; the leaderboard has no standard errors or intervals.\n")
+        notes.append(f"{res.n_items:,} items is too many for the dense covariance; the "
+                     f"leaderboard has no standard errors or intervals.")
     table = res.to_frame(scale=args.scale, confidence_level=args.confidence_level,
                          intervals=res.has_intervals)
     boot_table = None
@@ -144,6 +150,8 @@ def _run_fit(args):
         extra = boot_table.drop(columns=["rank", "score"]).rename(
             columns={"se": "boot_se", "ci_low": "boot_low", "ci_high": "boot_high"})
         table = table.merge(extra, on="item", how="left")
+    for note in notes:
+        sys.stderr.write(f"btstats: warning: {one_line(note)}\n")
     if args.format == "csv":
         sys.stdout.write(table.to_csv(index=False))
     elif args.format == "json":
@@ -186,8 +194,12 @@ def _simulation_scores(args, rng):
             raise ValueError(f"--scores {args.scores}: needs the columns item and score; got "
                              f"{list(table.columns)}.")
         return pd.Series(table["score"].to_numpy(dtype=float), index=table["item"])
+    from .simulate import _check_items, _n_items_iv
+
     if args.items < 2:
         raise ValueError(f"--items must be >= 2; got {args.items}.")
+    _n_items_iv(args.items, "--items")
+    _check_items(args.items, "--items", args.items, "Simulate fewer items.")
     if not args.score_sd >= 0:
         raise ValueError(f"--score-sd must be >= 0; got {args.score_sd}.")
     return pd.Series(rng.normal(0.0, args.score_sd, args.items), index=range(args.items))
@@ -202,20 +214,23 @@ def _run_simulate(args):
     out = args.out
     if out is not None and not out.lower().endswith((".csv", ".parquet", ".pq")):
         raise ValueError(f"--out {out}: the extension must be .csv or .parquet.")
-    rng = np.random.default_rng(args.seed)
-    scores = _simulation_scores(args, rng)
-    n = len(scores)
+    # the design options are checked before any score is drawn
     if args.design == "round-robin":
         if args.comparisons is not None:
             raise ValueError("--comparisons does not apply to --design round-robin; give the "
                              "comparisons per pair with --per-pair K.")
-        design = round_robin(n, 1 if args.per_pair is None else args.per_pair)
     else:
         if args.per_pair is not None:
             raise ValueError(f"--per-pair applies to --design round-robin only; give the total "
                              f"with --comparisons M for --design {args.design}.")
         if args.comparisons is None:
             raise ValueError(f"--design {args.design} needs --comparisons M.")
+    rng = np.random.default_rng(args.seed)
+    scores = _simulation_scores(args, rng)
+    n = len(scores)
+    if args.design == "round-robin":
+        design = round_robin(n, 1 if args.per_pair is None else args.per_pair)
+    else:
         if args.design == "random":
             design = random_pairs(n, args.comparisons, rng=rng)
         else:
@@ -252,18 +267,26 @@ def _run_simulate(args):
 
 
 def main(argv=None):
-    """Entry point of the ``btstats`` command."""
-    args = _parser().parse_args(argv)
+    """Entry point of the ``btstats`` command (exit status 0, or 2 with one line on standard
+    error)."""
+    try:
+        args = _parser().parse_args(argv)      # bad options exit 2 in _Parser.error
+    except Exception as exc:    # noqa: BLE001 - the last resort: never a traceback
+        sys.stderr.write(error_line(exc) + "\n")
+        return EXIT_USAGE
     if args.command == "agreement":
         return cli_agreement.run(args)
     try:
-        if args.command == "simulate":
-            return _run_simulate(args)
-        return _run_fit(args)
-    except (ValueError, KeyError, TypeError, OSError, ImportError) as exc:
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        sys.stderr.write(f"btstats: error: {msg}\n")
+        # other warnings are held back until the command has succeeded: a failure is one line
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            code = _run_simulate(args) if args.command == "simulate" else _run_fit(args)
+    except Exception as exc:    # noqa: BLE001 - the last resort: never a traceback
+        sys.stderr.write(error_line(exc, getattr(args, "file", None)) + "\n")
         return EXIT_USAGE
+    for w in caught:
+        sys.stderr.write(f"btstats: warning: {one_line(w.message)}\n")
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

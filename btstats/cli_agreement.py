@@ -13,6 +13,7 @@ Wiring (in :mod:`btstats.cli`)::
 
 Bad input ends with exit status 2 and a one-line message on standard error.
 """
+import codecs
 import json
 import os
 import sys
@@ -25,6 +26,32 @@ from .exceptions import DataError
 
 EXIT_USAGE = 2
 _ROLES = ("item_a", "item_b", "outcome", "winner", "loser", "cluster", "position")
+
+
+def one_line(text):
+    """The first line of a message, for one-line output."""
+    text = str(text).strip()
+    return text.splitlines()[0] if text else ""
+
+
+def error_line(exc, source=None):
+    """The one line ``btstats: error: ...`` that reports ``exc``.
+
+    Named errors (bad data, bad options, missing files or packages) print their message;
+    a RecursionError (input nested too deeply, e.g. a JSON file of thousands of ``[``) and a
+    MemoryError say so and what to do; anything else, a bug, prints its type too."""
+    msg = one_line(exc)
+    where = f"{source}: " if source else ""
+    if isinstance(exc, RecursionError):
+        return (f"btstats: error: {where}the input is nested too deeply to read (Python's "
+                f"recursion limit). btstats reads flat tables: a JSON array of records, JSON "
+                f"lines, CSV or Parquet.")
+    if isinstance(exc, MemoryError):
+        return (f"btstats: error: out of memory ({msg or 'MemoryError'}); use smaller "
+                f"inputs or options.")
+    if isinstance(exc, (ValueError, KeyError, TypeError, OSError, ImportError, LookupError)):
+        return f"btstats: error: {msg or type(exc).__name__}"
+    return f"btstats: error: {type(exc).__name__}: {msg}"
 
 
 def add_parser(subparsers):
@@ -84,6 +111,11 @@ def add_parser(subparsers):
 def _read(path, encoding):
     from ._validation import read_json_records
 
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        raise DataError(f"--encoding {encoding!r} is not a text encoding Python knows; use "
+                        f"e.g. --encoding utf-8 (the default), latin-1 or cp1252.") from None
     if not os.path.exists(path):
         raise DataError(f"no such file: {path!r}.")
     ext = os.path.splitext(path)[1].lower()
@@ -151,6 +183,11 @@ def _analyse(args):
     from .annotators import fit_annotators
     from .fit import fit
 
+    if args.n_resamples < 0:
+        raise ValueError(f"--n-resamples must be >= 0 (0: no intervals); got "
+                         f"{args.n_resamples}.")
+    if args.min_common < 1:
+        raise ValueError(f"--min-common must be >= 1; got {args.min_common}.")
     if not 0.0 < args.confidence_level < 1.0:
         raise ValueError(f"--confidence-level must lie in (0, 1); got {args.confidence_level}.")
     df, notes = _frame(args)
@@ -196,22 +233,30 @@ def _stats_frame(res, ceil, level):
 
 
 def run(args):
-    """Run ``btstats agreement`` for parsed ``args``; returns the exit status."""
+    """Run ``btstats agreement`` for parsed ``args``; returns the exit status (2, with one
+    line on standard error, on any failure)."""
     try:
-        res, fitted, ceil, table, notes = _analyse(args)
-    except (ValueError, KeyError, TypeError, OSError, ImportError,
-            np.linalg.LinAlgError) as exc:
-        msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        sys.stderr.write(f"btstats: error: {msg}\n")
+        # warnings are held back until the analysis has succeeded: a failure is one line
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            res, fitted, ceil, table, notes = _analyse(args)
+            out = _render(args, res, ceil, table)
+    except Exception as exc:    # noqa: BLE001 - the last resort: never a traceback
+        sys.stderr.write(error_line(exc, args.file) + "\n")
         return EXIT_USAGE
-    for note in notes:
-        sys.stderr.write(f"btstats: warning: {note}\n")
+    for note in notes + [str(w.message) for w in caught]:
+        sys.stderr.write(f"btstats: warning: {one_line(note)}\n")
+    sys.stdout.write(out)
+    return 0
+
+
+def _render(args, res, ceil, table):
+    """The report of ``btstats agreement`` in the chosen format, as one string."""
     level = args.confidence_level
     if args.format == "csv":
-        sys.stdout.write(_stats_frame(res, ceil, level).to_csv(index=False))
-        sys.stdout.write("\n")
-        sys.stdout.write(table.reset_index().to_csv(index=False))
-    elif args.format == "json":
+        return (_stats_frame(res, ceil, level).to_csv(index=False) + "\n"
+                + table.reset_index().to_csv(index=False))
+    if args.format == "json":
         out = {"source": args.file, "n_units": res.n_units, "n_labels": res.n_labels,
                "agreeing_pairs": res.agreeing_pairs, "n_pairs": res.n_pairs,
                "agreeing_pairs_no_ties": res.agreeing_pairs_no_ties,
@@ -221,13 +266,10 @@ def run(args):
                    orient="records")),
                "cohen": json.loads(res.cohen.to_json(orient="records")),
                "annotators": json.loads(table.reset_index().to_json(orient="records"))}
-        sys.stdout.write(json.dumps(out, indent=2) + "\n")
-    else:
-        parts = [f"btstats agreement of {args.file}", res.summary(level).split("\nAnnotators")[0],
-                 "", ceil.summary(level), "", "Annotators",
-                 table.to_string(float_format="%.4f")]
-        sys.stdout.write("\n".join(parts) + "\n")
-    return 0
+        return json.dumps(out, indent=2) + "\n"
+    parts = [f"btstats agreement of {args.file}", res.summary(level).split("\nAnnotators")[0],
+             "", ceil.summary(level), "", "Annotators", table.to_string(float_format="%.4f")]
+    return "\n".join(parts) + "\n"
 
 
 def main(argv=None):

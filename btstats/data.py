@@ -38,10 +38,13 @@ from ._kernels import likelihood as _likelihood
 
 __all__ = ["Comparisons", "PairCounts", "read_comparisons"]
 
+#: Arena data: ``model_a`` was shown first, so the order indicator is +1 on every row.
+_IMPLICIT_ORDER = object()
+
 #: Above this many items (or when n**2 exceeds 4 x rows) aggregation uses the sort path.
 _DENSE_MAX_ITEMS = 3000
 
-_EXTRA_ROLES = ("annotator", "cluster", "position")
+_EXTRA_ROLES = ("annotator", "cluster", "position", "order", "grade")
 
 
 @dataclass(frozen=True)
@@ -292,7 +295,7 @@ class Comparisons:
     @classmethod
     def from_frame(cls, df, *, winner=None, loser=None, item_a=None, item_b=None,
                    outcome=None, wins_a=None, wins_b=None, ties=None, weight=None,
-                   annotator=None, cluster=None, position=None):
+                   annotator=None, cluster=None, position=None, order=None, grade=None):
         """Comparisons from a DataFrame, in any of the long or aggregated layouts.
 
         Column roles are given as keywords or inferred from the column names:
@@ -300,10 +303,16 @@ class Comparisons:
         - ``winner``, ``loser``: one row per comparison, the winner first;
         - ``model_a``, ``model_b``, ``winner``: the arena format (:meth:`from_arena`);
         - ``item_a``, ``item_b``, ``wins_a``, ``wins_b`` (``ties``): pair counts;
-        - ``item_a``, ``item_b``, ``outcome``: 1 / 0 / 0.5 or ``"a"`` / ``"b"`` / ``"tie"``.
+        - ``item_a``, ``item_b``, ``outcome``: 1 / 0 / 0.5 or ``"a"`` / ``"b"`` / ``"tie"``;
+        - ``item_a``, ``item_b``, ``grade``: graded outcomes, integers ``-m .. m`` (``+m``:
+          ``item_a`` much better, ``0``: a tie) or an ordered categorical; the sign of the
+          grade is the outcome for the models without grades.
 
-        Optional: ``weight`` (or a column ``weight`` / ``count``), and the per-row columns
-        ``annotator``, ``cluster`` (or ``prompt``), ``position`` kept for later analyses.
+        Optional: ``weight`` (or a column ``weight`` / ``count``); ``order`` (or a column
+        ``order`` / ``home`` / ``home_a`` / ``first``): 1 when ``item_a`` was at home or
+        shown first, -1 when ``item_b`` was, 0 neutral, used by ``fit(...,
+        order_effect=True)``; and the per-row columns ``annotator``, ``cluster`` (or
+        ``prompt``), ``position`` kept for later analyses.
         """
         df = _v.as_frame(df)
         cols = set(df.columns)
@@ -311,18 +320,22 @@ class Comparisons:
                                           item_b=item_b, outcome=outcome, wins_a=wins_a,
                                           wins_b=wins_b, ties=ties, weight=weight,
                                           annotator=annotator, cluster=cluster,
-                                          position=position))
+                                          position=position, order=order, grade=grade))
         layout = roles.pop("layout")
         if layout == "arena":
             return cls.from_arena(df, weight=roles.get("weight"),
-                                  **{k: roles.get(k) for k in _EXTRA_ROLES})
+                                  **{k: roles.get(k) for k in _EXTRA_ROLES if k != "grade"})
         if layout == "counts":
             return cls.from_counts(df, item_a=roles["item_a"], item_b=roles["item_b"],
                                    wins_a=roles["wins_a"], wins_b=roles["wins_b"],
-                                   ties=roles.get("ties"))
+                                   ties=roles.get("ties"), order=roles.get("order"))
         if layout == "winner":
             first, second = df[roles["winner"]], df[roles["loser"]]
             codes = None
+        elif layout == "grade":
+            first, second = df[roles["item_a"]], df[roles["item_b"]]
+            g = _v.grade_codes(df[roles["grade"]], roles["grade"])
+            codes = np.where(g > 0, 0, np.where(g < 0, 1, 2)).astype(np.int8)
         else:
             first, second = df[roles["item_a"]], df[roles["item_b"]]
             codes = _v.outcome_codes(df[roles["outcome"]], roles["outcome"])
@@ -330,14 +343,17 @@ class Comparisons:
 
     @classmethod
     def from_arena(cls, data, *, model_a="model_a", model_b="model_b", winner="winner",
-                   weight=None, annotator=None, cluster=None, position=None):
+                   weight=None, annotator=None, cluster=None, position=None, order=None):
         """Comparisons from arena battles (a DataFrame or a .json / .jsonl file).
 
         ``winner`` must be one of ``model_a``, ``model_b``, ``tie``, ``tie (bothbad)``;
-        both tie kinds are ties.  Any other value raises :class:`DataError`.
+        both tie kinds are ties.  Any other value raises :class:`DataError`.  ``model_a``
+        was shown first (on the left): that is the order indicator (+1 on every row) unless
+        an ``order`` column says otherwise, so ``fit(..., order_effect=True)`` estimates the
+        position bias.
         """
         df = _v.as_frame(data)
-        optional = [c for c in (weight, annotator, cluster, position) if c is not None]
+        optional = [c for c in (weight, annotator, cluster, position, order) if c is not None]
         for col in (model_a, model_b, winner, *optional):
             if col not in df.columns:
                 raise _v.DataError(f"arena data need the columns {model_a!r}, {model_b!r} "
@@ -346,17 +362,22 @@ class Comparisons:
                                    f"(columns: {list(df.columns)}).")
         codes = _v.arena_codes(df[winner], winner)
         roles = _v.extra_roles(set(df.columns), dict(annotator=annotator, cluster=cluster,
-                                                     position=position))
+                                                     position=position, order=order))
         roles["weight"] = weight
+        roles["grade"] = None
+        if roles.get("order") is None:
+            roles["order"] = _IMPLICIT_ORDER
         return cls._from_labels(df[model_a], df[model_b], codes, df, roles)
 
     @classmethod
     def from_counts(cls, df, *, item_a="item_a", item_b="item_b", wins_a="wins_a",
-                    wins_b="wins_b", ties="ties"):
+                    wins_b="wins_b", ties="ties", order=None):
         """Comparisons from pair counts: one row per pair with wins each way and ties.
 
         Repeated or reversed pairs are added up.  This is the format of the reference data
-        (``item_a,item_b,wins_a,wins_b,ties``).
+        (``item_a,item_b,wins_a,wins_b,ties``).  ``order`` names a column of the order /
+        home indicator of each row (1: ``item_a`` at home or shown first, -1: ``item_b``,
+        0: neutral), for ``fit(..., order_effect=True)``.
         """
         df = _v.as_frame(df)
         need = [item_a, item_b, wins_a, wins_b]
@@ -372,8 +393,15 @@ class Comparisons:
         second = np.repeat(df[item_b].to_numpy(), 3)
         outcome = np.tile(np.array([0, 1, 2], np.int8), m)
         weight = np.stack(counts, axis=1).ravel()
-        return cls._from_labels(pd.Series(first), pd.Series(second), outcome, None,
-                                {}, weight=weight, row_factor=3)
+        extra = None
+        if order is not None:
+            if order not in df.columns:
+                raise _v.DataError(f"column {order!r} (given as `order`) is not in the data; "
+                                   f"columns are {sorted(map(str, df.columns))}.")
+            extra = pd.DataFrame({"order": np.repeat(_v.order_codes(df[order], order), 3)})
+        return cls._from_labels(pd.Series(first), pd.Series(second), outcome, extra,
+                                {"order": "order"} if extra is not None else {},
+                                weight=weight, row_factor=3)
 
     @classmethod
     def from_matrix(cls, wins, ties=None):
@@ -427,7 +455,17 @@ class Comparisons:
         extra = None
         present = {k: roles[k] for k in _EXTRA_ROLES if roles.get(k) is not None}
         if present and df is not None:
-            extra = pd.DataFrame({k: df[c].to_numpy() for k, c in present.items()})
+            cols = {}
+            for k, c in present.items():
+                if c is _IMPLICIT_ORDER:
+                    cols[k] = np.ones(len(df))
+                elif k == "order":
+                    cols[k] = _v.order_codes(df[c], c)
+                elif k == "grade":
+                    cols[k] = _v.grade_codes(df[c], c)
+                else:
+                    cols[k] = df[c].to_numpy()
+            extra = pd.DataFrame(cols)
         return cls(items, a, b, outcome, weight, extra, _row_factor=row_factor)
 
     # ---------------------------------------------------------------- accessors

@@ -28,13 +28,15 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+from numba import njit
 
 from . import _validation as _v
 from ._kernels import annotators as _ka
+from ._kernels.links import outcome_log_probs
 from .agreement import Ceilings, ceilings as _ceilings
 from .data import Comparisons, as_comparisons
 from .exceptions import DataError
-from .models import get_model
+from .models import pairwise_model
 
 __all__ = ["AboveCeilingWarning", "Evaluation", "OrderConsistency", "evaluate",
            "order_consistency", "split", "win_rate_scores"]
@@ -63,8 +65,9 @@ def split(data, *, test_size=0.2, by=None, rng=None, **columns):
         Share in ``(0, 1)`` of the rows (``by=None``) or of the groups (``by`` given) put in
         the test set, rounded to at least one and at most all but one.
     by : str, optional
-        Hold out whole groups: a column name of the DataFrame, or for Comparisons
-        ``"cluster"`` (alias ``"prompt"``) or ``"annotator"``.  Grouping by prompt keeps
+        Hold out whole groups: one column name of the DataFrame (or a column role given in
+        ``columns``), or for Comparisons ``"cluster"`` (alias ``"prompt"``) or
+        ``"annotator"``.  A list of columns is not allowed.  Grouping by prompt keeps
         near-duplicate comparisons out of the test set; grouping by annotator measures how a
         scorer generalises to new labelers.
     rng : None, int or numpy.random.Generator
@@ -76,6 +79,14 @@ def split(data, *, test_size=0.2, by=None, rng=None, **columns):
     Returns
     -------
     (train, test)
+
+    Raises
+    ------
+    TypeError
+        When ``by`` is not a single column name (e.g. a list).
+    DataError
+        When ``by`` names no column, names a repeated column, or its column has missing
+        values; when there are fewer than two rows (or groups).
 
     Examples
     --------
@@ -90,6 +101,14 @@ def split(data, *, test_size=0.2, by=None, rng=None, **columns):
     if isinstance(test_size, bool) or not isinstance(test_size, numbers.Real) or \
             not 0.0 < test_size < 1.0:
         raise ValueError(f"`test_size` must be a share in (0, 1), e.g. 0.2; got {test_size!r}.")
+    if by is not None:
+        try:
+            hash(by)
+        except TypeError:
+            raise TypeError(f"`by` must be None or one column name (a string such as "
+                            f"'prompt' or 'annotator') whose groups are held out whole; got "
+                            f"{type(by).__name__} {by!r}. To split rows at random leave `by` "
+                            f"out and give the share with test_size=.") from None
     rng = _v.as_generator(rng)
     if isinstance(data, Comparisons):
         m = data.n_rows
@@ -98,10 +117,8 @@ def split(data, *, test_size=0.2, by=None, rng=None, **columns):
             raise DataError("split needs one row per comparison; the data are aggregated.")
         groups = None
         if by is not None:
-            role = {"prompt": "cluster"}.get(by, by)
-            if role not in ("cluster", "annotator"):
-                raise ValueError(f"`by` must be None, 'cluster' ('prompt') or 'annotator' for "
-                                 f"Comparisons; got {by!r}.")
+            _v.check_choice(by, "by", ("cluster", "prompt", "annotator"))
+            role = "cluster" if by == "prompt" else by
             if data.extra is None or role not in data.extra.columns:
                 raise DataError(f"split(by={by!r}) needs a {role!r} column in the data.")
             groups = data.extra[role]
@@ -118,9 +135,16 @@ def split(data, *, test_size=0.2, by=None, rng=None, **columns):
     groups = None
     if by is not None:
         col = columns.get(by, by)
-        if col not in df.columns:
+        try:
+            present = col in df.columns
+        except TypeError:
+            present = False
+        if not present:
             raise DataError(f"column {col!r} (given as `by`) is not in the data; columns are "
                             f"{sorted(map(str, df.columns))}.")
+        if not isinstance(df.columns.get_loc(col), numbers.Integral):
+            raise DataError(f"the data have several columns named {col!r} (given as `by`); "
+                            f"rename or drop the repeats.")
         groups = df[col]
     test = _test_mask(len(df), groups, test_size, rng)
     return df.loc[~test], df.loc[test]
@@ -152,7 +176,7 @@ def _scorer_parts(scorer, model, theta):
     """``(scores Series, Model, eta)`` from a fit or from scores."""
     if hasattr(scorer, "scores") and hasattr(scorer, "model") and \
             isinstance(getattr(scorer, "scores"), pd.Series):
-        mdl = get_model(scorer.model)
+        mdl = pairwise_model(scorer.model, "evaluate", scorer)
         eta = getattr(scorer, "eta", None)
         return scorer.scores, mdl, (float(eta) if (mdl.has_ties and eta is not None) else 0.0)
     if isinstance(scorer, dict):
@@ -160,13 +184,20 @@ def _scorer_parts(scorer, model, theta):
     if not isinstance(scorer, pd.Series):
         raise TypeError(f"`scorer` must be a fit (e.g. btstats.fit's PairwiseFit) or a "
                         f"pandas.Series of scores indexed by item; got {type(scorer).__name__}.")
-    mdl = get_model("bradley-terry" if model is None else model)
+    mdl = pairwise_model("bradley-terry" if model is None else model, "evaluate")
     from .models import _eta_from_theta
 
     eta = _eta_from_theta(mdl, theta)
-    s = scorer.astype(float)
+    if scorer.index.has_duplicates:
+        dup = scorer.index[scorer.index.duplicated()].unique()[:5].tolist()
+        raise DataError(f"`scorer` must have one score per item; repeated labels: {dup}.")
+    try:
+        s = scorer.astype(float)
+    except (TypeError, ValueError) as exc:
+        raise DataError(f"`scorer` scores must be numbers; {exc}.") from exc
     if not np.all(np.isfinite(s.to_numpy())):
-        raise DataError("`scorer` scores must be finite.")
+        bad = s.index[~np.isfinite(s.to_numpy())][:5].tolist()
+        raise DataError(f"`scorer` scores must be finite; items {bad} are not.")
     return s, mdl, eta
 
 
@@ -231,7 +262,8 @@ class Evaluation:
         if self.ceilings is None:
             raise ValueError("no ceilings: pass reference= (a fit of the labels) or "
                              "ceilings= to evaluate().")
-        level = self.confidence_level if confidence_level is None else confidence_level
+        level = self.confidence_level if confidence_level is None else \
+            _v.check_confidence_level(confidence_level)
         c = self.ceilings
         ci = c.confidence_interval(level)
         cse = c.standard_errors()
@@ -275,6 +307,9 @@ class Evaluation:
             ``sum_b n_b |observed_b - predicted_b| / n``.
         """
         _v.check_number(n_bins, "n_bins", low=1, integer=True)
+        _v.check_memory(8 * 12 * (int(n_bins) + 1), "n_bins", n_bins,
+                        f"a reliability table of {int(n_bins):,} bins",
+                        "Use n_bins=10 (the default) or another small number.")
         r, y, w = self._r, self._y, self._w
         fav_a = r >= 0.5
         q = np.where(fav_a, r, 1.0 - r)
@@ -330,22 +365,42 @@ class Evaluation:
 
 
 def _mean_se(values, w, groups=None):
-    """Weighted mean and its standard error (cluster-robust when ``groups`` is given)."""
-    tot = w.sum()
-    if tot <= 0:
+    """Weighted mean and its standard error (cluster-robust when ``groups`` is given).
+
+    The weights are divided by the largest one first, so that huge or subnormal weights
+    neither overflow nor lose their precision; only the independent-labels standard error
+    uses the absolute total weight (as a number of labels)."""
+    top = float(w.max()) if w.size else 0.0
+    if not top > 0:
         return math.nan, math.nan
-    m = float(np.sum(w * values) / tot)
+    u = w / top
+    tot_rel = float(u.sum())
+    m = float(np.sum(u * values) / tot_rel)
     if not np.isfinite(m):
         return m, math.nan
-    resid = w * (values - m)
     if groups is None:
-        var = float(np.sum(w * (values - m) ** 2) / tot)
-        return m, math.sqrt(var / tot) if tot > 1 else math.nan
-    sums = np.bincount(groups, weights=resid)
-    g = int(np.count_nonzero(np.bincount(groups, weights=w)))
+        var = float(np.sum(u * (values - m) ** 2) / tot_rel)
+        tot = top * tot_rel
+        return m, math.sqrt(var) / math.sqrt(tot) if tot > 1 else math.nan
+    sums = np.bincount(groups, weights=u * (values - m))
+    g = int(np.count_nonzero(np.bincount(groups, weights=u)))
     if g < 2:
         return m, math.nan
-    return m, math.sqrt(g / (g - 1) * float(np.sum(sums ** 2))) / tot
+    return m, math.sqrt(g / (g - 1) * float(np.sum(sums ** 2))) / tot_rel
+
+
+@njit(cache=True)
+def _log_probabilities(link, d, eta):
+    """``log P(a wins), log P(b wins), log P(tie)`` per score difference (rows of the result),
+    by the fit's own log-CDF code (finite at score gaps of several hundred)."""
+    res = np.empty((3, d.shape[0]))
+    lp = np.empty(3)
+    for k in range(d.shape[0]):
+        outcome_log_probs(link, d[k], eta, lp)
+        res[0, k] = lp[0]
+        res[1, k] = lp[1]
+        res[2, k] = lp[2]
+    return res
 
 
 def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=None,
@@ -381,6 +436,15 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
     -------
     Evaluation
 
+    Raises
+    ------
+    ValueError
+        For a ``confidence_level`` outside ``(0, 1)`` or not a number (e.g. the string
+        ``"0.9"``), and ``n_draws`` too large for memory.
+    DataError
+        When a test item has no score, or the test data are unusable (see
+        :func:`btstats.Comparisons.from_frame`).
+
     Warns
     -----
     AboveCeilingWarning
@@ -394,7 +458,10 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
     comparison and ``y = 1`` if it did: ``accuracy`` is the mean of ``1[(r - 1/2)(y - 1/2)
     > 0]`` (``1/2`` when ``r = 1/2``), ``log_loss`` the mean of ``-y log r - (1 - y) log(1 -
     r)`` and ``brier`` the mean of ``(r - y)**2``.  The all-label versions use the three
-    outcome probabilities.  Standard errors are cluster-robust (sums of residuals per
+    outcome probabilities.  The log losses come from the log-probabilities of the fit's own
+    log-CDF code (:mod:`btstats._kernels.links`), so an unlikely outcome at a score gap of
+    800 (Bradley-Terry) or 40 (Thurstone) costs a finite ``800 + log1p(exp(-800))`` or
+    ``-log Phi(-40)`` nats, not ``inf``.  Standard errors are cluster-robust (sums of residuals per
     cluster, with a ``G / (G - 1)`` correction) when the test data have a ``cluster`` /
     ``prompt`` column, since labels of one prompt are dependent; otherwise labels are taken
     as independent.
@@ -425,9 +492,7 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
     noise, so no warning.
     """
     s, mdl, eta = _scorer_parts(scorer, model, theta)
-    level = float(confidence_level)
-    if not 0.0 < level < 1.0:
-        raise ValueError(f"`confidence_level` must lie in (0, 1); got {confidence_level!r}.")
+    level = _v.check_confidence_level(confidence_level)
     comp = as_comparisons(test, **columns)
     a, b, outcome, weight = comp.rows()
     if comp.n_rows != len(a):  # pragma: no cover
@@ -443,29 +508,45 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
     sv = s.to_numpy(dtype=float)
     ia = idx[np.asarray(a)]
     ib = idx[np.asarray(b)]
-    d = sv[ia] - sv[ib]
+    with np.errstate(over="ignore", invalid="ignore"):
+        d = sv[ia] - sv[ib]
+    if not np.all(np.isfinite(d)):
+        row = int(np.flatnonzero(~np.isfinite(d))[0])
+        raise DataError(f"`scorer` scores are so far apart that their difference overflows "
+                        f"(row {row}: {comp.items[a[row]]!r} vs {comp.items[b[row]]!r}). Only "
+                        f"differences matter: shrink the scores.")
     o = np.zeros(d.shape[0], np.int8) if outcome is None else np.asarray(outcome)
     w = np.ones(d.shape[0]) if weight is None else np.asarray(weight, dtype=float)
-    pa, pt, pb = mdl.probabilities(d, eta)
+    # log-probabilities by the fit's log-CDF code: finite log losses at any gap
+    lpa, lpb, lpt = _log_probabilities(mdl.link, np.ascontiguousarray(d, dtype=float),
+                                       float(eta))
+    pa, pb, pt = np.exp(lpa), np.exp(lpb), np.exp(lpt)
     dec = o != 2
     y = (o == 0).astype(float)
-    q = pa + pb
+    lq = np.logaddexp(lpa, lpb)                     # log P(decisive)
     with np.errstate(divide="ignore", invalid="ignore"):
-        r = np.where(q > 0, pa / q, 0.5)
+        r = np.exp(lpa - lq)
         correct = np.where(d == 0, 0.5, ((d > 0) == (o == 0)).astype(float))
-        ll_dec = -np.where(o == 0, np.log(pa) - np.log(q), np.log(pb) - np.log(q))
+        ll_dec = -np.where(o == 0, lpa - lq, lpb - lq)
         br_dec = (r - y) ** 2
         probs = np.stack([pa, pb, pt], axis=1)
         mx = probs.max(axis=1, keepdims=True)
         is_max = probs >= mx * (1 - 1e-12)
         lab = np.where(o == 0, 0, np.where(o == 1, 1, 2))
         acc_all = is_max[np.arange(lab.shape[0]), lab] / is_max.sum(axis=1)
-        p_lab = probs[np.arange(lab.shape[0]), lab]
-        ll_all = -np.log(p_lab)
+        ll_all = -np.stack([lpa, lpb, lpt], axis=1)[np.arange(lab.shape[0]), lab]
         onehot = np.zeros_like(probs)
         onehot[np.arange(lab.shape[0]), lab] = 1.0
         br_all = ((probs - onehot) ** 2).sum(axis=1)
     wd = w * dec
+    overflow = np.isinf(ll_dec) & (wd > 0)
+    if mdl.has_ties:
+        overflow |= np.isinf(ll_all) & (w > 0)
+    if overflow.any():
+        row = int(np.flatnonzero(overflow)[0])
+        raise DataError(f"the log loss of test row {row} overflows: the scorer's score gap "
+                        f"there ({d[row]:.3g}) is so large that the observed outcome has a "
+                        f"log-probability beyond the largest float. Shrink the scores.")
     groups = None
     extra = comp.extra
     if extra is not None and "cluster" in extra.columns:
@@ -582,6 +663,12 @@ def order_consistency(x, y):
         (concordant pairs over pairs untied in both), ``n_items``, ``n_pairs`` (all item
         pairs) and ``n_tied`` (pairs tied in either vector, left out of the fraction).
 
+    Raises
+    ------
+    DataError
+        For fewer than two items (in common), non-finite or repeated-label scores, and when
+        the statistics are undefined: a constant score vector (every pair tied).
+
     Notes
     -----
     Sun, Shen & Ton (2024) call the probability that a scorer orders a random pair as the
@@ -599,6 +686,11 @@ def order_consistency(x, y):
     from scipy.stats import kendalltau
 
     if isinstance(x, pd.Series) and isinstance(y, pd.Series):
+        for v, name in ((x, "x"), (y, "y")):
+            if v.index.has_duplicates:
+                dup = v.index[v.index.duplicated()].unique()[:5].tolist()
+                raise DataError(f"`{name}` must have one score per item; repeated labels: "
+                                f"{dup}.")
         common = x.index.intersection(y.index)
         xv = x.loc[common].to_numpy(dtype=float)
         yv = y.loc[common].to_numpy(dtype=float)
@@ -614,7 +706,11 @@ def order_consistency(x, y):
         raise DataError("scores must be finite.")
     con, dis, tied = _ka.pair_order_counts(np.ascontiguousarray(xv), np.ascontiguousarray(yv))
     n = xv.shape[0]
-    frac = con / (con + dis) if con + dis > 0 else math.nan
+    for v, name in ((xv, "x"), (yv, "y")):
+        if np.all(v == v[0]):
+            raise DataError(f"`{name}` gives every item the same score, so every pair is tied "
+                            f"and Kendall's tau is undefined (0 / 0).")
+    frac = con / (con + dis)        # > 0: with neither vector constant some pair is untied
     tau = float(kendalltau(xv, yv).statistic)
     return OrderConsistency(kendall_tau=tau, fraction_concordant=float(frac), n_items=int(n),
                             n_pairs=int(n * (n - 1) // 2), n_tied=int(tied))

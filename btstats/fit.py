@@ -13,6 +13,7 @@ from ._kernels import likelihood as _likelihood
 from ._kernels import links as _links
 from ._kernels import mm as _mm
 from ._kernels import newton as _newton
+from . import core as _core
 from .data import as_comparisons
 from .exceptions import ConvergenceWarning, DataError, NoMLEError, TiesError
 from .models import get_model
@@ -32,7 +33,7 @@ COVARIANCE_TYPES = ("observed", "expected", "sandwich", "cluster")
 
 
 def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None, tol=None,
-        max_iter=None, covariance_type="observed", **columns):
+        max_iter=None, covariance_type="observed", order_effect=False, link=None, **columns):
     r"""Fit a paired-comparison model by maximum likelihood (or MAP with ``penalty``).
 
     Parameters
@@ -41,8 +42,10 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
         The comparisons.  A DataFrame or a file is read with
         :meth:`Comparisons.from_frame` (column roles inferred from the names, or given as
         keyword arguments such as ``winner="w"``).
-    model : {"bradley-terry", "thurstone", "rao-kupper"}
-        The model; see :mod:`btstats.models`.
+    model : {"bradley-terry", "thurstone", "rao-kupper", "glenn-david", "davidson", "graded"}
+        The model; see :mod:`btstats.models`.  ``"glenn-david"`` is Thurstone with threshold
+        ties, ``"davidson"`` Davidson's (1970) ties, ``"graded"`` a cumulative link with
+        symmetric thresholds for graded outcomes (a ``grade`` column, ``-m .. m``).
     method : {"newton", "mm", "gradient"}
         ``"newton"``: safeguarded Newton in the sum-to-zero subspace (joint in the scores and
         ``eta`` for Rao-Kupper), dense Cholesky for up to 500 items, preconditioned conjugate
@@ -72,6 +75,13 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
         each cluster; the cluster column is the ``cluster=`` column role, e.g.
         ``fit(df, covariance_type="cluster", cluster="prompt")``).  See
         :meth:`PairwiseFit.with_covariance`.
+    order_effect : bool, default False
+        Estimate an order / home effect ``h``: the linear predictor becomes
+        ``z = s_a - s_b + h o`` with ``o`` the order column (+1: ``item_a`` at home or shown
+        first, -1: ``item_b``, 0: neutral).  For arena data ``model_a`` was shown first, so
+        ``h`` is the position bias.  Fitted by the general core (``method="newton"``).
+    link : {"logit", "probit"}, optional
+        The link of ``model="graded"`` (default logit).
     **columns
         Column roles for a DataFrame or file (see :meth:`Comparisons.from_frame`).
 
@@ -119,8 +129,9 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     >>> round(res.loglik, 4)
     -172.2482
     """
-    mdl = get_model(model)
+    mdl = get_model(model, link)
     _v.check_choice(method, "method", METHODS)
+    _v.check_choice(order_effect, "order_effect", (False, True))
     _v.check_choice(ties, "ties", (None, "drop", "half"))
     _v.check_choice(covariance_type, "covariance_type", COVARIANCE_TYPES)
     penalty = float(_v.check_number(penalty, "penalty", low=0.0))
@@ -143,9 +154,19 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
                         "cluster='<column>' (e.g. fit(df, covariance_type='cluster', "
                         "cluster='prompt')), or use PairwiseFit.with_covariance('cluster', "
                         "cluster=labels).")
-    counts = _counts_for_model(comparisons, mdl, ties)
     if comparisons.n_items < 2:
         raise DataError("only one item: scores need comparisons between at least two items.")
+    if order_effect or not mdl.pairwise_kernel:
+        if covariance_type != "observed":
+            raise ValueError(f"covariance_type={covariance_type!r} is not yet available for "
+                             f"the general model core (order effects, Davidson, graded); "
+                             f"use 'observed'.")
+        res = _core.fit_core(comparisons, mdl, method=method, penalty=penalty, ties=ties,
+                             tol=tol, max_iter=max_iter, order_effect=bool(order_effect))
+        if not res.converged:
+            warnings.warn(res.message, ConvergenceWarning, stacklevel=2)
+        return res
+    counts = _counts_for_model(comparisons, mdl, ties)
     if penalty == 0.0:
         check_mle_exists(counts, comparisons.items, mdl.has_ties)
 

@@ -37,12 +37,43 @@ __all__ = ["Model", "MODELS", "get_model"]
 
 @dataclass(frozen=True)
 class Model:
-    """A paired-comparison model: a name, a link code and whether it has a tie threshold."""
+    """A paired-comparison model: a link and an outcome family.
+
+    ``family`` is ``"cumulative"`` (binary or threshold ties: a cumulative link with
+    symmetric cutpoints and ``n_categories`` outcomes), ``"davidson"`` (Davidson's ties) or
+    ``"graded"`` (a cumulative link whose number of ordered categories comes from the data).
+    """
 
     name: str
     link: int
     has_ties: bool
     description: str
+    family: str = "cumulative"
+    n_categories: int = 2
+
+    @property
+    def family_name(self):
+        return self.family
+
+    @property
+    def link_name(self):
+        return "logit" if self.link == _links.LOGISTIC else "probit"
+
+    @property
+    def pairwise_kernel(self):
+        """Whether the pair-count kernels (bootstrap replicates, ceilings, the annotator
+        model, the simulators' samplers) serve this model: the binary and threshold-tie
+        families do; Davidson and graded outcomes are fitted by the general core only."""
+        return self.family == "cumulative"
+
+    def require_pairwise_kernel(self, what):
+        """Raise a clear error when ``what`` is not yet available for this model."""
+        if not self.pairwise_kernel:
+            raise ValueError(
+                f"{what} is not yet available for the {self.name} model (its outcome family "
+                f"is fitted by the general model core, which so far gives the fit, its "
+                f"covariance, coefficient table and outcome probabilities). Use "
+                f"one of 'bradley-terry', 'thurstone', 'rao-kupper', 'glenn-david' for this.")
 
     def probabilities(self, d, eta=0.0):
         """``P(a wins), P(tie), P(b wins)`` for score differences ``d = s_a - s_b``.
@@ -65,6 +96,7 @@ class Model:
         >>> [float(p) for p in get_model("bradley-terry").probabilities(0.0)]
         [0.5, 0.0, 0.5]
         """
+        self.require_pairwise_kernel("Model.probabilities")
         try:
             d = np.asarray(d, dtype=float)
         except (TypeError, ValueError) as exc:
@@ -124,6 +156,7 @@ class Model:
         >>> draws.shape, round(float(draws.mean()), 3)      # P(a wins) = logistic(2) = 0.881
         ((1, 1000), 0.877)
         """
+        self.require_pairwise_kernel("Model.rvs")
         s = _as_scores(scores)
         a, b = _as_pairs(pairs, s.shape[0])
         eta = _eta_from_theta(self, theta)
@@ -147,12 +180,28 @@ MODELS = {
     "thurstone": Model("thurstone", _links.PROBIT, False,
                        "Thurstone Case V: P(a wins) = Phi(s_a - s_b)"),
     "rao-kupper": Model("rao-kupper", _links.LOGISTIC, True,
-                        "Rao-Kupper: P(a wins) = logistic(s_a - s_b - log theta)"),
+                        "Rao-Kupper: P(a wins) = logistic(s_a - s_b - log theta)",
+                        n_categories=3),
+    "glenn-david": Model("glenn-david", _links.PROBIT, True,
+                         "Glenn-David: P(a wins) = Phi(s_a - s_b - eta)", n_categories=3),
+    "davidson": Model("davidson", _links.LOGISTIC, True,
+                      "Davidson: P(a wins) = pi_a / (pi_a + pi_b + nu sqrt(pi_a pi_b))",
+                      family="davidson", n_categories=3),
+    "graded": Model("graded", _links.LOGISTIC, True,
+                    "Graded (cumulative logit, symmetric thresholds): "
+                    "P(grade <= k) = logistic(c_k - (s_a - s_b))", family="graded",
+                    n_categories=0),
+    "graded-probit": Model("graded-probit", _links.PROBIT, True,
+                           "Graded (cumulative probit, symmetric thresholds): "
+                           "P(grade <= k) = Phi(c_k - (s_a - s_b))", family="graded",
+                           n_categories=0),
 }
 
 _ALIASES = {"bt": "bradley-terry", "bradley_terry": "bradley-terry", "bradleyterry":
             "bradley-terry", "probit": "thurstone", "thurstone-mosteller": "thurstone",
-            "rao_kupper": "rao-kupper", "raokupper": "rao-kupper", "rk": "rao-kupper"}
+            "rao_kupper": "rao-kupper", "raokupper": "rao-kupper", "rk": "rao-kupper",
+            "glenn_david": "glenn-david", "thurstone-ties": "glenn-david",
+            "graded-logit": "graded", "ordinal": "graded"}
 
 
 #: One outcome per comparison is looked up in an n x n table of the pair probabilities when
@@ -244,11 +293,30 @@ def _eta_from_theta(model, theta):
     return math.log(theta)
 
 
-def get_model(model):
-    """Return the :class:`Model` named ``model`` (a name, an alias or a Model)."""
+def pairwise_model(model, what, fit=None):
+    """:func:`get_model` for the functions served by the pair-count kernels (``what`` names
+    the function): a clear error for Davidson, graded and order-effect fits, which only the
+    general model core handles so far."""
+    mdl = get_model(model)
+    mdl.require_pairwise_kernel(what)
+    if fit is not None and getattr(fit, "order_effect", False):
+        raise ValueError(f"{what} is not yet available for fits with an order effect; refit "
+                         f"without order_effect=True for this.")
+    return mdl
+
+
+def get_model(model, link=None):
+    """Return the :class:`Model` named ``model`` (a name, an alias or a Model).
+
+    ``link="probit"`` with ``model="graded"`` gives ``"graded-probit"``.
+    """
     if isinstance(model, Model):
         return model
     key = str(model).strip().lower()
+    if link is not None:
+        _v.check_choice(link, "link", ("logit", "probit"))
+        if key == "graded" and link == "probit":
+            key = "graded-probit"
     key = _ALIASES.get(key, key)
     if key not in MODELS:
         raise ValueError(f"`model` must be one of {sorted(MODELS)}; got {model!r}.")

@@ -174,11 +174,7 @@ def _align_columns(x, labels, name):
 
 
 def _check_confidence_level(confidence_level):
-    if isinstance(confidence_level, bool) or not isinstance(confidence_level, numbers.Real) \
-            or not 0 < confidence_level < 1:
-        raise ValueError(f"`confidence_level` must be a number in (0, 1), e.g. 0.95; got "
-                         f"{confidence_level!r}.")
-    return float(confidence_level)
+    return _v.check_confidence_level(confidence_level)
 
 
 def _rank_confidence_sets_iv(estimate, draws, covariance, confidence_level, simultaneous,
@@ -236,6 +232,11 @@ def _rank_confidence_sets_iv(estimate, draws, covariance, confidence_level, simu
     if isinstance(n_draws, bool) or not isinstance(n_draws, numbers.Integral) or n_draws < 2:
         raise ValueError(f"`n_draws` must be an integer >= 2 (10,000 is plenty); got "
                          f"{n_draws!r}.")
+    # the draws, the normal deviates they are made from and the family maxima: three
+    # n_items x n_draws float arrays
+    _v.check_memory(3 * 8 * n * int(n_draws), "n_draws", n_draws,
+                    f"{n:,} items x {int(n_draws):,} Gaussian draws",
+                    f"Use n_draws={DEFAULT_N_DRAWS:_} (the default), which is plenty.")
     lam, vec = np.linalg.eigh(s)
     if lam[0] < -1e-8 * max(lam[-1], 0.0):
         raise ValueError(f"`covariance` must be positive semi-definite; its smallest "
@@ -598,8 +599,7 @@ def rank_distribution(draws, *, ties="min", labels=None):
     >>> rank_distribution([[1.0, 1.0, 0.0]], ties="average").to_numpy().tolist()
     [[1.5, 1.5, 3.0]]
     """
-    if ties not in ("min", "max", "average"):
-        raise ValueError(f"`ties` must be one of ['min', 'max', 'average']; got {ties!r}.")
+    _v.check_choice(ties, "ties", ("min", "max", "average"))
     x, labels = _as_draws(draws, labels)
     greater, greater_equal = _k.rank_counts(x)
     if ties == "min":

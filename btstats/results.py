@@ -148,12 +148,7 @@ class PairwiseFit:
                     f"information matrix ({gib:.1f} GiB); btstats stops at "
                     f"{MAX_DENSE_COVARIANCE:,} items. The scores are available; for the "
                     f"leaderboard without intervals use to_frame(intervals=False).")
-            with_eta = self._eta is not None
-            eta = 0.0 if self._eta is None else self._eta
-            info = _likelihood.information(self._model.link, self._s, eta,
-                                           *self._counts.arrays(),
-                                           self._covariance_type == "expected", with_eta)
-            info = np.ascontiguousarray(info)
+            info = np.ascontiguousarray(self._information())
             idx = np.arange(n)
             info[idx, idx] += self._penalty
             # The covariance is the inverse of the (penalised) information in the sum-to-zero
@@ -180,6 +175,13 @@ class PairwiseFit:
                 raise np.linalg.LinAlgError(_SINGULAR)
             self._cov = cov
         return self._cov
+
+    def _information(self):
+        """The information matrix (observed or expected) of (scores, eta)."""
+        with_eta = self._eta is not None
+        eta = 0.0 if self._eta is None else self._eta
+        return _likelihood.information(self._model.link, self._s, eta, *self._counts.arrays(),
+                                       self._covariance_type == "expected", with_eta)
 
     def _meat(self):
         """``G``: the sum of outer products of per-comparison scores (``"sandwich"``) or of
@@ -441,9 +443,12 @@ class PairwiseFit:
                 ("log-likelihood", f"{self.loglik:.4f}"), ("AIC", f"{self.aic:.2f}"),
                 ("BIC", f"{self.bic:.2f}"),
                 ("converged", f"{self.converged} ({self.n_iter} iterations)")]
-        if self._eta is not None:
+        if self._eta is not None and self._model.name == "rao-kupper":
             se = f" (se {self.theta_se:.4f})" if self.has_intervals else ""
             rows.append(("theta", f"{self.theta:.4f}{se}"))
+        elif self._eta is not None:
+            se = f" (se {self.eta_se:.4f})" if self.has_intervals else ""
+            rows.append(("eta (threshold)", f"{self.eta:.4f}{se}"))
         if self._penalty:
             rows.append(("penalty", f"{self._penalty:g} (MAP, L2 on the scores)"))
         if self._covariance_type != "observed":

@@ -36,6 +36,7 @@ The public names are also exported as ``btstats.<name>``; there ``btstats.simula
 function :func:`simulate` (``from btstats.simulate import ...`` still reaches this module).
 """
 import math
+import numbers
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -47,7 +48,8 @@ from ._kernels import graph as _graph
 from ._kernels import sample as _sample
 from .data import Comparisons
 from .exceptions import DataError, NoMLEError
-from .models import _as_pairs, _as_scores, _eta_from_theta, _sample_outcomes, get_model
+from .models import (_as_pairs, _as_scores, _eta_from_theta, _sample_outcomes,
+                     pairwise_model)
 
 __all__ = ["Design", "Simulation", "round_robin", "random_pairs", "sparse_connected",
            "given_pairs", "annotator_pool", "simulate", "simulate_annotation",
@@ -58,6 +60,12 @@ PAIRINGS = ("same-prompt", "cross-prompt", "similar", "diversified")
 #: Draws of the outcomes tried by ``ensure_mle=True`` before giving up.
 MAX_MLE_ATTEMPTS = 100
 _POOL_COLUMNS = ("beta", "position_bias", "position_lapse", "tie_propensity")
+#: Designs store item codes as 32-bit integers.
+_MAX_ITEMS = 2 ** 31 - 1
+#: Working memory per simulated label (codes, uniforms, outcomes, the data frame), in bytes.
+_BYTES_PER_ROW = 64
+#: Working memory per item (scores, centred scores, labels), in bytes.
+_BYTES_PER_ITEM = 48
 
 
 # --------------------------------------------------------------------------- designs
@@ -118,7 +126,22 @@ def _n_items_iv(n_items, name="n_items"):
     if n_items < 2:
         raise ValueError(f"`{name}` must be >= 2: a comparison needs two items; got "
                          f"{n_items!r}.")
+    if n_items > _MAX_ITEMS:
+        raise ValueError(f"`{name}` must be at most {_MAX_ITEMS:,} (designs hold 32-bit item "
+                         f"codes); got {n_items:,}.")
     return int(n_items)
+
+
+def _check_rows(n_rows, name, value, fix):
+    """Refuse a simulation of ``n_rows`` comparisons (labels) that cannot fit in memory."""
+    return _v.check_memory(_BYTES_PER_ROW * int(n_rows), name, value,
+                           f"{int(n_rows):,} simulated comparisons", fix)
+
+
+def _check_items(n_items, name, value, fix, bytes_per_item=_BYTES_PER_ITEM):
+    """Refuse ``n_items`` scores (and their labels) that cannot fit in memory."""
+    return _v.check_memory(bytes_per_item * int(n_items), name, value,
+                           f"the scores of {int(n_items):,} items", fix)
 
 
 def round_robin(n_items, k=1):
@@ -149,6 +172,13 @@ def round_robin(n_items, k=1):
     """
     n_items = _n_items_iv(n_items)
     _v.check_number(k, "k", low=1, integer=True)
+    n_pairs = n_items * (n_items - 1) // 2
+    # the n x n mask behind triu_indices, the pair list, then the rows
+    _v.check_memory(n_items * n_items + 16 * n_pairs, "n_items", n_items,
+                    f"the {n_pairs:,} pairs of a round robin",
+                    "Use random_pairs() or sparse_connected() for many items.")
+    _check_rows(int(k) * n_pairs, "k", k, f"Use fewer rounds: {int(k):,} rounds of {n_pairs:,} "
+                f"pairs is {int(k) * n_pairs:,} comparisons.")
     i, j = np.triu_indices(n_items, 1)
     rounds = np.arange(int(k)) % 2 == 1
     a = np.where(rounds[:, None], j[None, :], i[None, :]).ravel()
@@ -220,6 +250,8 @@ def random_pairs(n_items, n_comparisons, *, weights=None, rng=None):
     """
     n_items = _n_items_iv(n_items)
     _v.check_number(n_comparisons, "n_comparisons", low=1, integer=True)
+    _check_rows(n_comparisons, "n_comparisons", n_comparisons,
+                "Simulate fewer comparisons, or in batches.")
     m = int(n_comparisons)
     rng = _v.as_generator(rng)
     if weights is None:
@@ -282,6 +314,10 @@ def sparse_connected(n_items, n_comparisons, *, ensure_mle=False, rng=None):
                          f"cycle alone needs one comparison per item; got {n_comparisons!r}.")
     if not isinstance(ensure_mle, (bool, np.bool_)):
         raise ValueError(f"`ensure_mle` must be True or False; got {ensure_mle!r}.")
+    # the cycle, the pairs, their flips and the shuffle: about twice a plain random design
+    _v.check_memory(2 * _BYTES_PER_ROW * int(n_comparisons), "n_comparisons", n_comparisons,
+                    f"{int(n_comparisons):,} simulated comparisons",
+                    "Simulate fewer comparisons, or in batches.")
     m = int(n_comparisons)
     rng = _v.as_generator(rng)
     perm = rng.permutation(n_items).astype(np.int32)
@@ -344,8 +380,13 @@ def given_pairs(pairs, *, n_items=None):
 
 # --------------------------------------------------------------------------- annotators
 def _pool_column(value, name, n, low, high):
+    raw = np.asarray(value) if not isinstance(value, pd.Series) else value.to_numpy()
+    if raw.dtype.kind not in "iuf" and not (raw.dtype.kind == "O" and all(
+            isinstance(v, numbers.Real) and not isinstance(v, bool) for v in raw.ravel())):
+        raise ValueError(f"`{name}` must be a number or one number per annotator; got "
+                         f"{value!r:.60} (dtype {raw.dtype}).")
     try:
-        x = np.asarray(value, dtype=float)
+        x = np.asarray(raw, dtype=float)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"`{name}` must be a number or one number per annotator; {exc}.") \
             from exc
@@ -419,6 +460,10 @@ def annotator_pool(n_annotators, *, beta=1.0, position_bias=0.0, position_lapse=
     ann2        4.0             0.0            0.0             0.1
     """
     _v.check_number(n_annotators, "n_annotators", low=1, integer=True)
+    # four float columns and a label per annotator
+    _v.check_memory(100 * int(n_annotators), "n_annotators", n_annotators,
+                    f"a pool of {int(n_annotators):,} annotators",
+                    "Use a pool of at most a few million annotators.")
     n = int(n_annotators)
     cols = {"beta": _pool_column(beta, "beta", n, None, None),
             "position_bias": _pool_column(position_bias, "position_bias", n, None, None),
@@ -486,7 +531,7 @@ def annotation_accuracy(beta, delta_sd, *, model="bradley-terry"):
     """
     from scipy import integrate, special
 
-    mdl = get_model(model)
+    mdl = pairwise_model(model, "simulation")
     if mdl.has_ties:
         raise ValueError(f"`model` must be a model without ties; {mdl.name} has a tie "
                          f"threshold, so 'correct' is not one event.")
@@ -585,8 +630,16 @@ class Simulation:
         common = self.scores.index[self.scores.index.isin(est.index)]
         if len(common) == 0:
             raise ValueError("`fitted` shares no item label with the simulation.")
+        if est.index.has_duplicates:
+            raise ValueError("`fitted` must have one score per item; its labels repeat.")
         true = self.scores.loc[common].to_numpy(dtype=float)
-        got = est.loc[common].to_numpy(dtype=float)
+        try:
+            got = est.loc[common].to_numpy(dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"`fitted` scores must be numbers; {exc}.") from exc
+        if not np.all(np.isfinite(got)):
+            bad = common[~np.isfinite(got)][:5].tolist()
+            raise ValueError(f"`fitted` scores must be finite; items {bad} are not.")
         true = true - true.mean()
         got = got - got.mean()
         return pd.DataFrame({"true": true, "fitted": got, "error": got - true},
@@ -678,6 +731,22 @@ def _check_connected(n_items, a, b):
                          f"sparse_connected(), more comparisons, or fit with penalty=.")
 
 
+def _centred(s, name):
+    """``s - mean(s)``, the mean taken without overflow; scores whose centred values (or
+    differences) overflow are an error naming ``name``."""
+    top = float(np.max(np.abs(s)))
+    mean = top * float(np.mean(s / top)) if top > 0 else 0.0
+    with np.errstate(over="ignore", invalid="ignore"):
+        sc = s - mean
+        spread = float(np.max(sc) - np.min(sc))
+    if not math.isfinite(spread):
+        raise DataError(f"`{name}` span more than the largest float ({float(np.min(s)):.3g} "
+                        f"to {float(np.max(s)):.3g}), so their differences overflow. Only "
+                        f"differences matter: shrink the scores (a gap of 40 already makes "
+                        f"an outcome certain to double precision).")
+    return sc
+
+
 def _categorical(codes, labels):
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(labels))
 
@@ -697,9 +766,12 @@ def _run(s_items, s, design, mdl, theta, pool, labels_per_pair, ensure_mle, rng)
                          f"annotator.")
     if ensure_mle is None:
         ensure_mle = design.ensure_mle
+    _check_rows(design.n_comparisons * labels_per_pair, "labels_per_pair", labels_per_pair,
+                f"The design has {design.n_comparisons:,} comparisons; label each fewer "
+                f"times.")
     a, b = _design_codes(design, s_items)
     n = s.shape[0]
-    sc = s - s.mean()
+    sc = _centred(s, "scores")
     if ensure_mle:
         _check_connected(n, a, b)
     attempts = 0
@@ -821,7 +893,7 @@ def simulate(scores, design, *, model="bradley-terry", theta=None, annotators=No
     D     -0.8   -0.85  -0.05
     E     -1.8   -1.90  -0.10
     """
-    mdl = get_model(model)
+    mdl = pairwise_model(model, "simulation")
     items, s = _scores_iv(scores)
     if not isinstance(design, Design):
         design = given_pairs(design)
@@ -982,14 +1054,32 @@ def simulate_annotation(n_prompts, responses_per_prompt, *, pairs_per_prompt=1,
     if prompt_sd == 0.0 and response_sd == 0.0:
         raise ValueError("`prompt_sd` and `response_sd` are both 0: every response would have "
                          "the same utility, so there would be nothing to prefer.")
-    mdl = get_model(model)
+    if n_prompts * r > _MAX_ITEMS:
+        raise ValueError(f"`n_prompts` x `responses_per_prompt` = {n_prompts * r:,} responses "
+                         f"(items) is more than the {_MAX_ITEMS:,} a design's 32-bit item "
+                         f"codes hold; use fewer prompts or responses.")
+    # per response: its effects, utility, label and the item_info row
+    _check_items(n_prompts * r, "n_prompts", n_prompts,
+                 f"{n_prompts:,} prompts x {r:,} responses each are {n_prompts * r:,} items; "
+                 f"use fewer prompts or responses.", bytes_per_item=3 * _BYTES_PER_ITEM)
+    mdl = pairwise_model(model, "simulation")
     pool = annotator_pool(n_annotators, beta=beta, position_bias=position_bias,
                           position_lapse=position_lapse, tie_propensity=tie_propensity)
+    if isinstance(labels_per_pair, numbers.Integral) and labels_per_pair >= 1:
+        _check_rows(n_prompts * k * int(labels_per_pair), "pairs_per_prompt", k,
+                    f"{n_prompts:,} prompts x {k:,} pairs x {int(labels_per_pair):,} labels "
+                    f"is too many; use fewer pairs per prompt or fewer labels per pair.")
     rng = _v.as_generator(rng)
 
     mu = rng.normal(0.0, prompt_sd, n_prompts)
     e = rng.normal(0.0, response_sd, n_prompts * r)
-    utility = np.repeat(mu, r) + e
+    with np.errstate(over="ignore", invalid="ignore"):
+        utility = np.repeat(mu, r) + e
+        spread = float(np.max(utility) - np.min(utility))
+    if not math.isfinite(spread):
+        raise ValueError(f"`prompt_sd` = {prompt_sd:g} and `response_sd` = {response_sd:g} "
+                         f"give utilities whose differences overflow; use spreads of at most "
+                         f"a few dozen (a gap of 40 already makes a label certain).")
     wp = len(str(n_prompts - 1))
     wr = len(str(r - 1))
     prompts = pd.Index([f"p{p:0{wp}d}" for p in range(n_prompts)])

@@ -166,9 +166,12 @@ def test_alpha_and_fleiss_from_counts_equal_from_ratings():
         ag.krippendorff_alpha(DIAGNOSES))
 
 
-def test_degenerate_agreement_is_nan():
-    assert math.isnan(ag.fleiss_kappa([["x", "x"], ["x", "x"]]))
-    assert math.isnan(ag.krippendorff_alpha([["x", "x"], ["x", "x"]]))
+def test_degenerate_agreement_raises():
+    # one category only: chance agreement is 1, the statistic is 0 / 0 (a clear error, not NaN)
+    with pytest.raises(DataError, match=r"undefined.*same category \('x'\)"):
+        ag.fleiss_kappa([["x", "x"], ["x", "x"]])
+    with pytest.raises(DataError, match=r"undefined.*same category \('x'\)"):
+        ag.krippendorff_alpha([["x", "x"], ["x", "x"]])
 
 
 def test_bad_generic_inputs():

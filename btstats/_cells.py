@@ -1,0 +1,165 @@
+"""Comparison rows to the cells of the general model core.
+
+A cell is one distinct ``(pair, order, outcome category)`` with its total weight: items
+``ci < cj``, the order indicator ``co`` of ``ci`` (+1 at home / shown first, -1, 0), the
+category ``ck`` in ``ci``'s favour (``0 .. K - 1``, ``K - 1``: ``ci`` best) and the weight
+``cw``.  Every fit of the general core costs the same for 10**3 or 10**8 rows once the cells
+are built.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .exceptions import DataError, TiesError
+
+
+@dataclass(frozen=True)
+class Cells:
+    """The kernels' view of the data (see the module docstring)."""
+
+    n_items: int
+    n_categories: int
+    ci: np.ndarray
+    cj: np.ndarray
+    co: np.ndarray
+    ck: np.ndarray
+    cw: np.ndarray
+
+    def arrays(self):
+        return self.ci, self.cj, self.co, self.ck, self.cw
+
+    @property
+    def n_comparisons(self):
+        return float(self.cw.sum())
+
+
+def row_categories(comparisons, mdl, ties):
+    """``(a, b, k, weight)`` of every row with ``k`` the category in ``a``'s favour."""
+    a, b, outcome, weight = comparisons.rows()
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    m = a.shape[0]
+    w = np.ones(m) if weight is None else np.asarray(weight, dtype=float)
+    o = np.zeros(m, np.int8) if outcome is None else np.asarray(outcome)
+    extra = comparisons.extra
+    keep = w > 0
+    if not keep.all():
+        a, b, o, w = a[keep], b[keep], o[keep], w[keep]
+        extra = None if extra is None else extra.loc[keep].reset_index(drop=True)
+    if mdl.family_name == "graded":
+        if extra is None or "grade" not in extra.columns:
+            raise DataError("model='graded' needs graded outcomes: a column `grade` of "
+                            "integers -m .. m (+m: item_a much better, 0: a tie) or an "
+                            "ordered categorical (name it with grade='<column>').")
+        g = extra["grade"].to_numpy().astype(np.int64)
+        top = int(np.max(np.abs(g)))
+        if top == 0:
+            raise DataError("every grade is 0 (a tie): a graded model needs some decisive "
+                            "grades.")
+        if np.any(g == 0):
+            k = g + top
+            n_cat = 2 * top + 1
+        else:
+            k = np.where(g > 0, g + top - 1, g + top)
+            n_cat = 2 * top
+        return a, b, k, w, n_cat
+    n_cat = mdl.n_categories
+    if n_cat == 3:
+        k = np.where(o == 0, 2, np.where(o == 1, 0, 1))
+        return a, b, k, w, 3
+    # binary: a tie is dropped, halved or refused (as fit() does for the pair counts)
+    is_tie = o == 2
+    if is_tie.any():
+        if ties is None:
+            raise TiesError(f"the data hold {float(w[is_tie].sum()):g} ties but the "
+                            f"{mdl.name} model has no tie outcome. Choose ties='drop', "
+                            f"ties='half', or a tie model (model='rao-kupper', "
+                            f"'glenn-david', 'davidson').")
+        if ties == "drop":
+            keep = ~is_tie
+            return a[keep], b[keep], np.where(o[keep] == 0, 1, 0), w[keep], 2
+        # half: each tie is half a win each way
+        a2 = np.concatenate([a, a[is_tie]])
+        b2 = np.concatenate([b, b[is_tie]])
+        k2 = np.concatenate([np.where(o == 1, 0, 1), np.zeros(int(is_tie.sum()), np.int64)])
+        w2 = np.concatenate([np.where(is_tie, 0.5 * w, w), 0.5 * w[is_tie]])
+        return a2, b2, k2, w2, 2
+    return a, b, np.where(o == 0, 1, 0), w, 2
+
+
+def _positive_rows(comparisons):
+    """The mask of the stored rows with a positive weight (what :func:`row_categories`
+    keeps)."""
+    weight = comparisons.rows()[3]
+    return None if weight is None else np.asarray(weight) > 0
+
+
+def build_cells(comparisons, mdl, ties, order_effect):
+    """The :class:`Cells` of ``comparisons`` for the model ``mdl``."""
+    a, b, k, w, n_cat = row_categories(comparisons, mdl, ties)
+    m = a.shape[0]
+    if order_effect:
+        extra = comparisons.extra
+        if extra is None or "order" not in extra.columns:
+            raise DataError("order_effect=True needs the order of presentation (or home "
+                            "advantage) of each comparison: a column `order` / `home` / "
+                            "`first` with 1 (item_a at home or shown first), -1 (item_b) or 0 "
+                            "(neutral), or arena data (model_a is shown first).")
+        o = extra["order"].to_numpy(dtype=float)
+        keep = _positive_rows(comparisons)
+        outcome = comparisons.rows()[2]
+        if keep is not None:
+            o = o[keep]
+            outcome = None if outcome is None else np.asarray(outcome)[keep]
+        if o.shape[0] != m:
+            # ties="half" appended copies of the tie rows
+            o = np.concatenate([o, o[np.asarray(outcome) == 2]])
+    else:
+        o = np.zeros(m)
+    # orient every row so that ci < cj: swapping the sides negates the order indicator and
+    # mirrors the category
+    flip = a > b
+    ci = np.where(flip, b, a)
+    cj = np.where(flip, a, b)
+    co = np.where(flip, -o, o)
+    ck = np.where(flip, n_cat - 1 - k, k)
+    n = comparisons.n_items
+    key = ((ci * n + cj) * 3 + (co.astype(np.int64) + 1)) * n_cat + ck
+    uniq, inv = np.unique(key, return_inverse=True)
+    cw = np.bincount(inv, weights=w, minlength=uniq.shape[0])
+    keep = cw > 0
+    uniq = uniq[keep]
+    cw = cw[keep]
+    ck_u = uniq % n_cat
+    rest = uniq // n_cat
+    co_u = (rest % 3).astype(float) - 1.0
+    rest //= 3
+    return Cells(n, n_cat, (rest // n).astype(np.int32), (rest % n).astype(np.int32),
+                 co_u, ck_u.astype(np.int64), cw)
+
+
+def start_extra(mdl, cells, order_effect):
+    """Start values of ``(h, theta)``: ``h = 0`` and thresholds (or Davidson's ``nu``) that
+    give the observed category shares at ``z = 0``."""
+    from scipy.stats import norm
+
+    n_cat = cells.n_categories
+    share = np.bincount(cells.ck, weights=cells.cw, minlength=n_cat)
+    # symmetric shares: average each category with its mirror image
+    share = 0.5 * (share + share[::-1]) / share.sum()
+    share = np.maximum(share, 1e-6)
+    share /= share.sum()
+    out = [0.0] if order_effect else []
+    if mdl.family_name == "davidson":
+        tie = share[1]
+        out.append(max(2.0 * tie / (1.0 - tie), 1e-3))
+        return np.array(out)
+    p = (n_cat - 1) // 2
+    cum = np.cumsum(share)[:-1]
+    inv = (lambda q: np.log(q / (1 - q))) if mdl.link_name == "logit" else norm.ppf
+    cuts = inv(np.clip(cum, 1e-9, 1 - 1e-9))
+    upper = cuts[len(cuts) - p:]
+    t = np.maximum.accumulate(np.maximum(upper, 1e-3))
+    t = t + 1e-3 * np.arange(p)
+    out.extend(t.tolist())
+    return np.array(out)

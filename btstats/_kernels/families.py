@@ -1,0 +1,244 @@
+"""Outcome families over a linear predictor: log-probabilities and their derivatives.
+
+Numba only: scalars and small arrays in, numbers out, no exceptions, no pandas.
+
+A comparison of ``a`` and ``b`` has the linear predictor ``z`` (``s_a - s_b + h o_ab``) and an
+outcome category ``k = 0 .. K - 1`` ordered by ``a``'s advantage (``K - 1``: ``a`` best, ``0``:
+``b`` best).  A family gives ``log P(k | z, theta)`` for its parameters ``theta``:
+
+- ``CUMULATIVE`` (a cumulative link with symmetric cutpoints, the graded family): with a
+  symmetric link ``F`` and cutpoints ``c_0 < ... < c_{K-2}`` mirrored around 0,
+  ``P(Y <= k) = F(c_k - z)``.  Its parameters are the positive half of the cutpoints,
+  ``0 < t_1 < ... < t_p`` with ``p = (K - 1) // 2``: ``c = (-t_p, ..., -t_1, t_1, ..., t_p)``
+  for odd ``K`` (the middle category is a tie), ``(-t_p, ..., -t_1, 0, t_1, ..., t_p)`` for
+  even ``K``.  ``K = 2`` is the binary family (Bradley-Terry, Thurstone), ``K = 3`` the
+  threshold-tie family (Rao-Kupper, Glenn-David: ``P(a) = F(z - eta)``, ``eta = t_1``).
+- ``DAVIDSON``: ``K = 3`` with ``P(a) = e^{z/2} / D``, ``P(tie) = nu / D``,
+  ``P(b) = e^{-z/2} / D``, ``D = e^{z/2} + e^{-z/2} + nu`` (Davidson 1970 with
+  ``z = log pi_a - log pi_b``); one parameter ``nu >= 0``.
+
+:func:`cell_terms` returns the log-probability of a category with its gradient and Hessian in
+``(z, theta)``, in log-CDF forms that stay finite at ``|z|`` of several hundred.
+"""
+import math
+
+import numpy as np
+from numba import njit
+
+from .links import log_cdf, log_cdf_derivs
+
+CUMULATIVE = 0
+DAVIDSON = 1
+
+
+@njit(cache=True)
+def n_family_params(family, n_categories):
+    """Number of family parameters: ``(K - 1) // 2`` thresholds, or Davidson's ``nu``."""
+    if family == DAVIDSON:
+        return 1
+    return (n_categories - 1) // 2
+
+
+@njit(cache=True)
+def cutpoints(n_categories, theta, out):
+    """Fill ``out`` (length ``K - 1``) with the symmetric cutpoints of ``theta``."""
+    p = (n_categories - 1) // 2
+    m = n_categories - 1
+    for q in range(p):
+        out[p - 1 - q] = -theta[q]
+        out[m - p + q] = theta[q]
+    if m % 2 == 1:
+        out[p] = 0.0
+
+
+@njit(cache=True)
+def _cut_index(n_categories, c):
+    """``(q, sign)``: cutpoint ``c`` is ``sign * theta[q]`` (``q = -1``: the fixed 0)."""
+    p = (n_categories - 1) // 2
+    m = n_categories - 1
+    if c < p:
+        return p - 1 - c, -1.0
+    if c >= m - p:
+        return c - (m - p), 1.0
+    return -1, 0.0
+
+
+@njit(cache=True)
+def _interval_terms(link, u, v, out):
+    """``log(F(u) - F(v))`` for ``u > v`` and its derivatives in ``(u, v)``.
+
+    Writes ``out = (l, l_u, l_v, l_uu, l_uv, l_vv, l_zz)`` where ``l_zz`` is the second
+    derivative along ``u = v + const`` moving together, written without cancellation.
+    Computed on the lower tail (reflecting ``(u, v) -> (-v, -u)`` when their middle is
+    positive) as ``log F(u) + log(1 - F(v) / F(u))``.
+    """
+    flip = u + v > 0.0
+    if flip:
+        u, v = -v, -u
+    lu, lam_u, dlam_u = log_cdf_derivs(link, u)
+    lv, lam_v, dlam_v = log_cdf_derivs(link, v)
+    r = math.exp(lv - lu)
+    om = -math.expm1(lv - lu)
+    if om <= 0.0:
+        for k in range(7):
+            out[k] = 0.0
+        out[0] = -math.inf
+        return False
+    l_ = lu + math.log(om)
+    g_u = lam_u / om
+    g_v = -lam_v * r / om
+    base = dlam_u / om
+    rd = r * dlam_v / om
+    q = r / om / om
+    h_uu = base - q * lam_u * lam_u
+    h_vv = -rd - q * lam_v * lam_v
+    h_uv = q * lam_u * lam_v
+    h_zz = base - rd - q * (lam_u - lam_v) ** 2
+    if flip:
+        # l(u, v) = l'(-v, -u): swap the roles and the signs of the first derivatives
+        g_u, g_v = -g_v, -g_u
+        h_uu, h_vv = h_vv, h_uu
+    out[0] = l_
+    out[1] = g_u
+    out[2] = g_v
+    out[3] = h_uu
+    out[4] = h_uv
+    out[5] = h_vv
+    out[6] = h_zz
+    return True
+
+
+@njit(cache=True)
+def cell_terms(family, link, n_categories, z, k, theta, grad, hess):
+    """``log P(k | z, theta)`` with its derivatives.
+
+    ``grad`` (length ``1 + p``) receives ``(d/dz, d/dtheta_1, ...)`` and ``hess`` (``(1 + p)``
+    square) the second derivatives.  Returns the log-probability (``-inf`` when it is not
+    representable, with zero derivatives).
+    """
+    m = grad.shape[0]
+    for a in range(m):
+        grad[a] = 0.0
+        for b in range(m):
+            hess[a, b] = 0.0
+    if family == DAVIDSON:
+        return _davidson_terms(z, k, theta[0], grad, hess)
+    top = n_categories - 1
+    if n_categories == 2 or k == 0 or k == top:
+        # an end category: log F(c_0 - z) (k = 0) or log F(z - c_{K-2}) (k = K - 1)
+        c = 0 if k == 0 else top - 1
+        q, sgn = _cut_index(n_categories, c)
+        cut = 0.0 if q < 0 else sgn * theta[q]
+        if k == 0:
+            lf, lam, dlam = log_cdf_derivs(link, cut - z)
+            dx_dz = -1.0
+            dx_dc = 1.0
+        else:
+            lf, lam, dlam = log_cdf_derivs(link, z - cut)
+            dx_dz = 1.0
+            dx_dc = -1.0
+        grad[0] = lam * dx_dz
+        hess[0, 0] = dlam
+        if q >= 0:
+            grad[1 + q] = lam * dx_dc * sgn
+            hess[0, 1 + q] = dlam * dx_dz * dx_dc * sgn
+            hess[1 + q, 0] = hess[0, 1 + q]
+            hess[1 + q, 1 + q] = dlam
+        return lf
+    # a middle category: log(F(c_k - z) - F(c_{k-1} - z))
+    out = np.empty(7)
+    qu, su = _cut_index(n_categories, k)
+    qv, sv = _cut_index(n_categories, k - 1)
+    cu = 0.0 if qu < 0 else su * theta[qu]
+    cv = 0.0 if qv < 0 else sv * theta[qv]
+    if not _interval_terms(link, cu - z, cv - z, out):
+        return -math.inf
+    # u = c_k - z, v = c_{k-1} - z: d/dz = -(d/du + d/dv)
+    grad[0] = -(out[1] + out[2])
+    hess[0, 0] = out[6]
+    if qu >= 0:
+        grad[1 + qu] += su * out[1]
+        hess[0, 1 + qu] += -su * (out[3] + out[4])
+        hess[1 + qu, 1 + qu] += out[3]
+    if qv >= 0:
+        grad[1 + qv] += sv * out[2]
+        hess[0, 1 + qv] += -sv * (out[4] + out[5])
+        hess[1 + qv, 1 + qv] += out[5]
+    if qu >= 0 and qv >= 0:
+        if qu == qv:
+            # the tie of K = 3: both cutpoints are -/+ t_1
+            hess[1 + qu, 1 + qu] += 2.0 * su * sv * out[4]
+        else:
+            hess[1 + qu, 1 + qv] += su * sv * out[4]
+            hess[1 + qv, 1 + qu] += su * sv * out[4]
+    for a in range(1, m):
+        hess[a, 0] = hess[0, a]
+    return out[0]
+
+
+@njit(cache=True)
+def _log_davidson_denominator(z, nu):
+    """``log(e^{z/2} + e^{-z/2} + nu)`` without overflow."""
+    a = 0.5 * abs(z)
+    return a + math.log1p(math.exp(-2.0 * a) + nu * math.exp(-a))
+
+
+@njit(cache=True)
+def _davidson_terms(z, k, nu, grad, hess):
+    log_d = _log_davidson_denominator(z, nu)
+    a = 0.5 * abs(z)
+    # P(a) - P(b) and P(a) + P(b), as fractions of D, from e^{-|z|/2}-scaled terms
+    big = math.exp(a - log_d)          # e^{|z|/2} / D
+    small = math.exp(-a - log_d)       # e^{-|z|/2} / D
+    pa, pb = (big, small) if z >= 0.0 else (small, big)
+    inv_d = math.exp(-log_d)           # 1 / D
+    # derivatives of -log D
+    g_z = -0.5 * (pa - pb)
+    g_nu = -inv_d
+    h_zz = -0.25 * ((pa + pb) - (pa - pb) ** 2)
+    h_znu = 0.5 * (pa - pb) * inv_d
+    h_nunu = inv_d * inv_d
+    if k == 2:
+        lp = 0.5 * z - log_d
+        g_z += 0.5
+    elif k == 0:
+        lp = -0.5 * z - log_d
+        g_z -= 0.5
+    else:
+        if nu <= 0.0:
+            for i in range(2):
+                grad[i] = 0.0
+            return -math.inf
+        lp = math.log(nu) - log_d
+        g_nu += 1.0 / nu
+        h_nunu -= 1.0 / (nu * nu)
+    grad[0] = g_z
+    grad[1] = g_nu
+    hess[0, 0] = h_zz
+    hess[0, 1] = h_znu
+    hess[1, 0] = h_znu
+    hess[1, 1] = h_nunu
+    return lp
+
+
+@njit(cache=True)
+def log_probabilities(family, link, n_categories, z, theta, out):
+    """``out[k] = log P(k | z, theta)`` for every category ``k``."""
+    if family == DAVIDSON:
+        log_d = _log_davidson_denominator(z, theta[0])
+        out[2] = 0.5 * z - log_d
+        out[0] = -0.5 * z - log_d
+        out[1] = math.log(theta[0]) - log_d if theta[0] > 0.0 else -math.inf
+        return
+    top = n_categories - 1
+    cuts = np.empty(top)
+    cutpoints(n_categories, theta, cuts)
+    tmp = np.empty(7)
+    for k in range(n_categories):
+        if k == 0:
+            out[k] = log_cdf(link, cuts[0] - z)
+        elif k == top:
+            out[k] = log_cdf(link, z - cuts[top - 1])
+        else:
+            _interval_terms(link, cuts[k] - z, cuts[k - 1] - z, tmp)
+            out[k] = tmp[0]
