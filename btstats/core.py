@@ -28,7 +28,7 @@ _FAMILY_CODES = {"cumulative": _kf.CUMULATIVE, "graded": _kf.CUMULATIVE,
 
 def extra_names(mdl, n_categories, order_effect):
     """Names of the parameters beyond the scores, in the kernels' order."""
-    names = ["order effect h"] if order_effect else []
+    names = ["h"] if order_effect else []
     if mdl.family == "davidson":
         return names + ["nu"]
     p = (n_categories - 1) // 2
