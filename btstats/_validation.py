@@ -148,10 +148,25 @@ def factorize_pair(first, second, row_factor=1):
     try:
         codes, items = pd.factorize(both, sort=True)
     except TypeError:
-        codes, items = pd.factorize(both, sort=False)
+        try:
+            codes, items = pd.factorize(both, sort=False)
+        except TypeError as exc:
+            bad = np.unique(np.nonzero([not _hashable(x) for x in both])[0] % len(first)
+                            // row_factor)
+            raise DataError(f"{bad.size} row(s) have item labels that are not hashable "
+                            f"(lists, dicts, sets): rows {_rows_text(bad)}. Use strings, "
+                            f"numbers or tuples as labels.") from exc
     codes = codes.astype(np.int64)
     m = len(first)
     return pd.Index(items), codes[:m], codes[m:]
+
+
+def _hashable(x):
+    try:
+        hash(x)
+    except TypeError:
+        return False
+    return True
 
 
 def outcome_codes(col, name):

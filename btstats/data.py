@@ -273,6 +273,18 @@ class Comparisons:
         if winners.shape != losers.shape:
             raise _v.DataError(f"`winners` and `losers` must have the same length; got "
                                f"{winners.shape[0]} and {losers.shape[0]}.")
+        # arrays this long cannot be held in memory: only zero-copy (broadcast) views can be
+        _v.check_memory(16 * winners.shape[0], "winners", winners.shape[0],
+                        f"{winners.shape[0]:,} rows of winners and losers",
+                        "Aggregate repeated rows into counts first (Comparisons.from_counts).")
+        if items is not None and winners.shape[0]:
+            lowest, highest = _agg.code_range(winners, losers)
+            if lowest < 0 or highest >= len(items):
+                bad = np.flatnonzero((winners < 0) | (winners >= len(items)) | (losers < 0) |
+                                     (losers >= len(items)))
+                raise _v.DataError(f"item codes must lie in 0..{len(items) - 1} (one per "
+                                   f"label of `items`); rows {_v._rows_text(bad)} do not "
+                                   f"(first: {int(winners[bad[0]])}, {int(losers[bad[0]])}).")
         weight = None if weights is None else _v.as_weights(weights, winners.shape[0])
         outcome = None
         if ties is not None:

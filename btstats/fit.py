@@ -251,7 +251,11 @@ def _counts_for_model(comparisons, mdl, ties):
     if n_ties == 0:
         return counts
     if ties == "drop":
-        return counts.without_ties()
+        kept = counts.without_ties()
+        if kept.n_pairs == 0:
+            raise TiesError(f"every comparison is a tie, so ties='drop' leaves nothing to fit. "
+                            f"Use ties='half', or a tie model (model='rao-kupper').")
+        return kept
     if ties == "half":
         return counts.with_ties_as_half()
     tied = comparisons.items[np.unique(np.concatenate([counts.pi[counts.tie > 0],

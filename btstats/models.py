@@ -252,6 +252,8 @@ def _as_pairs(pairs, n_items, name="pairs"):
     p = np.asarray(pairs)
     if p.ndim == 1 and p.shape[0] == 0:
         p = p.reshape(0, 2)
+    _v.check_memory(24 * p.size, name, p.shape[0] if p.ndim else p.size,
+                    f"checking {p.size:,} item codes", "Pass fewer comparisons at a time.")
     if p.ndim != 2 or p.shape[1] != 2:
         raise DataError(f"`{name}` must have shape (m, 2), one row (a, b) per comparison; got "
                         f"shape {p.shape}.")

@@ -424,3 +424,30 @@ def test_tie_parameter_below_double_precision_is_a_warning_not_a_crash(method):
     else:
         assert any(w.category is btstats.ConvergenceWarning for w in record)
     assert np.all(np.isfinite(res.scores))
+
+
+def test_unhashable_labels_are_named(tmp_path):
+    path = tmp_path / "lists.json"
+    path.write_text('[{"winner": ["a"], "loser": "b"}, {"winner": "b", "loser": "a"}]')
+    with pytest.raises(btstats.DataError, match="not hashable.*rows 0"):
+        btstats.read_comparisons(path)
+
+
+def test_ties_drop_that_leaves_nothing():
+    data = Comparisons.from_arrays([0, 0], [1, 1], ties=[True, True])
+    with pytest.raises(btstats.TiesError, match="leaves nothing to fit"):
+        btstats.fit(data, ties="drop", penalty=0.01)
+
+
+def test_codes_beyond_the_items_given_are_named():
+    with pytest.raises(btstats.DataError, match="must lie in 0..2"):
+        Comparisons.from_arrays([0, 2 ** 32 + 1], [1, 0], items=["a", "b", "c"])
+
+
+def test_broadcast_views_too_long_to_exist_are_refused():
+    big = 10 ** 12
+    with pytest.raises(ValueError, match="`winners` = 1,000,000,000,000 is too large"):
+        Comparisons.from_arrays(np.broadcast_to(np.array([0]), (big,)),
+                                np.broadcast_to(np.array([1]), (big,)))
+    with pytest.raises(ValueError, match="`pairs` = 1,000,000,000,000 is too large"):
+        btstats.given_pairs(np.broadcast_to(np.array([[0, 1]]), (big, 2)))
