@@ -39,6 +39,12 @@ def _parser():
     f.add_argument("file", nargs="?", help="comparison data file")
     f.add_argument("--example", choices=EXAMPLES, help="fit a bundled example instead")
     f.add_argument("--model", default="bradley-terry", choices=sorted(MODELS))
+    f.add_argument("--link", choices=("logit", "probit"),
+                   help="link of --model graded (default logit)")
+    f.add_argument("--order-effect", action="store_true",
+                   help="estimate an order / home effect h (needs an order column: 1 = "
+                        "item_a at home or shown first, -1 = item_b, 0 = neutral; arena "
+                        "data: model_a was shown first)")
     f.add_argument("--method", default="newton", choices=METHODS)
     f.add_argument("--penalty", type=float, default=0.0,
                    help="L2 prior on the scores (makes every graph fittable)")
@@ -55,7 +61,8 @@ def _parser():
                    help="bootstrap interval (with --bootstrap)")
     f.add_argument("--seed", type=int, help="seed of the bootstrap (with --bootstrap)")
     f.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    for role in ("winner", "loser", "item-a", "item-b", "outcome", "weight"):
+    for role in ("winner", "loser", "item-a", "item-b", "outcome", "weight", "order",
+                 "grade"):
         f.add_argument(f"--{role}", metavar="COLUMN", help=f"name of the {role} column")
     _simulate_parser(sub)
     cli_agreement.add_parser(sub)
@@ -105,8 +112,8 @@ def _simulate_parser(sub):
 
 def _columns(args):
     roles = {}
-    for role in ("winner", "loser", "item_a", "item_b", "outcome", "weight"):
-        value = getattr(args, role)
+    for role in ("winner", "loser", "item_a", "item_b", "outcome", "weight", "order", "grade"):
+        value = getattr(args, role, None)
         if value is not None:
             roles[role] = value
     return roles
@@ -133,7 +140,8 @@ def _run_fit(args):
         warnings.simplefilter("always", ConvergenceWarning)
         warnings.simplefilter("always", DegenerateResampleWarning)
         res = fit(data, args.model, method=args.method, penalty=args.penalty, ties=args.ties,
-                  covariance_type=args.covariance)
+                  covariance_type=args.covariance, order_effect=args.order_effect,
+                  link=args.link)
         if args.bootstrap is not None:
             boot = res.bootstrap(n_resamples=args.bootstrap, rng=args.seed)
     # warnings are written once everything has been computed, so that a failure is one line
@@ -161,6 +169,8 @@ def _run_fit(args):
                "converged": res.converged, "n_iter": res.n_iter,
                "theta": res.theta,
                "theta_se": res.theta_se if res.has_intervals else None, "scale": args.scale,
+               "parameters": (json.loads(res.coefficients.to_json(orient="index"))
+                              if hasattr(res, "coefficients") else None),
                "covariance": args.covariance,
                "leaderboard": json.loads(table.to_json(orient="records"))}
         if boot is not None:

@@ -3,12 +3,20 @@
 - ``baseball``: 1987 American League East, 7 teams, 273 games (Agresti 2002, Table 10.11).
 - ``citations``: cross-citations among 4 statistics journals, 3727 citations (Stigler 1994).
 - ``springall``: Springall (1973) flavour experiment, 9 treatments, 885 comparisons, 198 ties.
+- ``baseball_home``: the baseball games by home team (``home_a = 1``: item_a at home), for
+  ``fit(..., order_effect=True)`` (BradleyTerry2's home-advantage example).
+- ``home_ties``: simulated (seed 20240602) Rao-Kupper outcomes with ties and a home column
+  (1 / -1 / 0), 6 items, 2500 comparisons.
+- ``graded5``: simulated (seed 20240603) graded outcomes ``grade`` in -2 .. 2 (+2: item_a
+  much better), 7 items, 4000 comparisons.
 """
 from importlib import resources
 
 import pandas as pd
 
-EXAMPLES = ("baseball", "citations", "springall")
+EXAMPLES = ("baseball", "citations", "springall", "baseball_home", "home_ties", "graded5")
+#: Examples stored as long rows (read by Comparisons.from_frame) rather than pair counts.
+_LONG = ("home_ties", "graded5")
 
 
 def load_example(name, *, as_frame=False):
@@ -16,9 +24,11 @@ def load_example(name, *, as_frame=False):
 
     Parameters
     ----------
-    name : {"baseball", "citations", "springall"}
+    name : {"baseball", "citations", "springall", "baseball_home", "home_ties", "graded5"}
     as_frame : bool
-        Return the raw pair counts ``item_a, item_b, wins_a, wins_b, ties`` instead.
+        Return the raw table instead: pair counts ``item_a, item_b, wins_a, wins_b, ties``
+        (with ``home_a`` for ``baseball_home``), or the long rows of ``home_ties``
+        (``item_a, item_b, home, outcome``) and ``graded5`` (``item_a, item_b, grade``).
 
     Examples
     --------
@@ -28,8 +38,13 @@ def load_example(name, *, as_frame=False):
     """
     from ..data import Comparisons
 
-    if name not in EXAMPLES:
-        raise ValueError(f"unknown example {name!r}; choose one of {list(EXAMPLES)}.")
+    from .._validation import check_choice
+
+    check_choice(name, "name", EXAMPLES)
     with resources.files(__name__).joinpath(f"{name}.csv").open("r") as fh:
         df = pd.read_csv(fh, dtype={"item_a": str, "item_b": str})
-    return df if as_frame else Comparisons.from_counts(df)
+    if as_frame:
+        return df
+    if name in _LONG:
+        return Comparisons.from_frame(df)
+    return Comparisons.from_counts(df, order="home_a" if "home_a" in df.columns else None)
