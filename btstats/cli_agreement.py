@@ -5,11 +5,8 @@ bootstrap intervals over units), Cohen's kappa of the annotator pairs, the model
 ceilings of a fit to all labels and the annotator table (agreement with the others'
 majority, fitted quality ``beta`` with its interval and flag).
 
-Wiring (in :mod:`btstats.cli`)::
-
-    from . import cli_agreement
-    cli_agreement.add_parser(sub)                       # in _parser(), after "fit"
-    if args.command == "agreement": return cli_agreement.run(args)   # in main()
+Wired into :mod:`btstats.cli` (``add_parser`` in its parser, ``run`` in its ``main``); this
+module imports nothing from it, so the two form no import circle.
 
 Bad input ends with exit status 2 and a one-line message on standard error.
 """
@@ -270,18 +267,3 @@ def _render(args, res, ceil, table):
     parts = [f"btstats agreement of {args.file}", res.summary(level).split("\nAnnotators")[0],
              "", ceil.summary(level), "", "Annotators", table.to_string(float_format="%.4f")]
     return "\n".join(parts) + "\n"
-
-
-def main(argv=None):
-    """Stand-alone entry (``python -m btstats.cli_agreement FILE ...``) until wired in."""
-    from .cli import _Parser
-
-    parser = _Parser(prog="btstats")
-    sub = parser.add_subparsers(dest="command", required=True)
-    add_parser(sub)
-    args = parser.parse_args(["agreement"] + list(sys.argv[1:] if argv is None else argv))
-    return run(args)
-
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
