@@ -19,6 +19,11 @@ someone wins, ``r = P(a) / (P(a) + P(b))``; the *all-label* metrics (``accuracy_
 ``log_loss_all``, ``brier_all``) score the three outcomes, so a scorer without a tie
 probability is always wrong on a tie label.  Each is compared with the matching ceiling of
 :func:`btstats.agreement.ceilings`.
+
+Every outcome family is scored through its outcome probabilities: graded categories are
+summed by side (``a`` better by any grade, the middle grade a tie), and an order effect enters
+through each test row's order indicator.  A graded scorer is also scored on the exact grades
+(``accuracy_grades``, ``log_loss_grades``, ``brier_grades``).
 """
 import math
 import numbers
@@ -32,11 +37,13 @@ from numba import njit
 
 from . import _validation as _v
 from ._kernels import annotators as _ka
+from ._kernels import ceilings_families as _kcf
 from ._kernels.links import outcome_log_probs
-from .agreement import Ceilings, ceilings as _ceilings
+from .agreement import Ceilings, _family_spec, _is_general_fit, _params_spec
+from .agreement import ceilings as _ceilings
 from .data import Comparisons, as_comparisons
 from .exceptions import DataError
-from .models import pairwise_model
+from .models import get_model, pairwise_model
 
 __all__ = ["AboveCeilingWarning", "Evaluation", "OrderConsistency", "evaluate",
            "order_consistency", "split", "win_rate_scores"]
@@ -172,22 +179,37 @@ def _test_mask(m, groups, test_size, rng):
 
 
 # =========================================================================== scorers
-def _scorer_parts(scorer, model, theta):
-    """``(scores Series, Model, eta)`` from a fit or from scores."""
+def _scorer_parts(scorer, model, theta, params=None, n_categories=None):
+    """``(scores Series, Model, eta, family)`` from a fit or from scores; ``family`` is
+    ``None`` for the pair-count models and otherwise the kernels' view of the outcome family
+    (:func:`btstats.agreement._family_spec` of a fit of the general core, or
+    :func:`btstats.agreement._params_spec` of plain scores with ``params``)."""
     if hasattr(scorer, "scores") and hasattr(scorer, "model") and \
             isinstance(getattr(scorer, "scores"), pd.Series):
+        if params is not None or n_categories is not None:
+            raise ValueError("`params` and `n_categories` are for plain scores; a fit brings "
+                             "its own.")
+        if _is_general_fit(scorer):
+            return scorer.scores, get_model(scorer.model), 0.0, _family_spec(scorer)
         mdl = pairwise_model(scorer.model, "evaluate", scorer)
         eta = getattr(scorer, "eta", None)
-        return scorer.scores, mdl, (float(eta) if (mdl.has_ties and eta is not None) else 0.0)
+        return (scorer.scores, mdl,
+                (float(eta) if (mdl.has_ties and eta is not None) else 0.0), None)
     if isinstance(scorer, dict):
         scorer = pd.Series(scorer, dtype=float)
     if not isinstance(scorer, pd.Series):
         raise TypeError(f"`scorer` must be a fit (e.g. btstats.fit's PairwiseFit) or a "
                         f"pandas.Series of scores indexed by item; got {type(scorer).__name__}.")
-    mdl = pairwise_model("bradley-terry" if model is None else model, "evaluate")
-    from .models import _eta_from_theta
+    family = None
+    mdl = get_model("bradley-terry" if model is None else model)
+    if params is not None or n_categories is not None or not mdl.pairwise_kernel:
+        family = _params_spec(mdl, params, n_categories, theta)
+        eta = 0.0
+    else:
+        mdl = pairwise_model("bradley-terry" if model is None else model, "evaluate")
+        from .models import _eta_from_theta
 
-    eta = _eta_from_theta(mdl, theta)
+        eta = _eta_from_theta(mdl, theta)
     if scorer.index.has_duplicates:
         dup = scorer.index[scorer.index.duplicated()].unique()[:5].tolist()
         raise DataError(f"`scorer` must have one score per item; repeated labels: {dup}.")
@@ -198,7 +220,7 @@ def _scorer_parts(scorer, model, theta):
     if not np.all(np.isfinite(s.to_numpy())):
         bad = s.index[~np.isfinite(s.to_numpy())][:5].tolist()
         raise DataError(f"`scorer` scores must be finite; items {bad} are not.")
-    return s, mdl, eta
+    return s, mdl, eta, family
 
 
 # =========================================================================== evaluation
@@ -220,6 +242,14 @@ class Evaluation:
         Total weight of the labels and of the decisive ones.
     ceilings : Ceilings or None
         The Bayes ceilings over the test comparisons, when a reference was given.
+    accuracy_grades, log_loss_grades, brier_grades : float
+        For a graded scorer (``K > 3`` categories) on test labels with grades, the all-label
+        metrics over the ``K`` grades: the most probable grade predicted (ties among maxima
+        split), mean ``-log P(grade)`` (``nan`` when a tie grade meets a scale without one)
+        and ``sum_k (p_k - y_k)**2``.  ``NaN`` otherwise.
+    n_categories : int
+        Number of outcome categories of the scorer's family (2: binary, 3: ties, more:
+        grades).
     """
 
     accuracy: float
@@ -237,14 +267,28 @@ class Evaluation:
     _r: np.ndarray = field(repr=False, default=None)
     _y: np.ndarray = field(repr=False, default=None)
     _w: np.ndarray = field(repr=False, default=None)
+    accuracy_grades: float = field(repr=False, default=math.nan)
+    log_loss_grades: float = field(repr=False, default=math.nan)
+    brier_grades: float = field(repr=False, default=math.nan)
+    n_categories: int = field(repr=False, default=None)
 
     _METRICS = ("accuracy", "log_loss", "brier", "accuracy_all", "log_loss_all", "brier_all")
+    _GRADE_METRICS = ("accuracy_grades", "log_loss_grades", "brier_grades")
+
+    @property
+    def metrics(self):
+        """Names of the metrics: the six of every scorer, then the three grade metrics when
+        the grades were scored."""
+        if "accuracy_grades" in self.ses:
+            return self._METRICS + self._GRADE_METRICS
+        return self._METRICS
 
     def to_frame(self):
-        """The six metrics with standard errors, one row each."""
-        return pd.DataFrame({"estimate": [getattr(self, k) for k in self._METRICS],
-                             "se": [self.ses[k] for k in self._METRICS]},
-                            index=pd.Index(self._METRICS, name="metric"))
+        """The six metrics (nine with grades) with standard errors, one row each."""
+        names = self.metrics
+        return pd.DataFrame({"estimate": [getattr(self, k) for k in names],
+                             "se": [self.ses[k] for k in names]},
+                            index=pd.Index(names, name="metric"))
 
     def compare(self, confidence_level=None):
         r"""Held-out metrics against the Bayes ceilings and the labelers' agreement.
@@ -257,7 +301,9 @@ class Evaluation:
             for the accuracies), ``excess`` (how far the scorer beats the ceiling: held-out
             minus ceiling for accuracies, floor minus held-out for losses), ``z`` (excess over
             the combined standard error of the metric and the ceiling) and
-            ``above_ceiling`` (``z`` beyond the two-sided normal quantile).
+            ``above_ceiling`` (``z`` beyond the two-sided normal quantile).  The grade
+            metrics of a graded scorer get rows too when the ceilings have grade quantities
+            (a graded reference).
         """
         if self.ceilings is None:
             raise ValueError("no ceilings: pass reference= (a fit of the labels) or "
@@ -274,6 +320,10 @@ class Evaluation:
                  ("log_loss_all", "log_loss", None, -1.0),
                  ("brier", "brier_no_ties", None, -1.0),
                  ("brier_all", "brier", None, -1.0)]
+        if "accuracy_grades" in self.ses and "accuracy_grades" in c.statistics:
+            pairs += [("accuracy_grades", "accuracy_grades", "agreement_grades", 1.0),
+                      ("log_loss_grades", "log_loss_grades", None, -1.0),
+                      ("brier_grades", "brier_grades", None, -1.0)]
         rows = []
         for metric, ceil, agree, sign in pairs:
             held = getattr(self, metric)
@@ -389,6 +439,51 @@ def _mean_se(values, w, groups=None):
     return m, math.sqrt(g / (g - 1) * float(np.sum(sums ** 2))) / tot_rel
 
 
+def _test_order(comp, h):
+    """The order indicators of the test rows, for a scorer with an order effect ``h``."""
+    extra = comp.extra
+    if extra is None or "order" not in extra.columns:
+        raise DataError(f"the scorer has an order effect (h = {h:.4g}), so the test labels "
+                        f"need the order of each comparison: a column `order` / `home` / "
+                        f"`first` with 1 (item_a at home or shown first), -1 (item_b) or 0 "
+                        f"(neutral); arena data (model_a shown first) have it implied.")
+    return extra["order"].to_numpy(dtype=float)
+
+
+def _grade_metrics(lpk, grades, w):
+    """``(correct, log loss, Brier, impossible)`` of every test label over the ``K`` grades
+    of a graded scorer with category log-probabilities ``lpk`` (rows: labels).
+
+    A tie grade (0) under an even number of grades has probability 0, as a tie label under a
+    binary model: never predicted, an infinite log loss (``impossible`` marks those rows),
+    the Brier score of a grade outside the scale.  A grade beyond the scale is refused."""
+    n_cat = lpk.shape[1]
+    top = n_cat // 2
+    g = np.asarray(grades, dtype=np.int64)
+    odd = n_cat % 2 == 1
+    k = g + top if odd else np.where(g > 0, g + top - 1, g + top)
+    bad = (np.abs(g) > top) & (w > 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        allowed = f"-{top} .. {top}" if odd else f"-{top} .. -1 and 1 .. {top}"
+        raise DataError(f"test row {row} has grade {int(g[row])}, which the scorer's graded "
+                        f"model of {n_cat} categories does not have (its grades are "
+                        f"{allowed}). Evaluate on labels of the same grade scale.")
+    impossible = (g == 0) & (not odd)
+    k = np.clip(k, 0, n_cat - 1)
+    rows = np.arange(k.shape[0])
+    p = np.exp(lpk)
+    mx = p.max(axis=1, keepdims=True)
+    is_max = p >= mx * (1 - 1e-12)
+    correct = np.where(impossible, 0.0, is_max[rows, k] / is_max.sum(axis=1))
+    ll = np.where(impossible, math.inf, -lpk[rows, k])
+    onehot = np.zeros_like(p)
+    onehot[rows, k] = 1.0
+    brier = np.where(impossible, (p * p).sum(axis=1) + 1.0,
+                     ((p - onehot) ** 2).sum(axis=1))
+    return correct, ll, brier, impossible
+
+
 @njit(cache=True)
 def _log_probabilities(link, d, eta):
     """``log P(a wins), log P(b wins), log P(tie)`` per score difference (rows of the result),
@@ -404,18 +499,27 @@ def _log_probabilities(link, d, eta):
 
 
 def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=None,
-             confidence_level=0.95, n_draws=1000, rng=None, **columns):
+             confidence_level=0.95, n_draws=1000, rng=None, params=None, n_categories=None,
+             **columns):
     r"""Score a scorer on held-out labels and compare it with the Bayes ceilings.
 
     Parameters
     ----------
     scorer : PairwiseFit or pandas.Series
-        A fit (its model gives the probabilities) or scores indexed by item label (with
-        ``model`` and ``theta``).
+        A fit (its model gives the probabilities: any family, with or without an order
+        effect) or scores indexed by item label (with ``model`` and ``theta``).
     test : DataFrame, Comparisons or path
-        The held-out labels (rows may carry weights).  Every item must have a score.
+        The held-out labels (rows may carry weights).  Every item must have a score.  For a
+        scorer with an order effect the rows need their order indicator (an ``order`` /
+        ``home`` / ``first`` column); for a graded scorer, a ``grade`` column adds the
+        grade metrics.
     model, theta
         Model (default Bradley-Terry) and tie parameter for plain scores.
+    params, n_categories
+        For plain scores, the model's parameters beyond the scores and a graded model's
+        number of grades, as in :func:`btstats.agreement.ceilings` (e.g.
+        ``model="davidson", params={"nu": 0.8}``; ``params={"h": 0.3}`` adds an order
+        effect).
     reference : PairwiseFit, optional
         A fit whose probabilities stand for the truth (e.g. fitted on all labels, or true
         scores' model); the Bayes ceilings are computed from it over the test comparisons,
@@ -448,9 +552,9 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
     Warns
     -----
     AboveCeilingWarning
-        When an accuracy (``accuracy`` or ``accuracy_all``) beats its Bayes ceiling by more
-        than the two-sided normal quantile of ``confidence_level`` times the combined
-        standard error (:meth:`Evaluation.compare` shows the losses too).
+        When an accuracy (``accuracy``, ``accuracy_all`` or ``accuracy_grades``) beats its
+        Bayes ceiling by more than the two-sided normal quantile of ``confidence_level``
+        times the combined standard error (:meth:`Evaluation.compare` shows the losses too).
 
     Notes
     -----
@@ -465,6 +569,15 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
     cluster, with a ``G / (G - 1)`` correction) when the test data have a ``cluster`` /
     ``prompt`` column, since labels of one prompt are dependent; otherwise labels are taken
     as independent.
+
+    A fit of the general core (Davidson ties, graded outcomes, an order effect) scores each
+    label by its family's category probabilities at ``z = s_a - s_b + h o`` (``o`` the test
+    row's order indicator), collapsed by side to ``P(a)`` (``a`` better by any grade),
+    ``P(tie)`` (the middle grade of an odd number) and ``P(b)``; the six metrics use these
+    (and ``z`` in place of the score gap for ``accuracy``), so they mean the same for every
+    family.  A graded scorer (``K > 3`` grades) on test labels with a ``grade`` column is
+    also scored on the exact grades (``accuracy_grades``, ``log_loss_grades``,
+    ``brier_grades``), against the grade ceilings of a graded reference.
 
     No scorer can beat the Bayes ceiling in expectation on labels drawn from the reference
     model, so held-out accuracy above it (beyond noise) means the test labels were not
@@ -491,7 +604,7 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
     This test set is lucky: its accuracy exceeds the ceiling by 1.3 standard errors, within
     noise, so no warning.
     """
-    s, mdl, eta = _scorer_parts(scorer, model, theta)
+    s, mdl, eta, family = _scorer_parts(scorer, model, theta, params, n_categories)
     level = _v.check_confidence_level(confidence_level)
     comp = as_comparisons(test, **columns)
     a, b, outcome, weight = comp.rows()
@@ -517,9 +630,23 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
                         f"differences matter: shrink the scores.")
     o = np.zeros(d.shape[0], np.int8) if outcome is None else np.asarray(outcome)
     w = np.ones(d.shape[0]) if weight is None else np.asarray(weight, dtype=float)
-    # log-probabilities by the fit's log-CDF code: finite log losses at any gap
-    lpa, lpb, lpt = _log_probabilities(mdl.link, np.ascontiguousarray(d, dtype=float),
-                                       float(eta))
+    has_ties = mdl.has_ties
+    lpk = None
+    if family is None:
+        # log-probabilities by the fit's log-CDF code: finite log losses at any gap
+        lpa, lpb, lpt = _log_probabilities(mdl.link, np.ascontiguousarray(d, dtype=float),
+                                           float(eta))
+    else:
+        # the family's category log-probabilities at z = d + h o, collapsed by side
+        fam, link, k_cat, h, th, names = family
+        if "h" in names:
+            d = d + h * _test_order(comp, h)
+        out3 = np.empty((d.shape[0], 3))
+        lpk = np.empty((d.shape[0], k_cat))
+        _kcf.outcome_log_probabilities(fam, link, k_cat, np.ascontiguousarray(d, dtype=float),
+                                       th, out3, lpk)
+        lpa, lpb, lpt = out3[:, 0], out3[:, 1], out3[:, 2]
+        has_ties = k_cat % 2 == 1
     pa, pb, pt = np.exp(lpa), np.exp(lpb), np.exp(lpt)
     dec = o != 2
     y = (o == 0).astype(float)
@@ -540,8 +667,13 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
         br_all = ((probs - onehot) ** 2).sum(axis=1)
     wd = w * dec
     overflow = np.isinf(ll_dec) & (wd > 0)
-    if mdl.has_ties:
+    if has_ties:
         overflow |= np.isinf(ll_all) & (w > 0)
+    grades = None
+    if lpk is not None and k_cat > 3 and comp.extra is not None and \
+            "grade" in comp.extra.columns:
+        *grades, impossible = _grade_metrics(lpk, comp.extra["grade"].to_numpy(), w)
+        overflow |= np.isinf(grades[1]) & (w > 0) & ~impossible
     if overflow.any():
         row = int(np.flatnonzero(overflow)[0])
         raise DataError(f"the log loss of test row {row} overflows: the scorer's score gap "
@@ -560,6 +692,11 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
         vals[name], ses[name] = _mean_se(v, ww, groups)
     if not np.isfinite(vals["log_loss_all"]):
         vals["log_loss_all"], ses["log_loss_all"] = math.nan, math.nan
+    if grades is not None:
+        for name, v in zip(Evaluation._GRADE_METRICS, grades):
+            vals[name], ses[name] = _mean_se(np.where(w > 0, v, 0.0), w, groups)
+        if not np.isfinite(vals["log_loss_grades"]):
+            vals["log_loss_grades"], ses["log_loss_grades"] = math.nan, math.nan
     ceil = ceilings
     if ceil is None and reference is not None:
         ceil = _ceilings(reference, comp, n_draws=n_draws, rng=rng)
@@ -569,9 +706,15 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
                      accuracy_all=vals["accuracy_all"], log_loss_all=vals["log_loss_all"],
                      brier_all=vals["brier_all"], n_labels=float(w.sum()),
                      n_decisive=float(wd.sum()), model=mdl.name, ses=ses, ceilings=ceil,
-                     confidence_level=level, _r=r[dec], _y=y[dec], _w=w[dec])
+                     confidence_level=level, _r=r[dec], _y=y[dec], _w=w[dec],
+                     accuracy_grades=vals.get("accuracy_grades", math.nan),
+                     log_loss_grades=vals.get("log_loss_grades", math.nan),
+                     brier_grades=vals.get("brier_grades", math.nan),
+                     n_categories=(3 if mdl.has_ties else 2) if family is None else family[2])
     if ceil is not None:
-        cmp = res.compare().loc[["accuracy", "accuracy_all"]]
+        cmp = res.compare()
+        cmp = cmp.loc[[m for m in ("accuracy", "accuracy_all", "accuracy_grades")
+                       if m in cmp.index]]
         over = cmp[cmp["above_ceiling"]]
         if len(over):
             what = "; ".join(f"{m} {r['held_out']:.4f} > ceiling {r['ceiling']:.4f} "

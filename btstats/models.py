@@ -19,17 +19,25 @@ Thurstone scores are those of the usual form divided by ``sqrt(2)``.
 
 :meth:`Model.probabilities` and :meth:`Model.rvs` (random outcomes, used by
 :mod:`btstats.simulate`) go through the compiled link code of the likelihood, so a model
-samples exactly what it fits.
+samples exactly what it fits: the pair-count kernels (:mod:`._kernels.sample`) for the models
+above, the outcome families of the general core (:mod:`._kernels.families`, drawn by
+:mod:`._kernels.sample_families`) for Davidson ties, graded outcomes and an order effect.
+Their parameters are passed as ``params=``, named as in :attr:`btstats.core.CoreFit.params`:
+``h`` (order effect: ``z = s_a - s_b + h o``), ``eta`` (threshold ties), ``nu`` (Davidson),
+``t1 .. tp`` (graded thresholds).
 """
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import _validation as _v
+from ._kernels import families as _families
 from ._kernels import likelihood as _likelihood
 from ._kernels import links as _links
 from ._kernels import sample as _sample
+from ._kernels import sample_families as _sample_families
 from .exceptions import DataError
 
 __all__ = ["Model", "MODELS", "get_model"]
@@ -75,42 +83,94 @@ class Model:
                 f"covariance, coefficient table and outcome probabilities). Use "
                 f"one of 'bradley-terry', 'thurstone', 'rao-kupper', 'glenn-david' for this.")
 
-    def probabilities(self, d, eta=0.0):
-        """``P(a wins), P(tie), P(b wins)`` for score differences ``d = s_a - s_b``.
+    def probabilities(self, d, eta=None, *, params=None, order=None, n_categories=None):
+        """Outcome probabilities at score differences ``d = s_a - s_b``.
 
         Parameters
         ----------
         d : array_like
             Score differences.
-        eta : float
-            Tie threshold (ignored, taken as 0, for models without ties).
+        eta : float, optional
+            Tie threshold ``eta >= 0`` of a threshold-tie model (Rao-Kupper, Glenn-David);
+            ``None`` is ``0`` (no ties).  Ignored, taken as 0, for models without ties;
+            refused for Davidson and graded models (their parameters go in ``params``).
+        params : dict or pandas.Series, optional
+            The parameters beyond the scores, named as in :attr:`btstats.core.CoreFit.params`
+            (a fit's ``params`` can be passed as it is): ``"h"`` the order effect, ``"eta"``
+            the threshold of a tie model (instead of ``eta=``), ``"nu"`` Davidson's tie
+            parameter (required for it, ``>= 0``), ``"t1" .. "tp"`` the thresholds of a
+            graded model (``0 <= t1 <= ... <= tp``).
+        order : array_like, optional
+            Order indicators of side a, broadcast against ``d``: ``+1`` a at home / shown
+            first, ``-1`` b, ``0`` neutral; the linear predictor is ``z = d + h * order``.
+            Default ``+1`` when ``params`` has ``"h"``; refused without it.
+        n_categories : int, optional
+            Graded models only: the number of grades ``K``.  With ``p`` thresholds it is
+            ``2p + 1`` (grades ``-p .. p``, ``0`` a tie; the default) or ``2p + 2`` (grades
+            ``-(p + 1) .. -1, 1 .. p + 1``, no tie); without thresholds ``K = 2``.
 
         Returns
         -------
-        tuple of ndarray
-            Three arrays shaped like ``d``; they sum to one.
+        tuple of ndarray or ndarray
+            For every model but the graded ones, ``(P(a wins), P(tie), P(b wins))``: three
+            arrays shaped like ``d`` (``P(tie) = 0`` without ties).  For a graded model, one
+            array of shape ``d.shape + (K,)`` whose last axis runs over the grades in
+            increasing order (column ``k``: grade ``k - p`` for odd ``K``; the last column is
+            "a much better").  They sum to one.
+
+        Notes
+        -----
+        The binary and threshold-tie models without an order effect use the pair-count
+        kernel (:func:`._kernels.likelihood.probabilities`); every other case the outcome
+        families of the general core (:func:`._kernels.families.log_probabilities`), so the
+        numbers are those a fit maximises.
 
         Examples
         --------
         >>> from btstats.models import get_model
         >>> [float(p) for p in get_model("bradley-terry").probabilities(0.0)]
         [0.5, 0.0, 0.5]
+        >>> [round(float(p), 4) for p in get_model("davidson").probabilities(0.0,
+        ...                                                               params={"nu": 1.0})]
+        [0.3333, 0.3333, 0.3333]
+        >>> get_model("graded").probabilities([0.0, 1.0], params={"t1": 0.5, "t2": 2.0}).round(3)
+        array([[0.119, 0.258, 0.245, 0.258, 0.119],
+               [0.047, 0.135, 0.195, 0.354, 0.269]])
         """
-        self.require_pairwise_kernel("Model.probabilities")
         try:
             d = np.asarray(d, dtype=float)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"`d` must hold numbers (score differences); {exc}.") from exc
         if not np.all(np.isfinite(d)):
             raise ValueError("`d`: score differences must be finite.")
-        if self.has_ties:
-            eta = float(_v.check_number(eta, "eta", low=0.0))
-        else:
-            eta = 0.0
-        res = _likelihood.probabilities(self.link, np.ascontiguousarray(d.ravel()), eta)
-        return tuple(r.reshape(d.shape) for r in res)
+        spec = _outcomes_iv(self, params, n_categories, eta, "eta")
+        if spec.pairwise:
+            res = _likelihood.probabilities(self.link, np.ascontiguousarray(d.ravel()),
+                                            spec.eta)
+            return tuple(r.reshape(d.shape) for r in res)
+        z = d
+        if spec.has_h:
+            o = _order_values(1.0 if order is None else order)
+            try:
+                d, o = np.broadcast_arrays(d, o)
+            except ValueError as exc:
+                raise ValueError(f"`order` must broadcast against `d` (shape {d.shape}); got "
+                                 f"shape {o.shape}.") from exc
+            z = d + spec.h * o
+        elif order is not None:
+            raise ValueError(_ORDER_WITHOUT_H)
+        k = spec.n_categories
+        out = np.empty((z.size, k))
+        _sample_families.category_probabilities(spec.family, self.link, k,
+                                                np.ascontiguousarray(z.ravel()), spec.theta,
+                                                out)
+        if spec.graded:
+            return out.reshape(z.shape + (k,))
+        tie = out[:, 1] if k == 3 else np.zeros(z.size)
+        return tuple(r.reshape(z.shape) for r in (out[:, k - 1], tie, out[:, 0]))
 
-    def rvs(self, scores, pairs, *, n=None, theta=None, rng=None):
+    def rvs(self, scores, pairs, *, n=None, theta=None, params=None, order=None,
+            n_categories=None, rng=None):
         r"""Random outcomes of the comparisons ``pairs`` between items with ``scores``.
 
         Parameters
@@ -126,17 +186,36 @@ class Model:
             shape ``(m,)``; an integer ``n``: an array of shape ``(m, n)`` (as ``size=`` in
             :mod:`scipy.stats`, ``n=1`` keeps the second axis).
         theta : float, optional
-            Tie parameter ``theta >= 1`` of a model with ties (Rao-Kupper), required there;
-            the threshold is ``eta = log(theta)``.  Must be ``None`` for the other models.
+            Tie parameter ``theta >= 1`` of a threshold-tie model (Rao-Kupper, Glenn-David),
+            required there unless ``params`` has ``"eta"``; the threshold is
+            ``eta = log(theta)``.  Must be ``None`` for the other models.
+        params : dict or pandas.Series, optional
+            The parameters beyond the scores, named as in :attr:`btstats.core.CoreFit.params`
+            (a fit's ``params`` can be passed as it is): ``"h"`` the order effect, ``"eta"``
+            the threshold of a tie model (``>= 0``, instead of ``theta``), ``"nu"``
+            Davidson's tie parameter (required for it, ``>= 0``), ``"t1" .. "tp"`` the
+            thresholds of a graded model (``0 <= t1 <= ... <= tp``).
+        order : array_like, optional
+            Order indicator of side a in each comparison (a scalar or one per row): ``+1`` a
+            at home / shown first, ``-1`` b, ``0`` neutral.  Default ``+1`` on every row when
+            ``params`` has ``"h"`` (as arena data, where ``model_a`` is shown first); refused
+            without ``"h"``.
+        n_categories : int, optional
+            Graded models only: the number of grades ``K``.  With ``p`` thresholds it is
+            ``2p + 1`` (grades ``-p .. p``, ``0`` a tie; the default) or ``2p + 2`` (grades
+            ``-(p + 1) .. -1, 1 .. p + 1``, no tie); without thresholds ``K = 2``.
         rng : None, int or numpy.random.Generator
             Source of the uniforms, turned into a Generator by
             :func:`numpy.random.default_rng`.
 
         Returns
         -------
-        ndarray of float64
-            ``1.0`` where a won, ``0.5`` for a tie, ``0.0`` where b won: the outcome codes of
-            :meth:`btstats.Comparisons.from_frame`.
+        ndarray
+            For every model but the graded ones, float64 ``1.0`` where a won, ``0.5`` for a
+            tie, ``0.0`` where b won: the outcome codes of
+            :meth:`btstats.Comparisons.from_frame`.  For a graded model, the int64 grade
+            (``+m``: a much better, ``0``: a tie, ``-m``: b much better), the ``grade``
+            column :func:`btstats.fit` reads with ``model="graded"``.
 
         Notes
         -----
@@ -145,6 +224,13 @@ class Model:
         probabilities of :meth:`probabilities` (``P(a wins) = F(d - eta)``,
         ``P(tie) = F(d + eta) - F(d - eta)``) computed by the compiled link code the fit
         uses.  Models without a tie threshold never give ``0.5``.
+
+        With an order effect, Davidson ties or grades the same inversion runs over the
+        categories of the outcome family at ``z = d + h * order``, from a's best category
+        down (:mod:`btstats._kernels.sample_families`): the grade is ``g`` when
+        ``P(grade > g) <= u < P(grade >= g)``.  Swapping the sides of a comparison negates
+        ``z`` and so mirrors the distribution.  A Davidson tie with ``nu = 0`` is never
+        drawn.
 
         Examples
         --------
@@ -155,23 +241,226 @@ class Model:
         >>> draws = bt.rvs([1.0, 0.0, -1.0], [[0, 2]], n=1000, rng=1)
         >>> draws.shape, round(float(draws.mean()), 3)      # P(a wins) = logistic(2) = 0.881
         ((1, 1000), 0.877)
+        >>> get_model("davidson").rvs([0.5, 0.0], [[0, 1]] * 6, params={"nu": 1.0}, rng=2)
+        array([1. , 1. , 0. , 1. , 0.5, 0.5])
+        >>> get_model("graded").rvs([0.5, 0.0], [[0, 1]] * 6,
+        ...                         params={"t1": 0.5, "t2": 2.0}, rng=2)
+        array([ 1,  1, -1,  2,  0,  0])
+        >>> bt.rvs([0.0, 0.0], [[0, 1]] * 6, params={"h": 0.4}, order=[1, 1, 1, -1, -1, -1],
+        ...        rng=2)
+        array([1., 1., 0., 1., 0., 0.])
         """
-        self.require_pairwise_kernel("Model.rvs")
         s = _as_scores(scores)
         a, b = _as_pairs(pairs, s.shape[0])
-        eta = _eta_from_theta(self, theta)
+        spec = _outcomes_iv(self, params, n_categories, theta, "theta")
         m = a.shape[0]
+        o = _order_iv(order, m, spec.has_h)
         if n is not None:
             _v.check_number(n, "n", low=1, integer=True)
         rng = _v.as_generator(rng)
+        if spec.pairwise:
+            eta = spec.eta
+            if n is None:
+                return _sample_outcomes(self.link, s, eta, a, b, rng.random(m))
+            _v.check_memory(16 * m * int(n), "n", n, f"{m:,} x {int(n):,} outcomes",
+                            "Draw in batches of fewer outcomes.")
+            u = rng.random((m, int(n)))
+            out = np.empty_like(u)
+            _sample.outcomes(self.link, s, eta, a, b, u, out)
+            return out
         if n is None:
-            return _sample_outcomes(self.link, s, eta, a, b, rng.random(m))
-        _v.check_memory(16 * m * int(n), "n", n, f"{m:,} x {int(n):,} outcomes",
+            return spec.codes(_draw_categories(spec, self.link, s, a, b, o, rng.random(m)))
+        _v.check_memory(24 * m * int(n), "n", n, f"{m:,} x {int(n):,} outcomes",
                         "Draw in batches of fewer outcomes.")
         u = rng.random((m, int(n)))
-        out = np.empty_like(u)
-        _sample.outcomes(self.link, s, eta, a, b, u, out)
-        return out
+        k = np.empty(u.shape, np.int64)
+        _sample_families.categories(spec.family, self.link, spec.n_categories, s, spec.theta,
+                                    spec.h, a, b, o, u, k)
+        return spec.codes(k)
+
+
+@dataclass(frozen=True)
+class _Outcomes:
+    """A model's outcome family with its parameters checked: what the samplers need.
+
+    ``family`` is the kernels' code (:data:`._kernels.families.CUMULATIVE` or ``DAVIDSON``),
+    ``theta`` the family parameters in the kernels' order, ``h`` the order effect (``0.0``
+    without, ``has_h`` False), ``eta`` the threshold of the pair-count fast path, ``names``
+    and ``values`` the parameters as :attr:`btstats.core.CoreFit.params` names them.
+    """
+
+    family: int
+    n_categories: int
+    theta: np.ndarray
+    h: float
+    has_h: bool
+    graded: bool
+    eta: float
+    names: tuple
+    values: tuple
+
+    @property
+    def pairwise(self):
+        """Whether the pair-count sampler (:mod:`._kernels.sample`) draws these outcomes."""
+        return self.family == _families.CUMULATIVE and not self.graded and not self.has_h
+
+    def outcomes(self, k):
+        """Categories ``k`` (``0 .. K - 1``) to the outcome codes 1.0 / 0.5 / 0.0 of side a
+        (for grades: their sign)."""
+        mid = 0.5 * (self.n_categories - 1)
+        return np.where(k > mid, 1.0, np.where(k < mid, 0.0, 0.5))
+
+    def grades(self, k):
+        """Categories ``k`` to grades ``-m .. m`` (no 0 when ``K`` is even)."""
+        half = self.n_categories // 2
+        if self.n_categories % 2 == 1:
+            return k - half
+        return np.where(k >= half, k - half + 1, k - half)
+
+    def codes(self, k):
+        """What :meth:`Model.rvs` returns for categories ``k``."""
+        return self.grades(k) if self.graded else self.outcomes(k)
+
+
+_ORDER_WITHOUT_H = ("`order` needs the order effect: pass params={'h': ...} (h=0 for none); "
+                    "without it the order of presentation does not change the outcomes.")
+
+
+def _params_iv(params):
+    """``params`` (a mapping or Series: name -> number) as a dict of floats."""
+    if params is None:
+        return {}
+    if not isinstance(params, Mapping) and not (hasattr(params, "items") and
+                                                hasattr(params, "index")):
+        raise TypeError(f"`params` must be a dict or a pandas Series of parameters by name "
+                        f"(e.g. {{'nu': 1.2}} or fit.params); got {type(params).__name__}.")
+    out = {}
+    for name, value in params.items():
+        if not isinstance(name, str):
+            raise ValueError(f"`params` must be named by strings ('h', 'eta', 'nu', 't1', ...); "
+                             f"got the name {name!r}.")
+        out[name] = float(_v.check_number(value, f"params[{name!r}]"))
+    return out
+
+
+def _check_names(model, given, allowed):
+    unknown = sorted(set(given) - set(allowed))
+    if unknown:
+        names = "'h', 't1', 't2', ..." if model.family == "graded" else \
+            ", ".join(repr(x) for x in ("h",) + tuple(allowed))
+        raise ValueError(f"`params` of the {model.name} model are among {names}; unknown: "
+                         f"{unknown}.")
+
+
+def _outcomes_iv(model, params, n_categories, tie, tie_name):
+    """The :class:`_Outcomes` of ``model`` with ``params`` (and the tie parameter ``tie`` of
+    the pair-count API: ``theta`` for :meth:`Model.rvs`, ``eta`` for
+    :meth:`Model.probabilities`)."""
+    p = _params_iv(params)
+    has_h = "h" in p
+    h = p.pop("h", 0.0)
+    where = f"the {model.name} model"
+    if n_categories is not None and model.family != "graded":
+        _v.check_number(n_categories, "n_categories", integer=True)
+        if int(n_categories) != model.n_categories:
+            raise ValueError(f"`n_categories` applies to graded models; {where} has "
+                             f"{model.n_categories} outcomes. Drop it.")
+    if model.family != "cumulative" and tie is not None:
+        other = ("params={'nu': ...}" if model.family == "davidson" else
+                 "params={'t1': ..., 't2': ...}")
+        raise ValueError(f"`{tie_name}` applies to the threshold-tie models (rao-kupper, "
+                         f"glenn-david); pass the parameters of {where} as {other}.")
+    if model.family == "davidson":
+        _check_names(model, p, ("nu",))
+        if "nu" not in p:
+            raise ValueError(f"{where} needs its tie parameter: pass params={{'nu': ...}} "
+                             f"(nu >= 0; nu = 0 gives no ties, nu = 1 a tie as likely as "
+                             f"either win at d = 0).")
+        nu = _v.check_number(p["nu"], "params['nu']", low=0.0)
+        return _spec(_families.DAVIDSON, 3, [nu], h, has_h, False, 0.0, ("nu",))
+    if model.family == "graded":
+        n_t = len(p)
+        names = tuple(f"t{q + 1}" for q in range(n_t))
+        _check_names(model, p, names)
+        if n_categories is None:
+            k = 2 * n_t + 1 if n_t else 2
+        else:
+            k = int(_v.check_number(n_categories, "n_categories", low=2, integer=True))
+            if (k - 1) // 2 != n_t:
+                raise ValueError(f"`n_categories`={k} needs {(k - 1) // 2} thresholds "
+                                 f"t1 .. t{(k - 1) // 2} in `params`; got {n_t} "
+                                 f"({list(names)}).")
+        t = [p[nm] for nm in names]
+        for q in range(n_t):
+            low = 0.0 if q == 0 else t[q - 1]
+            if t[q] < low:
+                raise ValueError(f"the thresholds of {where} must satisfy 0 <= t1 <= t2 <= "
+                                 f"...; got {dict(zip(names, t))}.")
+        return _spec(_families.CUMULATIVE, k, t, h, has_h, True, 0.0, names)
+    k = model.n_categories
+    if k == 3:
+        _check_names(model, p, ("eta",))
+        if "eta" in p:
+            if tie is not None:
+                raise ValueError(f"give the tie parameter of {where} once: `{tie_name}` or "
+                                 f"params['eta'], not both.")
+            eta = float(_v.check_number(p["eta"], "params['eta']", low=0.0))
+        elif tie_name == "theta":
+            eta = _eta_from_theta(model, tie)
+        else:
+            eta = 0.0 if tie is None else float(_v.check_number(tie, "eta", low=0.0))
+        return _spec(_families.CUMULATIVE, 3, [eta], h, has_h, False, eta, ("eta",))
+    _check_names(model, p, ())
+    if tie_name == "theta":
+        _eta_from_theta(model, tie)
+    return _spec(_families.CUMULATIVE, k, [], h, has_h, False, 0.0, ())
+
+
+def _spec(family, k, theta, h, has_h, graded, eta, names):
+    theta = np.array(theta, dtype=float)
+    all_names = (("h",) if has_h else ()) + tuple(names)
+    values = ((float(h),) if has_h else ()) + tuple(float(x) for x in theta)
+    return _Outcomes(family, int(k), theta, float(h), bool(has_h), bool(graded), float(eta),
+                     all_names, values)
+
+
+def _order_values(order, name="order"):
+    """Order indicators as floats, each ``+1``, ``-1`` or ``0``."""
+    try:
+        o = np.asarray(order, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"`{name}` must hold order indicators 1 (side a at home / shown "
+                         f"first), -1 (side b) or 0 (neutral); {exc}.") from exc
+    if not np.all(np.isin(o, (-1.0, 0.0, 1.0))):
+        raise ValueError(f"`{name}` must hold order indicators 1 (side a at home / shown "
+                         f"first), -1 (side b) or 0 (neutral); got "
+                         f"{np.unique(o[~np.isin(o, (-1.0, 0.0, 1.0))])[:5].tolist()}.")
+    return o
+
+
+def _order_iv(order, m, has_h, name="order"):
+    """The order indicator of side a of each of ``m`` comparisons (float64, contiguous):
+    ``+1`` on every row when ``order`` is None and there is an order effect, ``0``
+    without one."""
+    if order is None:
+        return np.ones(m) if has_h else np.zeros(m)
+    if not has_h:
+        raise ValueError(_ORDER_WITHOUT_H)
+    o = _order_values(order, name)
+    if o.ndim == 0:
+        return np.full(m, float(o))
+    if o.shape != (m,):
+        raise ValueError(f"`{name}` must be a scalar or have one entry per comparison "
+                         f"({m:,}); got shape {o.shape}.")
+    return np.ascontiguousarray(o)
+
+
+def _draw_categories(spec, link, s, a, b, o, u):
+    """One category (``0 .. K - 1``) per comparison from the uniforms ``u``."""
+    out = np.empty(a.shape[0], np.int64)
+    _sample_families.categories_1d(spec.family, link, spec.n_categories, s, spec.theta,
+                                   spec.h, a, b, o, u, out)
+    return out
 
 
 MODELS = {

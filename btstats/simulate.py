@@ -3,9 +3,10 @@ r"""Simulated paired-comparison data: designs, annotators and the simulators.
 A simulation is a *design* (which pairs are compared, how often), *true scores* and a *model*
 (:mod:`btstats.models`), optionally with a pool of *annotators* who label each comparison.
 The result, :class:`Simulation`, holds the data in the long format :func:`btstats.fit` reads
-(``item_a, item_b, outcome`` with outcome 1 / 0.5 / 0, plus ``annotator``, ``prompt`` and
-``position`` where they apply) together with the truth, so that "simulate, fit, compare" is
-three lines::
+(``item_a, item_b, outcome`` with outcome 1 / 0.5 / 0, plus ``grade`` for graded models,
+``order`` with an order effect, ``annotator``, ``prompt`` and ``position`` where they apply)
+together with the truth (scores and the parameters ``sim.params``), so that "simulate, fit,
+compare" is three lines::
 
     sim = simulate(scores, round_robin(5, 40), rng=1)
     res = btstats.fit(sim.data)
@@ -28,9 +29,10 @@ Every function that draws takes ``rng`` (``None``, an int seed or a
 :class:`numpy.random.Generator`), turned into a Generator once by
 :func:`numpy.random.default_rng`; passing one Generator to a design and then to
 :func:`simulate` draws both from one stream.  All random numbers are drawn by numpy and passed
-to serial Numba kernels (:mod:`btstats._kernels.sample`), so a seed gives the same data
-whatever the number of threads.  The outcome probabilities are computed by the link code of
-the likelihood the fit maximises.
+to serial Numba kernels (:mod:`btstats._kernels.sample`, and
+:mod:`btstats._kernels.sample_families` for Davidson ties, grades and order effects), so a
+seed gives the same data whatever the number of threads.  The outcome probabilities are
+computed by the link code of the likelihood the fit maximises.
 
 The public names are also exported as ``btstats.<name>``; there ``btstats.simulate`` is the
 function :func:`simulate` (``from btstats.simulate import ...`` still reaches this module).
@@ -48,8 +50,8 @@ from ._kernels import graph as _graph
 from ._kernels import sample as _sample
 from .data import Comparisons
 from .exceptions import DataError, NoMLEError
-from .models import (_as_pairs, _as_scores, _eta_from_theta, _sample_outcomes,
-                     pairwise_model)
+from .models import (_as_pairs, _as_scores, _draw_categories, _order_iv, _outcomes_iv,
+                     _sample_outcomes, get_model, pairwise_model)
 
 __all__ = ["Design", "Simulation", "round_robin", "random_pairs", "sparse_connected",
            "given_pairs", "annotator_pool", "simulate", "simulate_annotation",
@@ -531,7 +533,7 @@ def annotation_accuracy(beta, delta_sd, *, model="bradley-terry"):
     """
     from scipy import integrate, special
 
-    mdl = pairwise_model(model, "simulation")
+    mdl = pairwise_model(model, "annotation_accuracy")
     if mdl.has_ties:
         raise ValueError(f"`model` must be a model without ties; {mdl.name} has a tie "
                          f"threshold, so 'correct' is not one event.")
@@ -555,10 +557,14 @@ class Simulation:
     ----------
     data : pandas.DataFrame
         One row per comparison (per label with annotators): ``item_a``, ``item_b``
-        (categorical item labels), ``outcome`` (1.0 a won, 0.5 tie, 0.0 b won); with
-        annotators also ``annotator`` and ``position`` (``"a"`` or ``"b"``: the side shown
-        first); from :func:`simulate_annotation` also ``prompt`` (same-prompt pairings) or
-        ``prompt_a`` and ``prompt_b`` (cross-prompt).  :func:`btstats.fit` reads it as it is.
+        (categorical item labels), ``outcome`` (1.0 a won, 0.5 tie, 0.0 b won); for a
+        graded model also ``grade`` (int, ``-m .. m``, ``+m``: a much better; ``outcome`` is
+        its sign), with an order effect ``order`` (int8: ``+1`` a at home / shown first,
+        ``-1`` b, ``0`` neutral); with annotators also ``annotator`` and ``position``
+        (``"a"`` or ``"b"``: the side shown first); from :func:`simulate_annotation` also
+        ``prompt`` (same-prompt pairings) or ``prompt_a`` and ``prompt_b`` (cross-prompt).
+        :func:`btstats.fit` reads it as it is (``model="graded"`` the grades,
+        ``order_effect=True`` the order).
     scores : pandas.Series
         True scores by item label, centred to sum to zero (the scale of a fit's scores).
     utilities : pandas.Series
@@ -577,6 +583,14 @@ class Simulation:
         (:func:`simulate_annotation` only).
     attempts : int
         Draws of the outcomes made (above 1 only with ``ensure_mle``).
+    params : pandas.Series or None
+        The true parameters beyond the scores, named and ordered as the ``params`` of a fit
+        of the same model (:attr:`btstats.core.CoreFit.params`, with ``order_effect=True``
+        when ``h`` is there): ``h``, then ``eta`` (``log(theta)`` for Rao-Kupper), ``nu``
+        or ``t1 .. tp``; empty for Bradley-Terry and Thurstone.
+    n_categories : int or None
+        Number of outcome categories ``K`` of the model (2 binary, 3 with ties, the number
+        of grades for a graded model).
     """
 
     data: pd.DataFrame
@@ -588,6 +602,8 @@ class Simulation:
     design: Design = None
     item_info: pd.DataFrame = None
     attempts: int = 1
+    params: pd.Series = None
+    n_categories: int = None
 
     @property
     def n_items(self):
@@ -648,6 +664,9 @@ class Simulation:
     def __repr__(self):
         extra = "" if self.annotators is None else f", {len(self.annotators)} annotators"
         theta = "" if self.theta is None else f", theta={self.theta:g}"
+        if self.params is not None:
+            theta += "".join(f", {k}={v:g}" for k, v in self.params.items()
+                             if not (k == "eta" and self.theta is not None))
         kind = self.design.kind if self.design is not None else "given"
         return (f"Simulation({self.model}{theta}, {self.n_items:,} items, "
                 f"{self.n_comparisons:,} rows, {kind} design{extra})")
@@ -689,10 +708,16 @@ def _design_codes(design, items):
     return design.a, design.b
 
 
-def _draw(mdl, s, eta, a, b, pool, labels_per_pair, rng):
-    """One draw of the labels: ``(a, b, outcome, annotator codes, b-first flags)``."""
+def _draw(mdl, s, spec, a, b, o, pool, labels_per_pair, rng):
+    """One draw of the labels: ``(a, b, outcome, annotator codes, b-first flags)`` and the
+    categories (``0 .. K - 1``, ``None`` from the pair-count sampler)."""
+    eta = spec.eta
+    if pool is None and not spec.pairwise:
+        k = _draw_categories(spec, mdl.link, s, a, b, o, rng.random(a.shape[0]))
+        return (a, b, spec.outcomes(k), None, None), k
     if pool is None:
-        return a, b, _sample_outcomes(mdl.link, s, eta, a, b, rng.random(a.shape[0])), None, None
+        return (a, b, _sample_outcomes(mdl.link, s, eta, a, b, rng.random(a.shape[0])), None,
+                None), None
     n_pool = len(pool)
     m = a.shape[0]
     if labels_per_pair > 1:
@@ -709,7 +734,7 @@ def _draw(mdl, s, eta, a, b, pool, labels_per_pair, rng):
                                for c in _POOL_COLUMNS)
     _sample.annotated_outcomes(mdl.link, s, eta, a, b, who, b_first, beta, bias, lapse, ties,
                                rng.random(a.shape[0]), out)
-    return a, b, out, who, b_first
+    return (a, b, out, who, b_first), None
 
 
 def _mle_exists(n_items, a, b, outcome, ties_both_ways):
@@ -751,9 +776,17 @@ def _categorical(codes, labels):
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(labels))
 
 
-def _run(s_items, s, design, mdl, theta, pool, labels_per_pair, ensure_mle, rng):
-    """Validate what is shared, draw (with the MLE rejection loop), return the pieces."""
-    eta = _eta_from_theta(mdl, theta)
+def _run(s_items, s, design, mdl, theta, pool, labels_per_pair, ensure_mle, rng, params=None,
+         order=None, n_categories=None):
+    """Validate what is shared, draw (with the MLE rejection loop), return the pieces:
+    ``(centred scores, drawn labels, attempts, theta, outcome spec, extra frame columns)``."""
+    spec = _outcomes_iv(mdl, params, n_categories, theta, "theta")
+    if pool is not None and not spec.pairwise:
+        raise ValueError(
+            f"`annotators` are available for the binary and threshold-tie models without an "
+            f"order effect `h` (an annotator's position_bias plays its part); for the "
+            f"{mdl.name} model{' with an order effect' if spec.has_h else ''} drop "
+            f"`annotators`, the outcomes are then drawn from the model itself.")
     _v.check_number(labels_per_pair, "labels_per_pair", low=1, integer=True)
     labels_per_pair = int(labels_per_pair)
     if pool is None and labels_per_pair > 1:
@@ -770,6 +803,12 @@ def _run(s_items, s, design, mdl, theta, pool, labels_per_pair, ensure_mle, rng)
                 f"The design has {design.n_comparisons:,} comparisons; label each fewer "
                 f"times.")
     a, b = _design_codes(design, s_items)
+    if isinstance(order, str) and order == "random":
+        if not spec.has_h:
+            _order_iv(order, a.shape[0], False)
+        o = rng.integers(0, 2, a.shape[0]) * 2.0 - 1.0
+    else:
+        o = _order_iv(order, a.shape[0], spec.has_h)
     n = s.shape[0]
     sc = _centred(s, "scores")
     if ensure_mle:
@@ -777,7 +816,7 @@ def _run(s_items, s, design, mdl, theta, pool, labels_per_pair, ensure_mle, rng)
     attempts = 0
     while True:
         attempts += 1
-        drawn = _draw(mdl, sc, eta, a, b, pool, labels_per_pair, rng)
+        drawn, k = _draw(mdl, sc, spec, a, b, o, pool, labels_per_pair, rng)
         if not ensure_mle or _mle_exists(n, drawn[0], drawn[1], drawn[2], mdl.has_ties):
             break
         if attempts >= MAX_MLE_ATTEMPTS:
@@ -786,13 +825,20 @@ def _run(s_items, s, design, mdl, theta, pool, labels_per_pair, ensure_mle, rng)
                 f"strongly connected win graph (a finite MLE). The design is too sparse for "
                 f"these scores: add comparisons, shrink the score spread, or keep "
                 f"ensure_mle=False and fit with penalty=.")
-    return sc, drawn, attempts, (None if not mdl.has_ties else float(theta))
+    extra = {}
+    if spec.graded:
+        extra["grade"] = spec.grades(k)
+    if spec.has_h:
+        extra["order"] = o.astype(np.int8)
+    theta = None if theta is None or not mdl.has_ties else float(theta)
+    return sc, drawn, attempts, theta, spec, extra
 
 
-def _frame(items, drawn, pool, extra=None):
+def _frame(items, drawn, pool, extra=None, family_cols=None):
     a, b, outcome, who, b_first = drawn
     cols = {"item_a": _categorical(a, items), "item_b": _categorical(b, items),
             "outcome": outcome}
+    cols.update(family_cols or {})
     if who is not None:
         cols["annotator"] = _categorical(who, pool.index)
     for name, col in (extra or {}).items():
@@ -802,8 +848,9 @@ def _frame(items, drawn, pool, extra=None):
     return pd.DataFrame(cols, copy=False)
 
 
-def simulate(scores, design, *, model="bradley-terry", theta=None, annotators=None,
-             labels_per_pair=1, ensure_mle=None, rng=None):
+def simulate(scores, design, *, model="bradley-terry", theta=None, params=None, order=None,
+             n_categories=None, annotators=None, labels_per_pair=1, ensure_mle=None,
+             rng=None):
     r"""Simulate comparisons of items with known scores.
 
     Parameters
@@ -815,14 +862,37 @@ def simulate(scores, design, *, model="bradley-terry", theta=None, annotators=No
     design : Design or array_like
         The comparisons (:func:`round_robin`, :func:`random_pairs`,
         :func:`sparse_connected`), or an ``(m, 2)`` array of pairs (:func:`given_pairs`).
-    model : {"bradley-terry", "thurstone", "rao-kupper"}
-        The model of the outcomes (:mod:`btstats.models`).
+    model : str, default "bradley-terry"
+        The model of the outcomes (:mod:`btstats.models`): ``"bradley-terry"``,
+        ``"thurstone"``, ``"rao-kupper"``, ``"glenn-david"``, ``"davidson"``, ``"graded"``
+        or ``"graded-probit"`` (or an alias, or a :class:`btstats.Model`).
     theta : float, optional
-        Rao-Kupper tie parameter ``theta >= 1`` (required for it, refused for the others).
+        Tie parameter ``theta >= 1`` of Rao-Kupper or Glenn-David (threshold
+        ``eta = log(theta)``): required for them unless ``params`` has ``"eta"``, refused
+        for the others.
+    params : dict or pandas.Series, optional
+        The true parameters beyond the scores, named as in
+        :attr:`btstats.core.CoreFit.params` (a fit's ``params`` can be passed as it is):
+        ``"h"`` an order (home / position) effect, ``"eta"`` the threshold of Rao-Kupper or
+        Glenn-David (instead of ``theta``), ``"nu"`` Davidson's tie parameter (required for
+        it, ``>= 0``), ``"t1" .. "tp"`` the thresholds of a graded model
+        (``0 <= t1 <= ... <= tp``).  E.g. ``params={"h": 0.3, "nu": 0.8}``.
+    order : None, "random" or array_like, optional
+        Order indicator of side a in each comparison of the design (needs ``"h"`` in
+        ``params``): ``+1`` a at home / shown first, ``-1`` b, ``0`` neutral, as a scalar
+        or one per comparison; ``"random"`` draws ``+1`` or ``-1`` with probability 1/2 for
+        each comparison (before the outcomes).  Default with ``"h"``: ``+1`` on every row
+        (side a at home, as in arena data; :func:`round_robin` alternates the sides by
+        round, so every pair plays at both homes).
+    n_categories : int, optional
+        Graded models only: the number of grades ``K``.  With ``p`` thresholds it is
+        ``2p + 1`` (grades ``-p .. p``, ``0`` a tie; the default) or ``2p + 2`` (grades
+        ``-(p + 1) .. -1, 1 .. p + 1``, no tie).
     annotators : None, int or pandas.DataFrame
         Who labels the comparisons: ``None`` (the model itself), a number of identical
         annotators, or a pool from :func:`annotator_pool` (columns among ``beta``,
         ``position_bias``, ``position_lapse``, ``tie_propensity``, index the labels).
+        Only for the binary and threshold-tie models without ``"h"``.
     labels_per_pair : int, default 1
         Annotators labelling each comparison, chosen uniformly without replacement from the
         pool (at most its size), so repeated labels of one comparison exist for agreement
@@ -838,7 +908,9 @@ def simulate(scores, design, *, model="bradley-terry", theta=None, annotators=No
     Returns
     -------
     Simulation
-        The data (``sim.data``, the long format :func:`btstats.fit` reads) and the truth.
+        The data (``sim.data``, the long format :func:`btstats.fit` reads: with a ``grade``
+        column for a graded model, an ``order`` column with ``"h"``) and the truth
+        (``sim.scores``, ``sim.params``).
 
     Raises
     ------
@@ -853,12 +925,19 @@ def simulate(scores, design, *, model="bradley-terry", theta=None, annotators=No
         P(a wins) = F(d - eta),   P(b wins) = F(-d - eta),   P(tie) = 1 - both
 
     and each outcome is one uniform inverted against these, computed by the fit's own link
-    code (:meth:`btstats.Model.rvs`).  With annotators, each label is drawn by an annotator
-    chosen uniformly from the pool (distinct ones for the labels of one comparison), who is
-    shown the two items in a random order (``position``) and answers as described in
-    :func:`annotator_pool`: a tie with probability ``t``, else the side her position lapse
-    ``q`` favours with probability ``|q|``, else the model at ``beta * d + gamma * x`` with
-    her position bias ``gamma`` (``x = +1`` if a was shown first, ``-1`` if b was).
+    code (:meth:`btstats.Model.rvs`).  With an order effect ``d`` becomes
+    ``z = d + h * order``; Davidson's ties and the graded categories are drawn the same way
+    from the outcome families the general core fits (:mod:`btstats._kernels.families`):
+    ``P(a) : P(tie) : P(b) = e^{z/2} : nu : e^{-z/2}`` (Davidson) and
+    ``P(grade <= g) = F(c_g - z)`` with the symmetric cutpoints
+    ``c = (-tp, ..., -t1, t1, ..., tp)`` (with a ``0`` in the middle for even ``K``).
+
+    With annotators, each label is drawn by an annotator chosen uniformly from the pool
+    (distinct ones for the labels of one comparison), who is shown the two items in a random
+    order (``position``) and answers as described in :func:`annotator_pool`: a tie with
+    probability ``t``, else the side her position lapse ``q`` favours with probability
+    ``|q|``, else the model at ``beta * d + gamma * x`` with her position bias ``gamma``
+    (``x = +1`` if a was shown first, ``-1`` if b was).
 
     References
     ----------
@@ -892,8 +971,26 @@ def simulate(scores, design, *, model="bradley-terry", theta=None, annotators=No
     C      0.2    0.38   0.18
     D     -0.8   -0.85  -0.05
     E     -1.8   -1.90  -0.10
+
+    Graded outcomes with a home effect, fitted back by the general core:
+
+    >>> sim = simulate(truth, round_robin(5, 100), model="graded",
+    ...                params={"h": 0.3, "t1": 0.4, "t2": 1.5}, rng=7)
+    >>> sim
+    Simulation(graded, h=0.3, t1=0.4, t2=1.5, 5 items, 1,000 rows, round-robin design)
+    >>> sim.data.head(3)
+      item_a item_b  outcome  grade  order
+    0      A      B      1.0      1      1
+    1      A      C      0.5      0      1
+    2      A      D      1.0      2      1
+    >>> res = btstats.fit(sim.data, "graded", order_effect=True)
+    >>> res.params.round(2)
+    h     0.37
+    t1    0.42
+    t2    1.50
+    Name: estimate, dtype: float64
     """
-    mdl = pairwise_model(model, "simulation")
+    mdl = get_model(model)
     items, s = _scores_iv(scores)
     if not isinstance(design, Design):
         design = given_pairs(design)
@@ -901,13 +998,21 @@ def simulate(scores, design, *, model="bradley-terry", theta=None, annotators=No
     if ensure_mle is not None and not isinstance(ensure_mle, (bool, np.bool_)):
         raise ValueError(f"`ensure_mle` must be None, True or False; got {ensure_mle!r}.")
     rng = _v.as_generator(rng)
-    sc, drawn, attempts, theta = _run(items, s, design, mdl, theta, pool, labels_per_pair,
-                                      ensure_mle, rng)
-    return Simulation(data=_frame(items, drawn, pool),
+    sc, drawn, attempts, theta, spec, cols = _run(items, s, design, mdl, theta, pool,
+                                                  labels_per_pair, ensure_mle, rng, params,
+                                                  order, n_categories)
+    return Simulation(data=_frame(items, drawn, pool, family_cols=cols),
                       scores=pd.Series(sc, index=items, name="score"),
                       utilities=pd.Series(s, index=items, name="utility"),
                       model=mdl.name, theta=theta, annotators=pool, design=design,
-                      attempts=attempts)
+                      attempts=attempts, params=_params_series(spec),
+                      n_categories=spec.n_categories)
+
+
+def _params_series(spec):
+    """The parameters beyond the scores as :attr:`btstats.core.CoreFit.params` names them."""
+    return pd.Series(spec.values, index=pd.Index(list(spec.names), dtype=object),
+                     dtype=float, name="param")
 
 
 def _pairing_pairs(pairing, utility, n_prompts, r, k, rng):
@@ -1062,7 +1167,7 @@ def simulate_annotation(n_prompts, responses_per_prompt, *, pairs_per_prompt=1,
     _check_items(n_prompts * r, "n_prompts", n_prompts,
                  f"{n_prompts:,} prompts x {r:,} responses each are {n_prompts * r:,} items; "
                  f"use fewer prompts or responses.", bytes_per_item=3 * _BYTES_PER_ITEM)
-    mdl = pairwise_model(model, "simulation")
+    mdl = pairwise_model(model, "simulate_annotation")
     pool = annotator_pool(n_annotators, beta=beta, position_bias=position_bias,
                           position_lapse=position_lapse, tie_propensity=tie_propensity)
     if isinstance(labels_per_pair, numbers.Integral) and labels_per_pair >= 1:
@@ -1086,8 +1191,8 @@ def simulate_annotation(n_prompts, responses_per_prompt, *, pairs_per_prompt=1,
     items = pd.Index([f"p{p:0{wp}d}_r{i:0{wr}d}" for p in range(n_prompts) for i in range(r)])
     a, b, prompt = _pairing_pairs(pairing, utility, n_prompts, r, k, rng)
     design = _design(a, b, len(items), pairing)
-    sc, drawn, attempts, theta = _run(items, utility, design, mdl, theta, pool,
-                                      labels_per_pair, False, rng)
+    sc, drawn, attempts, theta, spec, _ = _run(items, utility, design, mdl, theta, pool,
+                                               labels_per_pair, False, rng)
     rep = int(labels_per_pair)
     if pairing == "cross-prompt":
         extra = {"prompt_a": _categorical(np.repeat(a // r, rep), prompts),
@@ -1101,4 +1206,5 @@ def simulate_annotation(n_prompts, responses_per_prompt, *, pairs_per_prompt=1,
                       scores=pd.Series(sc, index=items, name="score"),
                       utilities=pd.Series(utility, index=items, name="utility"),
                       model=mdl.name, theta=theta, annotators=pool, design=design,
-                      item_info=info, attempts=attempts)
+                      item_info=info, attempts=attempts, params=_params_series(spec),
+                      n_categories=spec.n_categories)
