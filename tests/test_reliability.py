@@ -451,3 +451,20 @@ def test_broadcast_views_too_long_to_exist_are_refused():
                                 np.broadcast_to(np.array([1]), (big,)))
     with pytest.raises(ValueError, match="`pairs` = 1,000,000,000,000 is too large"):
         btstats.given_pairs(np.broadcast_to(np.array([[0, 1]]), (big, 2)))
+
+
+def test_newton_stops_only_when_the_full_step_is_small():
+    # two items, 1e12 wins : 1 loss : 1e6 ties.  The saturated closed form:
+    # logistic(d - eta) = w / n, logistic(-d - eta) = l / n.  The one-coordinate steps are
+    # below tol long before d and eta are (condition ~1e6 between them): found by
+    # tests/test_extreme_gaps.py
+    w, l, t = 1e12, 1.0, 1e6
+    n = w + l + t
+    d = (special.logit(w / n) - special.logit(l / n)) / 2
+    eta = -(special.logit(w / n) + special.logit(l / n)) / 2
+    res = btstats.fit(_two_items(w, l, t), "rao-kupper")
+    assert res.converged
+    assert res.scores["x"] - res.scores["y"] == pytest.approx(d, abs=1e-8)
+    assert res.eta == pytest.approx(eta, abs=1e-8)
+    core = btstats.fit(_two_items(w, l, t), "davidson")
+    assert core.converged

@@ -177,9 +177,12 @@ def newton_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw
         if not math.isfinite(f):
             return 3, it, gnorm
         gnorm = _measure(n, ci, cj, hcell, penalty, grad, hpp, hdiag)
-        if gnorm <= tol:
+        # the one-coordinate steps can hide a strong coupling of the scores with the other
+        # parameters: with any, the full Newton step must be small too (checked below)
+        near = gnorm <= tol
+        if near and q == 0:
             return 0, it, gnorm
-        if it == max_iter:
+        if it == max_iter and not near:
             return 1, it, gnorm
         if gnorm0 < 0.0:
             gnorm0 = gnorm
@@ -238,6 +241,16 @@ def newton_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw
                 for b in range(q):
                     x1[i] -= x2[i, b] * dq[b]
         x1 -= x1.mean()
+        if near:
+            full = 0.0
+            for i in range(n):
+                full = max(full, abs(x1[i]))
+            for b in range(q):
+                full = max(full, abs(dq[b]))
+            if full <= 1e3 * tol or not math.isfinite(full):
+                return 0, it, gnorm
+            if it == max_iter:
+                return 1, it, full
         slope = np.dot(grad[:n], x1) + np.dot(grad[n:], dq)
         in_noise = slope <= 1e-13 * abs(f)
         step = 1.0

@@ -113,9 +113,13 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter,
         if not math.isfinite(f):
             return 3, it, eta, gnorm
         gnorm = convergence_measure(pi, pj, hpair, penalty, grad, g_eta, h_ee, fit_eta, hdiag)
-        if gnorm <= tol:
+        # without eta the one-coordinate steps bound the distance to the optimum; with eta a
+        # strong score-eta coupling can hide it, so there the full Newton step must be small
+        # too (checked below, once the direction is known)
+        near = gnorm <= tol
+        if near and not fit_eta:
             return 0, it, eta, gnorm
-        if it == max_iter:
+        if it == max_iter and not near:
             return 1, it, eta, gnorm
         if gnorm0 < 0.0:
             gnorm0 = gnorm
@@ -167,6 +171,15 @@ def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter,
                 # diagonal step in eta this time
                 d_eta = g_eta / -h_ee
         x1 -= x1.mean()
+        if near:
+            full = abs(d_eta)
+            for i in range(n):
+                if abs(x1[i]) > full:
+                    full = abs(x1[i])
+            if full <= 1e3 * tol or not math.isfinite(full):
+                return 0, it, eta, gnorm
+            if it == max_iter:
+                return 1, it, eta, full
         slope = np.dot(grad, x1) + g_eta * d_eta
         # backtracking line search, keeping eta > 0
         step = 1.0
