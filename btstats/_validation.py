@@ -349,6 +349,8 @@ def check_number(value, name, *, low=None, low_open=False, integer=False):
         raise ValueError(f"`{name}` must be {what}; got {value!r:.60}.")
     if isinstance(value, numbers.Integral) and abs(int(value)) > _MAX_INT:
         raise ValueError(f"`{name}` must be at most 2**63 - 1 in size; got {value!r:.60}.")
+    if not isinstance(value, numbers.Integral):
+        value = value + 0.0          # -0.0 -> 0.0 (numpy refuses a scale of -0.0)
     if low is not None and (value < low or (low_open and value == low)):
         op = ">" if low_open else ">="
         raise ValueError(f"`{name}` must be {op} {low}; got {value!r}.")

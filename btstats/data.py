@@ -573,6 +573,8 @@ def read_comparisons(path, **roles):
         except ImportError as exc:  # pragma: no cover - depends on the environment
             raise ImportError("reading Parquet needs pyarrow: pip install 'btstats[parquet]'"
                               ) from exc
+        except (ValueError, OSError) as exc:     # pyarrow's ArrowInvalid is a ValueError
+            raise _v.DataError(f"{path}: not a readable Parquet file ({exc}).") from exc
     else:
         raise _v.DataError(f"cannot read {path!r}: the extension must be one of .csv, "
                            f".tsv, .json, .jsonl, .parquet.")

@@ -835,11 +835,17 @@ def order_consistency(x, y):
                 raise DataError(f"`{name}` must have one score per item; repeated labels: "
                                 f"{dup}.")
         common = x.index.intersection(y.index)
-        xv = x.loc[common].to_numpy(dtype=float)
-        yv = y.loc[common].to_numpy(dtype=float)
+        try:
+            xv = x.loc[common].to_numpy(dtype=float)
+            yv = y.loc[common].to_numpy(dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"`x` and `y` must hold numbers (scores); {exc}.") from exc
     else:
-        xv = np.asarray(x, dtype=float)
-        yv = np.asarray(y, dtype=float)
+        try:
+            xv = np.asarray(x, dtype=float)
+            yv = np.asarray(y, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"`x` and `y` must hold numbers (scores); {exc}.") from exc
         if xv.shape != yv.shape or xv.ndim != 1:
             raise DataError(f"`x` and `y` must be one-dimensional and equally long; got "
                             f"{xv.shape} and {yv.shape}.")

@@ -476,3 +476,18 @@ def test_newton_stops_only_when_the_full_step_is_small():
         assert core.params["nu"] == pytest.approx(1.0, abs=1e-8)
     else:
         assert any(r.category is btstats.ConvergenceWarning for r in record)
+
+
+def test_more_fuzz_findings(tmp_path):
+    # N29: -0.0 is 0; N30: a flag given as pd.NA; N32: a file that is not Parquet;
+    # N34: scores given as strings
+    btstats.simulate_annotation(1, 2, response_sd=-0.0, rng=0)
+    with pytest.raises(ValueError, match="`as_frame` must be one of"):
+        btstats.load_example("baseball", as_frame=pd.NA)
+    path = tmp_path / "x.parquet"
+    path.write_text("not parquet")
+    with pytest.raises(btstats.DataError, match="not a readable Parquet file"):
+        btstats.read_comparisons(path)
+    with pytest.raises(btstats.DataError, match="must hold numbers"):
+        btstats.order_consistency(pd.Series([0.0, 1.0], index=["a", "b"]),
+                                  pd.Series(["x", "y"], index=["a", "b"], dtype="str"))

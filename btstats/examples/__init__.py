@@ -41,6 +41,7 @@ def load_example(name, *, as_frame=False):
     from .._validation import check_choice
 
     check_choice(name, "name", EXAMPLES)
+    check_choice(as_frame, "as_frame", (False, True))
     with resources.files(__name__).joinpath(f"{name}.csv").open("r") as fh:
         df = pd.read_csv(fh, dtype={"item_a": str, "item_b": str})
     if as_frame:
