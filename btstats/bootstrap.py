@@ -15,10 +15,14 @@ import pandas as pd
 from scipy.special import ndtr, ndtri
 
 from . import _validation as _v
+from . import core as _core
 from . import ranks as _ranks
+from ._kernels import cells as _kc
 from ._kernels import likelihood as _likelihood
 from ._kernels import resample as _rs
+from ._kernels import resample_cells as _rsc
 from ._rows import cluster_labels, units
+from .core import expand_groups
 from .exceptions import DegenerateResampleWarning
 from .results import ELO_BASE, ELO_PER_UNIT
 
@@ -36,22 +40,24 @@ REPLICATE_TOL = 1e-9
 
 
 def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparametric",
-              cluster=None, method="newton", penalty=0.0, ties=None, degenerate="penalize",
-              fallback_penalty=0.01, rng=None, progress=None, **columns):
-    r"""Bootstrap distribution of the scores (and theta): fit, resample, refit.
+              cluster=None, method="newton", penalty=0.0, ties=None, order_effect=False,
+              link=None, degenerate="penalize", fallback_penalty=0.01, rng=None, progress=None,
+              **columns):
+    r"""Bootstrap distribution of the scores (and the other parameters): fit, resample, refit.
 
     Parameters
     ----------
     data : Comparisons, DataFrame or path
         The comparisons (as for :func:`btstats.fit`).
-    model, method, penalty, ties
+    model, method, penalty, ties, order_effect, link
         As for :func:`btstats.fit`; the replicates use the same model, method and penalty.
     n_resamples : int, default 1000
         Number of bootstrap replicates.
     kind : {"nonparametric", "parametric"}
         ``"nonparametric"`` resamples comparisons (or whole clusters, with ``cluster``) with
         replacement; ``"parametric"`` redraws every comparison's outcome from the fitted model
-        on the observed design (the same pairs, the same number of comparisons per pair).
+        on the observed design (the same pairs, the same number of comparisons per pair, and
+        per pair and order with ``order_effect``).
     cluster : str or array_like, optional
         Resample whole clusters instead of comparisons: the name of a per-row column (for a
         DataFrame, any of its columns, e.g. ``"prompt"``; for :class:`Comparisons`, one of its
@@ -59,7 +65,10 @@ def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparamet
     degenerate : {"penalize", "drop"}
         A replicate whose comparison graph has no finite MLE is refitted with
         ``penalty=fallback_penalty`` (``"penalize"``) or left out (``"drop"``); either way the
-        count is reported (``n_degenerate``) with a :class:`DegenerateResampleWarning`.
+        count is reported (``n_degenerate``) with a :class:`DegenerateResampleWarning`.  With
+        ``order_effect`` a replicate whose outcomes are separated along the order effect
+        counts as degenerate too; the penalty bounds the scores only, so ``h`` may stay
+        large in such a refit: ``"drop"`` leaves them out.
     fallback_penalty : float, default 0.01
         L2 penalty for degenerate replicates.
     rng : None, int or numpy.random.Generator
@@ -72,6 +81,10 @@ def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparamet
     Returns
     -------
     BootstrapResult
+        Its distribution holds the centred scores, then ``theta`` for the Rao-Kupper and
+        Glenn-David fits of the pair counts, or the parameters of :attr:`CoreFit.params`
+        (``h``, ``eta`` / ``nu`` / ``t1 .. tp``) for the fits of the general model core
+        (Davidson, graded, any ``order_effect=True`` fit).
 
     Notes
     -----
@@ -86,6 +99,13 @@ def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparamet
     instead (rows that stand for several comparisons, prompts, annotators), pass them as
     ``cluster``: whole clusters are then resampled (Davison and Hinkley 1997, section 3.8).
     Every replicate starts from the full-data estimate.
+
+    The fits of the general model core are resampled the same way over their cells
+    (pair, order, outcome category): a multinomial draw of ``round(total weight)``
+    comparisons (a tie under ``ties="half"`` is one comparison adding half to each side),
+    whole clusters, or, parametrically, each (pair, order) group's count redrawn over the
+    categories with the fitted probabilities.  A replicate is refitted by Newton on the
+    cells, its first step taken from the full-data information (no extra likelihood pass).
 
     References
     ----------
@@ -110,15 +130,59 @@ def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparamet
     if isinstance(cluster, str) and not isinstance(data, Comparisons):
         columns.setdefault("cluster", cluster)
         cluster = "cluster"
-    res = _fit(data, model, method=method, penalty=penalty, ties=ties, **columns)
+    res = _fit(data, model, method=method, penalty=penalty, ties=ties,
+               order_effect=order_effect, link=link, **columns)
     return res.bootstrap(n_resamples=n_resamples, kind=kind, cluster=cluster,
                          degenerate=degenerate, fallback_penalty=fallback_penalty, rng=rng,
                          progress=progress)
 
 
-# ---------------------------------------------------------------------------- the design
+# ---------------------------------------------------------------------------- the designs
 class _Design:
-    """What the kernels need to resample and refit a fitted model's data."""
+    """What :func:`run_replicates` and :class:`BootstrapResult` need of a fitted model's data.
+
+    A design knows the columns of the bootstrap distribution (the centred scores, then the
+    parameters beyond them), runs a block of replicates into rows of ``(scores, extra,
+    status)`` and runs the jackknife.  :class:`_PairDesign` serves the pair-count fits
+    (kernels of :mod:`._kernels.resample`), :class:`_CellDesign` the fits of the general
+    model core (:mod:`._kernels.resample_cells`); a new scheme overrides these methods.
+
+    Attributes: ``fit``, ``kind`` (``"nonparametric"`` / ``"parametric"``), ``mode``
+    (``"cells"``: comparisons resampled, ``"cluster"``: clusters), ``n_extra`` (columns of
+    ``extra`` the kernels write per replicate).
+    """
+
+    n_extra = 1
+
+    @staticmethod
+    def n_columns(fit):
+        """Columns of the distribution (for the memory check before the design is built)."""
+        raise NotImplementedError
+
+    def columns(self):
+        """Names of the distribution's columns."""
+        raise NotImplementedError
+
+    def estimate(self):
+        """The full-data estimate, one value per column."""
+        raise NotImplementedError
+
+    def distribution(self, out_s, out_extra):
+        """The distribution's rows from the kernels' ``(scores, extra)`` rows."""
+        raise NotImplementedError
+
+    def run_block(self, seeds, out_s, out_extra, out_status, degenerate, fallback_penalty,
+                  tol):
+        """Replicate ``r`` (seeded by ``seeds[r]``) into row ``r`` of the outputs."""
+        raise NotImplementedError
+
+    def jackknife(self, degenerate, fallback_penalty, tol):
+        """Leave-one-unit-out estimates ``(values, multiplicity)`` of the kept units."""
+        raise NotImplementedError
+
+
+class _PairDesign(_Design):
+    """The pair counts of a :class:`PairwiseFit` (scores, then theta for tie models)."""
 
     def __init__(self, fit, kind, cluster):
         comps = fit.comparisons
@@ -145,6 +209,7 @@ class _Design:
         else:
             self.units = None
             self.mode = "cells"
+        self.unit_args = design_units(self)
         if kind == "parametric":
             if not integral:
                 raise _v.DataError(
@@ -163,11 +228,35 @@ class _Design:
             self.prob = np.zeros((3, 0))
             self.ties_kernel = self.ties
 
+    @staticmethod
+    def n_columns(fit):
+        return fit.n_items + 1
+
     @property
     def kernel_kind(self):
         if self.kind == "parametric":
             return _rs.KIND_PARAMETRIC
         return _rs.KIND_CELLS if self.mode == "cells" else _rs.KIND_UNITS
+
+    def columns(self):
+        return list(self.fit.items) + (["theta"] if self.fit._eta is not None else [])
+
+    def estimate(self):
+        fit = self.fit
+        return np.asarray(list(fit._s) + ([fit.theta] if fit._eta is not None else []),
+                          dtype=float)
+
+    def distribution(self, out_s, out_extra):
+        if self.fit._eta is None:
+            return out_s
+        return np.column_stack([out_s, np.exp(out_extra[:, 0])])
+
+    def run_block(self, seeds, out_s, out_extra, out_status, degenerate, fallback_penalty,
+                  tol):
+        args = _kernel_args(self.fit, self, degenerate, fallback_penalty, tol)
+        _rs.bootstrap_block(self.kernel_kind, seeds, self.w3, self.cum, self.lam, self.aprob,
+                            self.aidx, self.total, *self.unit_args, self.prob, self.totals,
+                            self.ties_kernel, *args, out_s, out_extra[:, 0], out_status)
 
     def jackknife_units(self):
         """``(ptr, cell, weight, multiplicity)`` of the leave-one-unit-out deletions."""
@@ -181,6 +270,239 @@ class _Design:
             return ptr, nz.astype(np.int64), step, w / step
         ptr, cell, weight, _ = self.units
         return ptr, cell, weight, np.ones(ptr.shape[0] - 1)
+
+    def jackknife(self, degenerate, fallback_penalty, tol):
+        fit = self.fit
+        ptr, cell, weight, mult = self.jackknife_units()
+        n_units = ptr.shape[0] - 1
+        out_s = np.empty((n_units, fit.n_items))
+        out_eta = np.empty(n_units)
+        status = np.empty(n_units, np.int64)
+        args = _kernel_args(fit, self, degenerate, fallback_penalty, tol)
+        _rs.jackknife_block(ptr, cell, weight, self.w3, self.ties, *args, out_s, out_eta,
+                            status)
+        vals = self.distribution(out_s, out_eta[:, None])
+        keep = status < 20
+        return vals[keep], np.asarray(mult, dtype=float)[keep]
+
+
+def _pair_structure(n, n_categories, ci, cj, ck):
+    """``(cpair, cclass, pi, pj)``: the pair of every cell, whether it is a win of ``pi``
+    (0), of ``pj`` (1) or a tie (2), and the pairs (for the existence check)."""
+    key = ci.astype(np.int64) * n + cj
+    uniq, cpair = np.unique(key, return_inverse=True)
+    mid = (n_categories - 1) / 2.0
+    cclass = np.where(ck > mid, 0, np.where(ck < mid, 1, 2)).astype(np.int64)
+    return (cpair.astype(np.int64), cclass, (uniq // n).astype(np.int32),
+            (uniq % n).astype(np.int32))
+
+
+def _sub_csr(ptr, units):
+    """``(ptr, take)`` of the rows ``units`` of a CSR with row pointers ``ptr`` (``take``:
+    the entries to keep)."""
+    length = np.diff(ptr)[units]
+    sub_ptr = np.concatenate([[0], np.cumsum(length)]).astype(np.int64)
+    take = np.repeat(ptr[units] - sub_ptr[:-1], length) + np.arange(sub_ptr[-1])
+    return sub_ptr, take
+
+
+class _CellDesign(_Design):
+    """The cells of a :class:`btstats.core.CoreFit` (scores, then ``CoreFit.params``).
+
+    Nonparametric: ``round(total weight)`` comparisons drawn over the cells (over the kinds
+    of comparison when ties were halved: such a tie adds 1/2 to two cells), or whole
+    clusters.  Parametric: every ``(pair, order)`` group's count redrawn over the ``K``
+    categories from the fitted probabilities.
+    """
+
+    def __init__(self, fit, kind, cluster):
+        self.fit = fit
+        self.kind = kind
+        cells = fit._cells
+        self.family, self.link, self.k, self.has_h, self.s_hat, self.e_hat = \
+            fit._kernel_args()
+        self.s_hat = np.ascontiguousarray(self.s_hat, dtype=float)
+        self.e_hat = np.ascontiguousarray(self.e_hat, dtype=float)
+        self.n_extra = self.e_hat.shape[0]
+        self.observed = (cells.ci, cells.cj, np.ascontiguousarray(cells.co, dtype=float),
+                         cells.ck.astype(np.int64))
+        self.cw = np.ascontiguousarray(cells.cw, dtype=float)
+        self.observed_pairs = _pair_structure(fit.n_items, self.k, cells.ci, cells.cj,
+                                              cells.ck)
+        empty_i = np.zeros(0, np.int64)
+        self.a_ptr, self.a_cell, self.a_coef = np.zeros(1, np.int64), empty_i, np.zeros(0)
+        self.g_totals, self.g_prob = np.zeros(0), np.zeros((0, self.k))
+        self.mode = "cells" if cluster is None else "cluster"
+        self.atoms = None
+        self.cluster = None
+        self._cov = None
+        self._args = None
+        if kind == "parametric":
+            gi, gj, go, totals = fit._groups()
+            if not np.all(totals == np.round(totals)):
+                raise _v.DataError(
+                    "kind='parametric' redraws a whole number of comparisons per pair and "
+                    "order, but the data hold fractional weights. Use kind='nonparametric' "
+                    "(which draws round(total weight) comparisons over the weighted cells).")
+            self.g_totals = np.ascontiguousarray(totals, dtype=float)
+            self.g_prob = np.ascontiguousarray(fit._group_probabilities(gi, gj, go))
+            ci, cj, co, ck = expand_groups(gi, gj, go, self.k)
+            self.cells = (ci, cj, np.ascontiguousarray(co, dtype=float), ck.astype(np.int64))
+            self.pairs = _pair_structure(fit.n_items, self.k, ci, cj, ck)
+            self.kernel_kind = _rsc.KIND_PARAMETRIC
+            self.mass, self.total = np.zeros(0), 0
+        else:
+            self.cells = self.observed
+            self.pairs = self.observed_pairs
+            if cluster is not None:
+                labels = cluster_labels(fit.comparisons, cluster)
+                ptr, cell, weight, n_units = fit._cluster_units(labels)
+                self.cluster = (ptr, cell, weight)
+                self.a_ptr, self.a_cell, self.a_coef = ptr, cell, weight
+                self.mass, self.total = np.ones(n_units), n_units
+                self.kernel_kind = _rsc.KIND_ATOMS
+            else:
+                self.total = _replicate_size(float(self.cw.sum()))
+                self.atoms = fit._comparison_atoms()
+                if fit._halved_ties():
+                    self.a_ptr, self.a_cell, self.a_coef, self.mass = self.atoms
+                    self.kernel_kind = _rsc.KIND_ATOMS
+                else:
+                    self.mass = self.cw
+                    self.kernel_kind = _rsc.KIND_CELLS
+        if kind == "parametric":
+            self.cum, self.lam, self.aprob, self.aidx = (np.zeros(0), np.zeros(0), np.zeros(0),
+                                                         empty_i)
+        else:
+            self.cum, self.lam, self.aprob, self.aidx = _rs.sampling_tables(self.mass,
+                                                                            self.total)
+
+    @staticmethod
+    def n_columns(fit):
+        return fit.n_items + len(fit.params)
+
+    def columns(self):
+        return list(self.fit.items) + list(self.fit.params.index)
+
+    def estimate(self):
+        return np.concatenate([self.s_hat, self.e_hat])
+
+    def distribution(self, out_s, out_extra):
+        return np.column_stack([out_s, out_extra])
+
+    def observed_covariance(self):
+        """The inverse observed information of (scores, extra) in the sum-to-zero subspace
+        (the fit's, whatever its ``covariance_type``)."""
+        if self._cov is None:
+            fit = self.fit
+            observed = fit if fit.covariance_type == "observed" else \
+                fit.with_covariance("observed")
+            self._cov = np.ascontiguousarray(observed._full_covariance())
+        return self._cov
+
+    def _start_covariance(self):
+        """:meth:`observed_covariance` for the replicates' first Newton step, up to
+        ``DENSE_MAX`` items (beyond, and when it is singular, ``0 x 0``: no such step)."""
+        if self.fit.n_items > _core.DENSE_MAX:
+            return np.zeros((0, 0))
+        try:
+            return self.observed_covariance()
+        except np.linalg.LinAlgError:
+            return np.zeros((0, 0))
+
+    def _refit_args(self, cells, pairs, degenerate, fallback_penalty, tol):
+        """The refit arguments of the kernels, with the Newton start (:func:`newton_start`)
+        from the per-cell scores of ``cells`` at the estimate."""
+        deg = _rs.DEGENERATE_DROP if degenerate == "drop" else _rs.DEGENERATE_PENALIZE
+        cov = self._start_covariance()
+        gcell = _kc.cell_scores(self.family, self.link, self.k, self.has_h, self.s_hat,
+                                self.e_hat, *cells)
+        return (self.family, self.link, self.k, self.has_h, self.s_hat, self.e_hat, *cells,
+                *pairs, gcell, cov, float(self.fit.penalty), deg, float(fallback_penalty),
+                float(tol), 200, _core.DENSE_MAX)
+
+    def run_block(self, seeds, out_s, out_extra, out_status, degenerate, fallback_penalty,
+                  tol):
+        if self._args is None or self._args[0] != (degenerate, fallback_penalty, tol):
+            self._args = ((degenerate, fallback_penalty, tol),
+                          self._refit_args(self.cells, self.pairs, degenerate,
+                                           fallback_penalty, tol))
+        _rsc.bootstrap_cells_block(
+            self.kernel_kind, seeds, self.mass, self.cum, self.lam, self.aprob, self.aidx,
+            self.total, self.a_ptr, self.a_cell, self.a_coef, self.g_totals, self.g_prob,
+            *self._args[1], out_s, out_extra, out_status)
+
+    def jackknife_units(self):
+        """``(ptr, cell, weight, multiplicity)`` of the leave-one-unit-out deletions: one per
+        comparison (a kind of comparison of mass w stands for w deletions; one lighter than a
+        comparison for one deletion of itself), or one per cluster."""
+        if self.mode == "cluster":
+            ptr, cell, weight = self.cluster
+            return ptr, cell, weight, np.ones(ptr.shape[0] - 1)
+        ptr, cell, coef, mass = self.atoms if self.atoms is not None else \
+            self.fit._comparison_atoms()
+        step = np.minimum(mass, 1.0)
+        return ptr, cell, coef * np.repeat(step, np.diff(ptr)), mass / step
+
+    def jackknife(self, degenerate, fallback_penalty, tol):
+        """Clusters, and comparisons while ``units x cells <= JACKKNIFE_EXACT_WORK``: exact
+        leave-one-out refits.  Beyond (the refits would cost one fit per cell): one Newton
+        step from the full-data estimate with the exact leave-one-out gradient and
+        information (its error against the refit is of the order of the squared deletion
+        effect, far below the spread of the jackknife values on data that size); a deletion
+        that removes an edge of the win graph or leaves no finite MLE, or whose step is
+        singular, is refitted (with the no-MLE handling of the bootstrap)."""
+        ptr, cell, weight, mult = self.jackknife_units()
+        weight = np.ascontiguousarray(weight, dtype=float)
+        n_units = ptr.shape[0] - 1
+        out_s = np.empty((n_units, self.s_hat.shape[0]))
+        out_e = np.empty((n_units, self.n_extra))
+        status = np.zeros(n_units, np.int64)
+        if self.mode == "cluster" or n_units * self.cw.shape[0] <= JACKKNIFE_EXACT_WORK:
+            refit = np.arange(n_units)
+        else:
+            cov = self.observed_covariance()
+            ok = np.empty(n_units, np.bool_)
+            _rsc.jackknife_one_step(self.family, self.link, self.k, self.has_h, self.s_hat,
+                                    self.e_hat, *self.observed, cov, ptr, cell, weight, out_s,
+                                    out_e, ok)
+            refit = np.flatnonzero(~ok)
+            # a deletion that empties a (pair, outcome class) removes an edge of the win
+            # graph and moves the estimate most: refitted (also when it leaves no MLE);
+            # with an order effect one that empties a cell can separate along h: checked,
+            # and refitted when it leaves no finite MLE
+            cpair, cclass, pi, pj = self.observed_pairs
+            unit = np.repeat(np.arange(n_units), np.diff(ptr))
+            key = cpair * 3 + cclass
+            left = np.bincount(key, weights=self.cw)[key[cell]] - weight
+            refit = np.union1d(refit, unit[left <= 0.0])
+            if self.fit.penalty == 0.0 and self.has_h:
+                risky = np.setdiff1d(unit[self.cw[cell] - weight <= 0.0], refit)
+                if risky.shape[0]:
+                    sub_ptr, take = _sub_csr(ptr, risky)
+                    exists = np.empty(risky.shape[0], np.bool_)
+                    _rsc.deletions_have_mle(sub_ptr, cell[take], weight[take], self.cw,
+                                            self.s_hat.shape[0], self.has_h, self.observed[2],
+                                            cclass, cpair, pi, pj, exists)
+                    refit = np.union1d(refit, risky[~exists])
+        if refit.shape[0]:
+            sub_ptr, take = _sub_csr(ptr, refit)
+            r_s = np.empty((refit.shape[0], out_s.shape[1]))
+            r_e = np.empty((refit.shape[0], out_e.shape[1]))
+            r_status = np.empty(refit.shape[0], np.int64)
+            _rsc.jackknife_cells_block(
+                sub_ptr, cell[take], weight[take], self.cw,
+                *self._refit_args(self.observed, self.observed_pairs, degenerate,
+                                  fallback_penalty, tol),
+                r_s, r_e, r_status)
+            out_s[refit], out_e[refit], status[refit] = r_s, r_e, r_status
+        keep = status < 20
+        return self.distribution(out_s, out_e)[keep], np.asarray(mult, dtype=float)[keep]
+
+
+#: The jackknife of a general-core fit refits every deletion exactly while (deletions x
+#: cells) is at most this (about a second); beyond, it takes one Newton step per deletion.
+JACKKNIFE_EXACT_WORK = 2_000_000
 
 
 #: Largest number of comparisons a nonparametric replicate draws (``round(total weight)``).
@@ -269,9 +591,8 @@ def run_replicates(fit, design, n_resamples, degenerate, fallback_penalty, rng, 
     seeds = rng.integers(0, 2**32 - 1, size=n_resamples, dtype=np.int64)
     n = fit.n_items
     out_s = np.empty((n_resamples, n))
-    out_eta = np.empty(n_resamples)
+    out_extra = np.empty((n_resamples, design.n_extra))
     out_status = np.empty(n_resamples, np.int64)
-    args = _kernel_args(fit, design, degenerate, fallback_penalty, tol)
     per_item = [0.0]
     bar = None
     done = 0
@@ -279,10 +600,8 @@ def run_replicates(fit, design, n_resamples, degenerate, fallback_penalty, rng, 
     for size in _blocks(n_resamples, per_item):
         t0 = time.perf_counter()
         sl = slice(done, done + size)
-        _rs.bootstrap_block(design.kernel_kind, seeds[sl], design.w3, design.cum,
-                            design.lam, design.aprob, design.aidx, design.total,
-                            *design_units(design), design.prob, design.totals,
-                            design.ties_kernel, *args, out_s[sl], out_eta[sl], out_status[sl])
+        design.run_block(seeds[sl], out_s[sl], out_extra[sl], out_status[sl], degenerate,
+                         fallback_penalty, tol)
         per_item[0] = (time.perf_counter() - t0) / size
         done += size
         n_blocks += 1
@@ -295,7 +614,7 @@ def run_replicates(fit, design, n_resamples, degenerate, fallback_penalty, rng, 
             bar.update(size)
     if bar is not None:
         bar.close()
-    return out_s, out_eta, out_status
+    return out_s, out_extra, out_status
 
 
 def design_units(design):
@@ -337,28 +656,32 @@ def bootstrap_fit(fit, *, n_resamples=1000, kind="nonparametric", cluster=None,
         raise ValueError("`cluster` applies to kind='nonparametric' (whole clusters are "
                          "resampled); the parametric bootstrap redraws outcomes on the "
                          "observed design.")
-    n_par = fit.n_items + 1
+    design_class = _CellDesign if isinstance(fit, _core.CoreFit) else _PairDesign
+    n_par = design_class.n_columns(fit)
     _v.check_memory(8 * n_resamples * (n_par + 2), "n_resamples", n_resamples,
                     f"{n_resamples:,} replicates of {n_par} parameters",
                     "1,000 to 10,000 replicates are plenty for intervals.")
-    design = _Design(fit, kind, cluster)
-    out_s, out_eta, status = run_replicates(fit, design, n_resamples, degenerate,
-                                            fallback_penalty, rng, progress)
-    return BootstrapResult(fit, design, out_s, out_eta, status, degenerate=degenerate,
+    design = design_class(fit, kind, cluster)
+    out_s, out_extra, status = run_replicates(fit, design, n_resamples, degenerate,
+                                              fallback_penalty, rng, progress)
+    return BootstrapResult(fit, design, out_s, out_extra, status, degenerate=degenerate,
                            fallback_penalty=fallback_penalty)
 
 
 # ---------------------------------------------------------------------------- the result
 class BootstrapResult:
-    """A bootstrap distribution of the centred scores (and theta) with intervals from it.
+    """A bootstrap distribution of the centred scores (and the other parameters) with
+    intervals from it.
 
     Attributes
     ----------
     estimate : pandas.Series
-        The full-data estimate (scores, then ``theta`` for tie models), not a bootstrap
-        summary.
+        The full-data estimate (scores, then ``theta`` for the pair-count tie models, or the
+        ``params`` of a :class:`btstats.core.CoreFit`: ``h``, ``eta`` / ``nu`` /
+        ``t1 .. tp``), not a bootstrap summary.
     bootstrap_distribution : ndarray, shape (n_kept, n_parameters)
-        One row per kept replicate: the centred scores, then theta where it applies.
+        One row per kept replicate: the centred scores, then the other parameters (the
+        columns of ``estimate``).
     standard_error : pandas.Series
         Standard deviation of the bootstrap distribution (``ddof=1``).
     n_resamples, n_degenerate, n_dropped, n_unconverged : int
@@ -369,14 +692,13 @@ class BootstrapResult:
         ``"cluster"``: clusters).
     """
 
-    def __init__(self, fit, design, out_s, out_eta, status, *, degenerate, fallback_penalty):
+    def __init__(self, fit, design, out_s, out_extra, status, *, degenerate,
+                 fallback_penalty):
         self._fit = fit
         self._design = design
-        has_theta = fit._eta is not None
-        self._names = list(fit.items) + (["theta"] if has_theta else [])
-        est = list(fit._s) + ([fit.theta] if has_theta else [])
-        self._estimate = np.asarray(est, dtype=float)
-        dist = out_s if not has_theta else np.column_stack([out_s, np.exp(out_eta)])
+        self._names = design.columns()
+        self._estimate = design.estimate()
+        dist = design.distribution(out_s, out_extra)
         base = status % 10
         self.n_resamples = int(status.shape[0])
         self.n_degenerate = int(np.sum(status >= 10))
@@ -462,8 +784,13 @@ class BootstrapResult:
         ``a = sum U^3 / (6 (sum U^2)^{3/2})`` from the jackknife values ``U`` of
         leave-one-out refits: one per comparison (computed once per (pair, outcome) cell and
         weighted by its count, which equals the row jackknife exactly), per cluster with
-        ``cluster`` (a cell lighter than one comparison is deleted whole).  These are the formulas of
-        ``scipy.stats.bootstrap`` (quantiles by linear interpolation).
+        ``cluster`` (a cell lighter than one comparison is deleted whole).  For fits of the
+        general model core with more than ``JACKKNIFE_EXACT_WORK`` (2e6) deletions x cells
+        the leave-one-comparison-out values are one Newton step from the full-data estimate
+        with the exact leave-one-out gradient and information (Woodbury; its error is of the
+        order of the square of a deletion's effect, so its relative error in ``U`` is of the
+        order of that effect); deletions that remove an edge of the win graph or leave no
+        finite MLE, and clusters, are refitted.  These are the formulas of ``scipy.stats.bootstrap`` (quantiles by linear interpolation).
         """
         confidence_level = _v.check_confidence_level(confidence_level)
         _v.check_choice(method, "method", CI_METHODS)
@@ -513,20 +840,11 @@ class BootstrapResult:
 
     def jackknife_values(self):
         """Leave-one-out estimates ``(values, multiplicity)``: one row per deleted unit (a
-        (pair, outcome) cell standing for each of its comparisons, a cluster or a row)."""
+        (pair, outcome) cell standing for each of its comparisons, a cluster or a row; see
+        :meth:`confidence_interval` for the general model core)."""
         if self._jack is None:
-            fit = self._fit
-            d = self._design
-            ptr, cell, weight, mult = d.jackknife_units()
-            n_units = ptr.shape[0] - 1
-            out_s = np.empty((n_units, fit.n_items))
-            out_eta = np.empty(n_units)
-            status = np.empty(n_units, np.int64)
-            args = _kernel_args(fit, d, self.degenerate, self.fallback_penalty, REPLICATE_TOL)
-            _rs.jackknife_block(ptr, cell, weight, d.w3, d.ties, *args, out_s, out_eta, status)
-            vals = out_s if fit._eta is None else np.column_stack([out_s, np.exp(out_eta)])
-            keep = status < 20
-            self._jack = (vals[keep], np.asarray(mult, dtype=float)[keep])
+            self._jack = self._design.jackknife(self.degenerate, self.fallback_penalty,
+                                                REPLICATE_TOL)
         return self._jack
 
     # ------------------------------------------------------------------ ranks

@@ -5,7 +5,6 @@
 model with ``order_effect=True``; :class:`CoreFit` is its result (a :class:`PairwiseFit`
 with a coefficient table for the parameters beyond the scores).
 """
-import math
 from statistics import NormalDist
 
 import numpy as np
@@ -15,6 +14,8 @@ from scipy import special
 from . import _cells
 from ._kernels import cells as _kc
 from ._kernels import families as _kf
+from ._kernels import resample_cells as _krs
+from ._kernels import robust_cells as _krc
 from .results import PairProbabilities, PairwiseFit
 
 __all__ = ["CoreFit", "fit_core"]
@@ -75,12 +76,145 @@ def _start_scores(cells, n):
     return np.ascontiguousarray(s - s.mean())
 
 
+# ---------------------------------------------------------------- rows, units and groups
+def _cell_keys(n, n_cat, ci, cj, co, ck):
+    """The sort key of :func:`btstats._cells.build_cells` (cells are sorted by it)."""
+    ci = np.asarray(ci, dtype=np.int64)
+    cj = np.asarray(cj, dtype=np.int64)
+    return ((ci * n + cj) * 3 + (np.asarray(co).astype(np.int64) + 1)) * n_cat + ck
+
+
+def row_cells(comparisons, mdl, ties, order_effect, cells):
+    """``(row, cell, weight)``: every stored row of ``comparisons`` (index into ``rows()``)
+    with the cell it adds to and how much.
+
+    A row adds its weight to one cell, except a tie under a binary model with
+    ``ties="half"``, which adds half of it to each of two cells (the mapping of
+    :func:`btstats._cells.build_cells`, rows of weight 0 left out).
+    """
+    a, b, k, w, n_cat = _cells.row_categories(comparisons, mdl, ties)
+    _, _, outcome, weight = comparisons.rows()
+    row = (np.arange(comparisons.n_rows) if weight is None
+           else np.flatnonzero(np.asarray(weight) > 0))
+    if row.shape[0] != a.shape[0]:
+        # a binary model with the ties dropped or halved (appended at the end)
+        is_tie = np.asarray(outcome)[row] == 2
+        row = row[~is_tie] if ties == "drop" else np.concatenate([row, row[is_tie]])
+    if order_effect:
+        o = comparisons.extra["order"].to_numpy(dtype=float)[row]
+    else:
+        o = np.zeros(row.shape[0])
+    flip = a > b
+    key = _cell_keys(comparisons.n_items, n_cat, np.where(flip, b, a), np.where(flip, a, b),
+                     np.where(flip, -o, o), np.where(flip, n_cat - 1 - k, k))
+    ckey = _cell_keys(cells.n_items, n_cat, cells.ci, cells.cj, cells.co, cells.ck)
+    cell = np.minimum(np.searchsorted(ckey, key), ckey.shape[0] - 1)
+    if row.shape[0] != a.shape[0] or not np.array_equal(ckey[cell], key):
+        raise RuntimeError("internal error: the rows do not map onto the fitted cells.")
+    return row, cell, np.asarray(w, dtype=float)
+
+
+def comparison_atoms(row, cell, weight, n_cells):
+    """The kinds of comparison as a CSR ``(ptr, cell, coef)`` with their masses.
+
+    A kind is what one comparison adds to the cells: 1 to one cell, or 1/2 to each of two (a
+    tie under ``ties="half"``); its mass is the total weight of the rows of that kind.
+    """
+    n_entries = np.bincount(row)[row]
+    one = n_entries == 1
+    if np.any(n_entries > 2):
+        raise RuntimeError("internal error: a row adds to more than two cells.")
+    mass1 = np.bincount(cell[one], weights=weight[one], minlength=n_cells)
+    c1 = np.flatnonzero(mass1 > 0)
+    ptr = [np.arange(c1.shape[0] + 1, dtype=np.int64)]
+    cells = [c1.astype(np.int64)]
+    coefs = [np.ones(c1.shape[0])]
+    masses = [mass1[c1]]
+    if not one.all():
+        two = ~one
+        order = np.lexsort((cell[two], row[two]))
+        c = cell[two][order]
+        w = weight[two][order]
+        pair = c[0::2] * n_cells + c[1::2]
+        uniq, inv = np.unique(pair, return_inverse=True)
+        mass2 = np.bincount(inv, weights=w[0::2] + w[1::2])
+        ptr.append(ptr[0][-1] + 2 * np.arange(1, uniq.shape[0] + 1, dtype=np.int64))
+        cells.append(np.column_stack([uniq // n_cells, uniq % n_cells]).ravel())
+        coefs.append(np.full(2 * uniq.shape[0], 0.5))
+        masses.append(mass2)
+    return (np.concatenate(ptr), np.concatenate(cells).astype(np.int64), np.concatenate(coefs),
+            np.concatenate(masses))
+
+
+def cluster_units(row, cell, weight, labels, n_cells):
+    """Clusters as a CSR ``(ptr, cell, weight)`` of their total weight per cell, and their
+    number (``labels``: a cluster code per stored row)."""
+    unit = np.asarray(labels, dtype=np.int64)[row]
+    n_units = int(unit.max()) + 1
+    key = unit * n_cells + cell
+    uk, inv = np.unique(key, return_inverse=True)
+    wsum = np.bincount(inv, weights=weight)
+    ptr = np.zeros(n_units + 1, np.int64)
+    np.add.at(ptr, uk // n_cells + 1, 1)
+    np.cumsum(ptr, out=ptr)
+    return ptr, (uk % n_cells).astype(np.int64), wsum, n_units
+
+
+def cell_groups(cells):
+    """The ``(pair, order)`` groups of the cells: ``(gi, gj, go, totals)`` per group, with
+    the group's total weight (the cells are sorted by group, then category)."""
+    n = cells.n_items
+    key = (cells.ci.astype(np.int64) * n + cells.cj) * 3 + (cells.co.astype(np.int64) + 1)
+    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
+    totals = np.bincount(inv, weights=cells.cw)
+    return cells.ci[first], cells.cj[first], cells.co[first], totals
+
+
+def expand_groups(gi, gj, go, n_categories):
+    """Cell arrays ``(ci, cj, co, ck)`` with every category of every group (``K`` cells per
+    group, group-major)."""
+    k = n_categories
+    return (np.repeat(gi, k), np.repeat(gj, k), np.repeat(go, k),
+            np.tile(np.arange(k, dtype=np.int64), gi.shape[0]))
+
+
 class CoreFit(PairwiseFit):
     """The fit of a model of the general core (see :func:`btstats.fit`).
 
     Besides the fields of :class:`PairwiseFit` it has :attr:`coefficients`, a table of the
     parameters beyond the scores (order effect ``h``, tie parameter ``eta`` or ``nu``,
     thresholds ``t1 .. tp``) with estimate, standard error, z, p and Wald interval.
+
+    Inference is that of every fit: :meth:`with_covariance` (``"observed"``, ``"expected"``,
+    ``"sandwich"``, ``"cluster"``) over all the parameters, and :meth:`bootstrap`, whose
+    distribution holds the centred scores and then :attr:`params`.
+
+    Notes
+    -----
+    With ``g_r`` the score of comparison ``r`` in ``(s, h, theta)`` (``d log P / dz`` times
+    ``e_a - e_b + o e_h``, and ``d log P / d theta``), the sandwich's meat is
+    ``sum_r g_r g_r'`` (a tie under ``ties="half"`` scores the mean of its two halves), the
+    cluster meat ``sum_c U_c U_c'`` with ``U_c`` the sum over cluster ``c`` (times
+    ``C/(C-1) (N-1)/(N-K)``), and the expected information
+    ``sum over (pair, order) groups of n_g sum_k p_k g_k g_k'`` (``k`` the categories, ``p_k``
+    their fitted probabilities).
+
+    Examples
+    --------
+    >>> import btstats
+    >>> res = btstats.fit(btstats.load_example("home_ties"), "davidson", order_effect=True)
+    >>> res.with_covariance("sandwich").coefficients["se"].round(3)
+    parameter
+    h     0.062
+    nu    0.040
+    Name: se, dtype: float64
+    >>> boot = res.bootstrap(n_resamples=200, rng=1)
+    >>> list(boot.estimate.index)
+    ['A', 'B', 'C', 'D', 'E', 'F', 'h', 'nu']
+    >>> boot.standard_error[["h", "nu"]].round(3)
+    h     0.059
+    nu    0.037
+    Name: standard_error, dtype: float64
     """
 
     def __init__(self, *, model, comparisons, cells, scores, extra, order_effect, penalty,
@@ -96,6 +230,7 @@ class CoreFit(PairwiseFit):
         self._extra.setflags(write=False)
         self._order_effect = bool(order_effect)
         self._names = extra_names(model, cells.n_categories, order_effect)
+        self._row_map = None
 
     order_effect = property(lambda self: self._order_effect,
                             doc="Whether an order / home effect ``h`` was estimated.")
@@ -125,24 +260,77 @@ class CoreFit(PairwiseFit):
             self._loglik = float(_kc.loglik_cells(*self._kernel_args(), *self._cells.arrays()))
         return self._loglik
 
+    # ------------------------------------------------------------------ inference
+    def _row_cells(self):
+        """``(row, cell, weight)`` of every stored row (see :func:`row_cells`)."""
+        if self._row_map is None:
+            self._row_map = row_cells(self._comparisons, self._model, self._ties,
+                                      self._order_effect, self._cells)
+        return self._row_map
+
+    def _halved_ties(self):
+        """Whether some row adds to two cells (ties as half a win each way)."""
+        return (self._ties == "half" and self._cells.n_categories == 2
+                and self._comparisons.n_ties > 0)
+
+    def _comparison_atoms(self):
+        """The kinds of comparison ``(ptr, cell, coef, mass)`` (see :func:`comparison_atoms`):
+        the cells themselves unless ties were halved."""
+        c = self._cells
+        if not self._halved_ties():
+            m = c.ci.shape[0]
+            return (np.arange(m + 1, dtype=np.int64), np.arange(m, dtype=np.int64),
+                    np.ones(m), c.cw)
+        return comparison_atoms(*self._row_cells(), c.ci.shape[0])
+
+    def _cluster_units(self, labels):
+        """Clusters (a code per stored row) as ``(ptr, cell, weight, n_clusters)``."""
+        return cluster_units(*self._row_cells(), labels, self._cells.ci.shape[0])
+
+    def _groups(self):
+        """``(gi, gj, go, totals)`` of the ``(pair, order)`` groups (see :func:`cell_groups`)."""
+        return cell_groups(self._cells)
+
+    def _group_probabilities(self, gi, gj, go):
+        """Fitted category probabilities of the groups (rows) at this estimate."""
+        return _krs.category_probabilities(*self._kernel_args(), gi, gj, go)
+
     def _information(self):
-        if self._covariance_type != "observed":
-            raise ValueError(f"covariance_type={self._covariance_type!r} is not yet available "
-                             f"for fits of the general model core; use 'observed'.")
-        return _kc.information_cells(*self._kernel_args(), *self._cells.arrays())
+        """Observed (negative Hessian) or expected (Fisher) information of (scores, extra):
+        the expected one is ``sum over groups and categories of n_g p_gk g_gk g_gk'``, with
+        ``g_gk`` the score of one comparison of the group with outcome ``k``."""
+        if self._covariance_type != "expected":
+            return _kc.information_cells(*self._kernel_args(), *self._cells.arrays())
+        gi, gj, go, totals = self._groups()
+        k = self._cells.n_categories
+        prob = self._group_probabilities(gi, gj, go)
+        ci, cj, co, ck = expand_groups(gi, gj, go, k)
+        g = _kc.cell_scores(*self._kernel_args(), ci, cj, co, ck)
+        m = ci.shape[0]
+        return _krc.meat_units(self.n_items, self._order_effect, ci, cj, co, g,
+                               np.arange(m + 1, dtype=np.int64), np.arange(m, dtype=np.int64),
+                               np.ones(m), (totals[:, None] * prob).ravel())
 
-    def with_covariance(self, covariance_type, *, cluster=None):
-        if covariance_type != "observed":
-            raise ValueError(f"covariance_type={covariance_type!r} is not yet available for "
-                             f"fits of the general model core ({self.model}"
-                             f"{', order effect' if self._order_effect else ''}); the observed "
-                             f"information is.")
-        return super().with_covariance(covariance_type, cluster=cluster)
-
-    def bootstrap(self, **kwargs):
-        raise ValueError(f"the bootstrap is not yet available for fits of the general model "
-                         f"core ({self.model}{', order effect' if self._order_effect else ''}"
-                         f"); use the Wald intervals (confidence_interval) or rank_sets().")
+    def _meat(self):
+        """``G``: the sum over comparisons of ``g g'`` (``"sandwich"``) or over clusters of
+        ``U U'`` with ``U`` the sum of the cluster's comparison scores (``"cluster"``, times
+        ``C/(C-1) (N-1)/(N-K)``); scores in (scores, extra)."""
+        c = self._cells
+        g = _kc.cell_scores(*self._kernel_args(), c.ci, c.cj, c.co, c.ck)
+        if self._covariance_type == "sandwich":
+            ptr, cell, coef, mass = self._comparison_atoms()
+            return _krc.meat_units(self.n_items, self._order_effect, c.ci, c.cj, c.co, g,
+                                   ptr, cell, coef, mass)
+        ptr, cell, weight, n_clusters = self._cluster_units(self._cluster_codes)
+        meat = _krc.meat_units(self.n_items, self._order_effect, c.ci, c.cj, c.co, g, ptr,
+                               cell, weight, np.ones(n_clusters))
+        n_obs = self.n_comparisons
+        k = self.n_params
+        factor = n_clusters / (n_clusters - 1.0)
+        if n_obs > k + 1:
+            factor *= (n_obs - 1.0) / (n_obs - k)
+        self._n_clusters = int(n_clusters)
+        return meat * factor
 
     @property
     def parameter_covariance(self):

@@ -157,14 +157,16 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     if comparisons.n_items < 2:
         raise DataError("only one item: scores need comparisons between at least two items.")
     if order_effect or not mdl.pairwise_kernel:
-        if covariance_type != "observed":
-            raise ValueError(f"covariance_type={covariance_type!r} is not yet available for "
-                             f"the general model core (order effects, Davidson, graded); "
-                             f"use 'observed'.")
+        if covariance_type == "cluster" and (comparisons.extra is None or
+                                             "cluster" not in comparisons.extra.columns):
+            raise DataError("covariance_type='cluster' needs a cluster column: name it with "
+                            "cluster='<column>'.")
         res = _core.fit_core(comparisons, mdl, method=method, penalty=penalty, ties=ties,
                              tol=tol, max_iter=max_iter, order_effect=bool(order_effect))
         if not res.converged:
             warnings.warn(res.message, ConvergenceWarning, stacklevel=2)
+        if covariance_type != "observed":
+            res = res.with_covariance(covariance_type)
         return res
     counts = _counts_for_model(comparisons, mdl, ties)
     if penalty == 0.0:

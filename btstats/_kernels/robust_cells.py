@@ -1,0 +1,75 @@
+"""Sums of outer products of score vectors over units of cells, for the general model core.
+
+Numba only.  The score of one comparison in cell ``c`` (see :mod:`.cells`) is, in the
+parameters ``(s, h, theta)``, ``g_z (e_ci - e_cj)`` in the scores, ``g_z co`` in ``h`` and
+``g_theta`` in the family parameters, with ``(g_z, g_theta)`` the row of
+:func:`.cells.cell_scores` for the cell.  A *unit* is a sparse vector of cells with
+coefficients (CSR ``ptr, cell, coef``) and a mass; its score is
+``U = sum_e coef_e g_{cell_e}``, and :func:`meat_units` returns ``sum_u mass_u U_u U_u'``:
+
+- the sandwich's meat with one unit per kind of comparison (``coef``: what one comparison
+  adds to each cell, ``mass``: how many there are);
+- the cluster-robust meat with one unit per cluster (``coef``: the cluster's total weight
+  in each cell, ``mass`` 1);
+- the expected (Fisher) information with one unit per (pair, order, category) (``coef`` 1,
+  ``mass``: the group's count times the category's fitted probability).
+"""
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True)
+def meat_units(n, has_h, ci, cj, co, gcell, ptr, cell, coef, mass):
+    """``sum_u mass_u U_u U_u'`` (size ``n + q``, ``q`` = ``h`` and the family parameters)."""
+    p = gcell.shape[1] - 1
+    off = 1 if has_h else 0
+    q = off + p
+    out = np.zeros((n + q, n + q))
+    u = np.zeros(n)
+    uq = np.zeros(q)
+    touched = np.empty(n, np.int64)
+    mark = np.zeros(n, np.bool_)
+    for t in range(ptr.shape[0] - 1):
+        wt = mass[t]
+        if wt == 0.0:
+            continue
+        nt = 0
+        uq[:] = 0.0
+        for e in range(ptr[t], ptr[t + 1]):
+            c = cell[e]
+            f = coef[e]
+            gz = f * gcell[c, 0]
+            i = ci[c]
+            j = cj[c]
+            if not mark[i]:
+                mark[i] = True
+                touched[nt] = i
+                nt += 1
+            if not mark[j]:
+                mark[j] = True
+                touched[nt] = j
+                nt += 1
+            u[i] += gz
+            u[j] -= gz
+            if has_h:
+                uq[0] += gz * co[c]
+            for a in range(p):
+                uq[off + a] += f * gcell[c, 1 + a]
+        for x_ in range(nt):
+            x = touched[x_]
+            ux = wt * u[x]
+            for y_ in range(nt):
+                y = touched[y_]
+                out[x, y] += ux * u[y]
+            for b in range(q):
+                v = ux * uq[b]
+                out[x, n + b] += v
+                out[n + b, x] += v
+        for a in range(q):
+            for b in range(q):
+                out[n + a, n + b] += wt * uq[a] * uq[b]
+        for x_ in range(nt):
+            x = touched[x_]
+            u[x] = 0.0
+            mark[x] = False
+    return out
