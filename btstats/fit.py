@@ -191,8 +191,9 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     else:
         status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter)
     converged, message = _status_message(status, n_iter, gnorm, tol, method)
-    if converged and not math.isfinite(float(_likelihood.loglik(
-            mdl.link, s, eta if fit_eta else 0.0, *counts.arrays()))):
+    # (only a tie term can be -inf at a finite estimate: log P(tie) underflows as eta -> 0)
+    if converged and fit_eta and not math.isfinite(float(_likelihood.loglik(
+            mdl.link, s, eta, *counts.arrays()))):
         converged, message = False, (
             f"{method} stopped where the log-likelihood is not finite (score gaps or a tie "
             f"parameter beyond what double precision resolves for these counts); the "
