@@ -781,6 +781,12 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
             inv = _inverse_pd(red.matrix(h, -1.0))
             cov = None if inv is None else red.covariance(inv)
     converged, message = _message(status, n_iter, step, tol)
+    if converged and scores is None and cov is None:
+        converged = False
+        message = ("the information matrix is not positive definite at the estimate, so some "
+                   "scores or annotator qualities are not identified by the data (for "
+                   "instance an annotator with one or two labels): their standard errors do "
+                   "not exist. Add annotator_penalty= (e.g. 1.0) or drop such annotators.")
     if not converged:
         warnings.warn(message, ConvergenceWarning, stacklevel=2)
     return AnnotatorFit(model=mdl, items=comparisons.items, annotators=info["labels"],

@@ -196,7 +196,11 @@ def _scorer_parts(scorer, model, theta, params=None, n_categories=None):
         return (scorer.scores, mdl,
                 (float(eta) if (mdl.has_ties and eta is not None) else 0.0), None)
     if isinstance(scorer, dict):
-        scorer = pd.Series(scorer, dtype=float)
+        try:
+            scorer = pd.Series(scorer, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise DataError(f"a dict scorer must map item labels to numbers (scores); "
+                            f"{exc}.") from exc
     if not isinstance(scorer, pd.Series):
         raise TypeError(f"`scorer` must be a fit (e.g. btstats.fit's PairwiseFit) or a "
                         f"pandas.Series of scores indexed by item; got {type(scorer).__name__}.")

@@ -417,6 +417,7 @@ class PairwiseFit:
             Columns rank, item, score, se, ci_low, ci_high, wins, losses, ties.
         """
         _check_choice(scale, "scale", ("log", "elo"))
+        _check_choice(intervals, "intervals", (False, True))
         mult, base = (ELO_PER_UNIT, ELO_BASE) if scale == "elo" else (1.0, 0.0)
         # what was fitted: ties may have been dropped or halved for a model without ties
         rec = _record_frame(self._counts, self.items)

@@ -355,7 +355,7 @@ def given_pairs(pairs, *, n_items=None):
     >>> given_pairs([["x", "y"], ["y", "z"]])
     Design('given', 3 items, 2 comparisons)
     """
-    p = np.asarray(pairs)
+    p = _pairs_array(pairs)
     if p.ndim == 2 and p.shape[1] == 2 and p.dtype.kind not in "iufb":
         first = pd.Series(p[:, 0])
         second = pd.Series(p[:, 1])
@@ -378,6 +378,23 @@ def given_pairs(pairs, *, n_items=None):
     if a.shape[0] == 0:
         raise DataError("`pairs` is empty: give at least one comparison.")
     return _design(a, b, n_items, "given")
+
+
+def _pairs_array(pairs):
+    """``pairs`` as an ``(m, 2)`` array; rows of labels of any hashable kind (tuples too)
+    become an object array, so a tuple label is not read as two columns."""
+    if isinstance(pairs, (np.ndarray, pd.DataFrame)) or not hasattr(pairs, "__iter__"):
+        return np.asarray(pairs)
+    rows = list(pairs)
+    if not all(isinstance(r, (list, tuple, np.ndarray)) and len(r) == 2 for r in rows):
+        return np.asarray(rows, dtype=object)
+    if all(isinstance(x, numbers.Real) and not isinstance(x, bool) for r in rows for x in r):
+        return np.asarray(rows)
+    out = np.empty((len(rows), 2), dtype=object)
+    for k, (x, y) in enumerate(rows):
+        out[k, 0] = x
+        out[k, 1] = y
+    return out
 
 
 # --------------------------------------------------------------------------- annotators
