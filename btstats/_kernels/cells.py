@@ -22,7 +22,7 @@ from numba import njit
 
 from .families import CUMULATIVE, cell_terms, n_family_params
 from .linalg import cholesky, cholesky_solve
-from .newton import pcg
+from .newton import _dense_matrix, pcg
 
 
 @njit(cache=True)
@@ -107,22 +107,6 @@ def feasible(family, n_categories, has_h, extra):
 
 
 @njit(cache=True)
-def _laplacian_dense(n, ci, cj, hcell, penalty, c):
-    a = np.full((n, n), c / n)
-    for i in range(n):
-        a[i, i] += penalty
-    for k in range(ci.shape[0]):
-        i = ci[k]
-        j = cj[k]
-        v = hcell[k]
-        a[i, i] += v
-        a[j, j] += v
-        a[i, j] -= v
-        a[j, i] -= v
-    return a
-
-
-@njit(cache=True)
 def _measure(n, ci, cj, hcell, penalty, grad, hpp, hdiag):
     """``max |g_a| / H_aa`` over scores and extra parameters (the scale-free step size)."""
     hdiag[:] = penalty
@@ -189,7 +173,7 @@ def newton_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw
         c = hdiag.mean() if hdiag.mean() > 0.0 else 1.0
         g_s = grad[:n].copy()
         if n <= dense_max:
-            a = _laplacian_dense(n, ci, cj, hcell, penalty, c)
+            a = _dense_matrix(n, ci, cj, hcell, penalty, c)
             dsc = np.sqrt(np.diag(a).copy())
             for i in range(n):
                 for j in range(n):
