@@ -16,6 +16,7 @@ from scipy.special import ndtr, ndtri
 
 from . import _validation as _v
 from . import core as _core
+from ._checks import DENSE_MAX
 from . import ranks as _ranks
 from ._kernels import cells as _kc
 from ._kernels import likelihood as _likelihood
@@ -631,7 +632,6 @@ def design_units(design):
 
 def _kernel_args(fit, design, degenerate, fallback_penalty, tol):
     mdl = fit._model
-    from .fit import DENSE_MAX
     # the fastest solver for warm starts: Newman's MM for Bradley-Terry without a penalty,
     # Newton for everything else (every method reaches the same optimum)
     plain_bt = mdl.link == _LOGISTIC and not mdl.has_ties and fit.penalty == 0.0

@@ -12,6 +12,7 @@ import pandas as pd
 from scipy import special
 
 from . import _cells
+from ._checks import DENSE_MAX, _status_message, check_mle_exists
 from ._kernels import cells as _kc
 from ._kernels import families as _kf
 from ._kernels import resample_cells as _krs
@@ -20,8 +21,6 @@ from .results import PairProbabilities, PairwiseFit
 
 __all__ = ["CoreFit", "fit_core"]
 
-#: Newton factorises the dense Laplacian up to this many items, then uses CG on the cells.
-DENSE_MAX = 500
 
 _FAMILY_CODES = {"cumulative": _kf.CUMULATIVE, "graded": _kf.CUMULATIVE,
                  "davidson": _kf.DAVIDSON}
@@ -51,7 +50,6 @@ def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_ef
             raise TiesError(f"the {mdl.name} model estimates a tie parameter but the data "
                             f"hold no ties. Fit model='bradley-terry' instead.")
     if penalty == 0.0:
-        from .fit import check_mle_exists
         check_mle_exists(comparisons.pairs, comparisons.items, True)
     n = comparisons.n_items
     fam = _FAMILY_CODES[mdl.family]
@@ -219,7 +217,6 @@ class CoreFit(PairwiseFit):
 
     def __init__(self, *, model, comparisons, cells, scores, extra, order_effect, penalty,
                  n_iter, status, gradient_norm, tol, ties):
-        from .fit import _status_message
         converged, message = _status_message(status, n_iter, gradient_norm, tol, "newton")
         super().__init__(model=model, method="newton", comparisons=comparisons,
                          counts=comparisons.pairs, scores=scores, eta=None, penalty=penalty,

@@ -7,29 +7,23 @@ import numpy as np
 
 from . import _validation as _v
 from ._kernels import aggregate as _agg
-from ._kernels import graph as _graph
 from ._kernels import gradient as _gradient
 from ._kernels import likelihood as _likelihood
 from ._kernels import links as _links
 from ._kernels import mm as _mm
 from ._kernels import newton as _newton
 from . import core as _core
+from ._checks import (COVARIANCE_TYPES, DENSE_MAX, METHODS, _status_message,  # noqa: F401
+                      check_mle_exists)
 from .data import as_comparisons
-from .exceptions import ConvergenceWarning, DataError, NoMLEError, TiesError
+from .exceptions import ConvergenceWarning, DataError, TiesError
 from .models import get_model
 from .results import PairwiseFit
 
 __all__ = ["fit"]
 
-METHODS = ("newton", "mm", "gradient")
 _DEFAULT_MAX_ITER = {"newton": 100, "mm": 10_000, "gradient": 20_000}
 _DEFAULT_TOL = 1e-10
-#: Newton factorises the dense (n x n) Laplacian up to this many items, then uses CG.
-DENSE_MAX = 500
-
-
-#: Covariance estimators of :class:`PairwiseFit`.
-COVARIANCE_TYPES = ("observed", "expected", "sandwich", "cluster")
 
 
 def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None, tol=None,
@@ -256,8 +250,8 @@ def _counts_for_model(comparisons, mdl, ties):
     if ties == "drop":
         kept = counts.without_ties()
         if kept.n_pairs == 0:
-            raise TiesError(f"every comparison is a tie, so ties='drop' leaves nothing to fit. "
-                            f"Use ties='half', or a tie model (model='rao-kupper').")
+            raise TiesError("every comparison is a tie, so ties='drop' leaves nothing to fit. "
+                            "Use ties='half', or a tie model (model='rao-kupper').")
         return kept
     if ties == "half":
         return counts.with_ties_as_half()
@@ -269,46 +263,6 @@ def _counts_for_model(comparisons, mdl, ties):
                     f"leaderboards do), or model='rao-kupper' to model them.")
 
 
-def check_mle_exists(counts, items, ties_both_ways):
-    """Raise :class:`NoMLEError` unless the win graph is strongly connected."""
-    pi, pj, wab, wba, tie = counts.arrays()
-    n = len(items)
-    if _graph.strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
-        return
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    src, dst = _graph.win_edges(pi, pj, wab, wba, tie, ties_both_ways)
-    adj = coo_matrix((np.ones(src.shape[0]), (src, dst)), shape=(n, n)).tocsr()
-    n_groups, _ = connected_components(adj, directed=True, connection="strong")
-    out_deg = np.bincount(src, minlength=n)
-    in_deg = np.bincount(dst, minlength=n)
-    touched = np.zeros(n, bool)
-    touched[pi] = True
-    touched[pj] = True
-    never_win = list(items[(out_deg == 0) & touched])
-    never_lose = list(items[(in_deg == 0) & touched])
-    isolated = list(items[~touched])
-    parts = [f"No finite maximum-likelihood estimate exists: the win graph (a -> b when a "
-             f"beat b{', ties both ways' if ties_both_ways else ''}) splits into {n_groups} "
-             f"strongly connected groups, so some scores run off to +/- infinity."]
-    if never_win:
-        parts.append(f"Items that never win: {_head(never_win)}.")
-    if never_lose:
-        parts.append(f"Items that never lose: {_head(never_lose)}.")
-    if isolated:
-        parts.append(f"Items with no comparisons: {_head(isolated)}.")
-    parts.append("Fix: pass penalty= (an L2 prior on the scores, e.g. penalty=0.01), or add "
-                 "comparisons that connect the groups.")
-    raise NoMLEError(" ".join(parts), n_groups=n_groups, never_win=never_win,
-                     never_lose=never_lose)
-
-
-def _head(labels, k=5):
-    shown = ", ".join(repr(x) for x in labels[:k])
-    return shown + (f" and {len(labels) - k} more" if len(labels) > k else "")
-
-
 def _start_eta(mdl, counts, n_total):
     """The threshold that makes P(tie) at d = 0 equal to the tie fraction."""
     if not mdl.has_ties:
@@ -316,29 +270,3 @@ def _start_eta(mdl, counts, n_total):
     frac = min(max(float(counts.tie.sum()) / n_total, 1e-6), 1 - 1e-6)
     q = 0.5 * (1.0 + frac)
     return math.log(q / (1.0 - q)) if mdl.link == _links.LOGISTIC else NormalDist().inv_cdf(q)
-
-
-def _status_message(status, n_iter, gnorm, tol, method):
-    if status == 0:
-        return True, f"converged in {n_iter} iterations (step estimate {gnorm:.1e} <= tol {tol:g})"
-    if status == 1:
-        return False, (f"{method} did not converge in {n_iter} iterations: step estimate "
-                       f"max|g_i|/h_ii = {gnorm:.1e} > tol {tol:g}. Raise max_iter, try method='newton', or add "
-                       f"a small penalty= if some items are nearly unbeaten.")
-    if status == 2:
-        ok = gnorm <= 1e3 * tol
-        if ok:
-            hint = ""
-        elif not math.isfinite(gnorm):
-            hint = (" The curvature of some pairs underflows (score gaps beyond what double "
-                    "precision resolves at these weights): add a small penalty= or rescale "
-                    "the weights.")
-        elif method != "newton":
-            hint = " Loosen tol or try method='newton'."
-        else:
-            hint = " Loosen tol or add a small penalty=."
-        return ok, (f"{method} stopped after {n_iter} iterations at the floating-point limit "
-                    f"(step estimate {gnorm:.1e}, tol {tol:g})." + hint)
-    return False, (f"{method} met a non-finite log-likelihood after {n_iter} iterations; the "
-                   f"scores may be diverging. Add penalty= or check the data.")
-

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 
 from . import _rows
+from ._checks import COVARIANCE_TYPES
 from ._kernels import likelihood as _likelihood
 from ._kernels import robust as _robust
 from . import _validation as _v
@@ -236,7 +237,6 @@ class PairwiseFit:
         -------
         PairwiseFit
         """
-        from .fit import COVARIANCE_TYPES
         _check_choice(covariance_type, "covariance_type", COVARIANCE_TYPES)
         new = copy.copy(self)
         new._covariance_type = covariance_type

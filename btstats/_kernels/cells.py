@@ -41,7 +41,6 @@ def cell_pass(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, g
     probability 0 in double precision).
     """
     n = s.shape[0]
-    q = extra.shape[0]
     p = n_family_params(family, n_categories)
     off = 1 if has_h else 0
     h = extra[0] if has_h else 0.0

@@ -1,0 +1,81 @@
+"""What fit() and the general core share: the solver names, the covariance types, the
+existence check of the MLE and the solvers' status messages (a module of its own so that
+neither imports the other)."""
+import math
+
+import numpy as np
+
+from ._kernels import graph as _graph
+from .exceptions import NoMLEError
+
+METHODS = ("newton", "mm", "gradient")
+#: Newton factorises the dense (n x n) Laplacian up to this many items, then uses CG.
+DENSE_MAX = 500
+#: Covariance estimators of :class:`PairwiseFit`.
+COVARIANCE_TYPES = ("observed", "expected", "sandwich", "cluster")
+
+
+def check_mle_exists(counts, items, ties_both_ways):
+    """Raise :class:`NoMLEError` unless the win graph is strongly connected."""
+    pi, pj, wab, wba, tie = counts.arrays()
+    n = len(items)
+    if _graph.strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
+        return
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    src, dst = _graph.win_edges(pi, pj, wab, wba, tie, ties_both_ways)
+    adj = coo_matrix((np.ones(src.shape[0]), (src, dst)), shape=(n, n)).tocsr()
+    n_groups, _ = connected_components(adj, directed=True, connection="strong")
+    out_deg = np.bincount(src, minlength=n)
+    in_deg = np.bincount(dst, minlength=n)
+    touched = np.zeros(n, bool)
+    touched[pi] = True
+    touched[pj] = True
+    never_win = list(items[(out_deg == 0) & touched])
+    never_lose = list(items[(in_deg == 0) & touched])
+    isolated = list(items[~touched])
+    parts = [f"No finite maximum-likelihood estimate exists: the win graph (a -> b when a "
+             f"beat b{', ties both ways' if ties_both_ways else ''}) splits into {n_groups} "
+             f"strongly connected groups, so some scores run off to +/- infinity."]
+    if never_win:
+        parts.append(f"Items that never win: {_head(never_win)}.")
+    if never_lose:
+        parts.append(f"Items that never lose: {_head(never_lose)}.")
+    if isolated:
+        parts.append(f"Items with no comparisons: {_head(isolated)}.")
+    parts.append("Fix: pass penalty= (an L2 prior on the scores, e.g. penalty=0.01), or add "
+                 "comparisons that connect the groups.")
+    raise NoMLEError(" ".join(parts), n_groups=n_groups, never_win=never_win,
+                     never_lose=never_lose)
+
+
+def _head(labels, k=5):
+    shown = ", ".join(repr(x) for x in labels[:k])
+    return shown + (f" and {len(labels) - k} more" if len(labels) > k else "")
+
+
+def _status_message(status, n_iter, gnorm, tol, method):
+    if status == 0:
+        return True, f"converged in {n_iter} iterations (step estimate {gnorm:.1e} <= tol {tol:g})"
+    if status == 1:
+        return False, (f"{method} did not converge in {n_iter} iterations: step estimate "
+                       f"max|g_i|/h_ii = {gnorm:.1e} > tol {tol:g}. Raise max_iter, try method='newton', or add "
+                       f"a small penalty= if some items are nearly unbeaten.")
+    if status == 2:
+        ok = gnorm <= 1e3 * tol
+        if ok:
+            hint = ""
+        elif not math.isfinite(gnorm):
+            hint = (" The curvature of some pairs underflows (score gaps beyond what double "
+                    "precision resolves at these weights): add a small penalty= or rescale "
+                    "the weights.")
+        elif method != "newton":
+            hint = " Loosen tol or try method='newton'."
+        else:
+            hint = " Loosen tol or add a small penalty=."
+        return ok, (f"{method} stopped after {n_iter} iterations at the floating-point limit "
+                    f"(step estimate {gnorm:.1e}, tol {tol:g})." + hint)
+    return False, (f"{method} met a non-finite log-likelihood after {n_iter} iterations; the "
+                   f"scores may be diverging. Add penalty= or check the data.")
+
