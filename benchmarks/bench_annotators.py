@@ -113,7 +113,7 @@ def time_calls(fn, repeats):
 
 
 def run_btstats(frame, s, beta, repeats):
-    from btstats.annotators import fit_annotators
+    from btstats.agreement.annotators import fit_annotators
 
     t0 = time.perf_counter()
     with warnings.catch_warnings():              # first call in this process: compile / cache

@@ -963,10 +963,11 @@ def _profile_core(comps, spec, reps=5):
     """Where a fit of the general core spends its time: the stages of core.fit_core run one
     by one (private functions of btstats: the profile is skipped if they move), plus the
     cost of np.unique on the cells' int64 keys and of the dense-bincount alternative."""
-    from btstats import _cells, core
+    from btstats.data import cells as _cells
+    from btstats.estimation import core
     from btstats._kernels import cells as _kc
-    from btstats.fit import check_mle_exists
-    from btstats.models import get_model
+    from btstats.estimation.fit import check_mle_exists
+    from btstats.models.model import get_model
 
     kw = _family_fit_kwargs(spec)
     mdl = get_model(kw["model"], kw.get("link"))

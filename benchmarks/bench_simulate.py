@@ -48,7 +48,8 @@ if str(REPO_ROOT) not in sys.path:  # use the checkout's btstats, not an install
     sys.path.insert(0, str(REPO_ROOT))
 
 import btstats  # noqa: E402
-from btstats.simulate import random_pairs, simulate  # noqa: E402
+from btstats.simulate.designs import random_pairs
+from btstats.simulate.simulators import simulate
 
 
 def timed(fn, repeats):

@@ -12,27 +12,31 @@ iterations compiled with Numba; scores are log-strengths centred to sum to zero.
 2     3          JASA  0.310
 3     4  Comm Statist -2.159
 """
-from .data import Comparisons, PairCounts, read_comparisons
+from .data.comparisons import Comparisons, PairCounts, read_comparisons
 from .examples import EXAMPLES, load_example
-from . import agreement, annotators, evaluation
-from .agreement import (Agreement, Ceilings, accuracy_bounds, ceilings, cohen_kappa,
-                        fleiss_kappa, krippendorff_alpha)
-from .annotators import AnnotatorFit, fit_annotators
-from .bootstrap import BootstrapResult, ConfidenceInterval, bootstrap
+from . import agreement, evaluation
+from .agreement import annotators
+from .agreement.empirical import Agreement, accuracy_bounds
+from .agreement.ceilings import Ceilings, ceilings
+from .agreement.kappas import cohen_kappa, fleiss_kappa, krippendorff_alpha
+from .agreement.annotators import AnnotatorFit, fit_annotators
+from .inference.bootstrap import BootstrapResult, ConfidenceInterval
+from .estimation.fit import bootstrap
 from .evaluation import (AboveCeilingWarning, Evaluation, evaluate, order_consistency,
                          win_rate_scores)
-from .ranks import (RankSets, pairwise_superiority, probability_first, rank_confidence_sets,
-                    rank_distribution, rank_intervals, rank_lower_bound, rank_upper_bound)
+from .inference.ranks import (RankSets, pairwise_superiority, probability_first,
+                              rank_confidence_sets, rank_distribution, rank_intervals,
+                              rank_lower_bound, rank_upper_bound)
 from .exceptions import (ConvergenceWarning, DataError, DegenerateResampleWarning, NoMLEError,
                          TiesError)
-from .fit import fit
-from .models import MODELS, Model, get_model
-from .results import PairProbabilities, PairwiseFit
+from .estimation.fit import fit
+from .models.model import MODELS, Model, get_model
+from .estimation.results import PairProbabilities, PairwiseFit
 # The simulators.  ``btstats.simulate`` is the function (it shadows the module of the same
 # name as an attribute); ``from btstats.simulate import ...`` still reaches the module.
-from .simulate import (Design, Simulation, annotation_accuracy, annotator_pool, given_pairs,
-                       random_pairs, round_robin, simulate, simulate_annotation,
-                       sparse_connected)
+from .simulate.designs import Design, given_pairs, random_pairs, round_robin, sparse_connected
+from .simulate.simulators import Simulation, simulate, simulate_annotation
+from .simulate.annotators import annotation_accuracy, annotator_pool
 
 __version__ = "0.1.0"
 

@@ -39,11 +39,11 @@ from . import _validation as _v
 from ._kernels import annotators as _ka
 from ._kernels import ceilings_families as _kcf
 from ._kernels.links import outcome_log_probs
-from .agreement import Ceilings, _family_spec, _is_general_fit, _params_spec
-from .agreement import ceilings as _ceilings
-from .data import Comparisons, as_comparisons
+from .agreement.ceilings import Ceilings, _family_spec, _is_general_fit, _params_spec
+from .agreement.ceilings import ceilings as _ceilings
+from .data.comparisons import Comparisons, as_comparisons
 from .exceptions import DataError
-from .models import get_model, pairwise_model
+from .models.model import get_model, pairwise_model
 
 __all__ = ["AboveCeilingWarning", "Evaluation", "OrderConsistency", "evaluate",
            "order_consistency", "split", "win_rate_scores"]
@@ -182,8 +182,8 @@ def _test_mask(m, groups, test_size, rng):
 def _scorer_parts(scorer, model, theta, params=None, n_categories=None):
     """``(scores Series, Model, eta, family)`` from a fit or from scores; ``family`` is
     ``None`` for the pair-count models and otherwise the kernels' view of the outcome family
-    (:func:`btstats.agreement._family_spec` of a fit of the general core, or
-    :func:`btstats.agreement._params_spec` of plain scores with ``params``)."""
+    (:func:`btstats.agreement.ceilings._family_spec` of a fit of the general core, or
+    :func:`btstats.agreement.ceilings._params_spec` of plain scores with ``params``)."""
     if hasattr(scorer, "scores") and hasattr(scorer, "model") and \
             isinstance(getattr(scorer, "scores"), pd.Series):
         if params is not None or n_categories is not None:
@@ -211,7 +211,7 @@ def _scorer_parts(scorer, model, theta, params=None, n_categories=None):
         eta = 0.0
     else:
         mdl = pairwise_model("bradley-terry" if model is None else model, "evaluate")
-        from .models import _eta_from_theta
+        from .models.model import _eta_from_theta
 
         eta = _eta_from_theta(mdl, theta)
     if scorer.index.has_duplicates:

@@ -17,7 +17,7 @@ from scipy.special import expit, ndtr
 
 import btstats
 from btstats import agreement as ag
-from btstats import cli_agreement
+from btstats.cli import agreement as cli_agreement
 from btstats.exceptions import DataError
 
 # --------------------------------------------------------------------------- fixtures
@@ -225,8 +225,8 @@ def test_agreement_bootstrap_is_seeded_and_resamples_units():
     # plain recomputation on the resampled frame
     rng = np.random.default_rng(1)
     idx = rng.integers(0, 60, (1, 60))
-    lab = ag._as_labels(df, {})
-    stats_ = np.column_stack([ag._pair_stats(lab.counts), ag._kappa_stats(lab.counts)])
+    lab = ag.empirical._as_labels(df, {})
+    stats_ = np.column_stack([ag.empirical._pair_stats(lab.counts), ag.kappas._kappa_stats(lab.counts)])
     out = np.empty((1, stats_.shape[1]))
     from btstats._kernels import annotators as ka
     ka.resampled_sums(idx, stats_, out)

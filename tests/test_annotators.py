@@ -12,7 +12,7 @@ from scipy.special import expit, log_expit, log_ndtr
 import btstats
 from btstats._kernels import annotators as ka
 from btstats._kernels import links
-from btstats.annotators import AnnotatorFit, fit_annotators
+from btstats.agreement.annotators import AnnotatorFit, fit_annotators
 from btstats.exceptions import ConvergenceWarning, DataError
 
 
@@ -128,7 +128,7 @@ def test_cholesky_kernels_match_numpy():
 
 
 def test_reduced_matrix_is_z_m_z():
-    from btstats.annotators import _Reducer
+    from btstats.agreement.annotators import _Reducer
 
     rng = np.random.default_rng(10)
     n, k = 4, 3

@@ -19,10 +19,10 @@ from scipy.special import expit, ndtr
 
 import btstats
 from btstats import agreement as ag
-from btstats.core import fit_core
+from btstats.estimation.core import fit_core
 from btstats.evaluation import AboveCeilingWarning, evaluate, split
 from btstats.exceptions import DataError
-from btstats.models import get_model
+from btstats.models.model import get_model
 
 
 # --------------------------------------------------------------------------- fixtures

@@ -125,7 +125,7 @@ def test_module_entry_point_runs():
 def test_many_items_give_a_leaderboard_without_intervals(monkeypatch, capsys):
     # Above MAX_DENSE_COVARIANCE items the n x n covariance is refused with a clear error;
     # the scores, the leaderboard without intervals, the summary and the CLI still work.
-    from btstats import results
+    from btstats.estimation import results
 
     monkeypatch.setattr(results, "MAX_DENSE_COVARIANCE", 5)
     res = btstats.fit(btstats.load_example("baseball"))       # 7 items > 5

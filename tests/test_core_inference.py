@@ -141,7 +141,7 @@ def test_module_function_and_result_methods(data_dir):
     df = pd.read_csv(data_dir / "home_ties.csv")
     boot = btstats.bootstrap(df, "davidson", order_effect=True, n_resamples=300, rng=4)
     fit = boot.fit
-    assert isinstance(fit, btstats.core.CoreFit)
+    assert isinstance(fit, btstats.estimation.core.CoreFit)
     assert list(boot.estimate.index[-2:]) == ["h", "nu"]
     for method in ("percentile", "basic", "bca"):
         ci = boot.confidence_interval(0.9, method=method)
@@ -337,7 +337,7 @@ def test_one_step_jackknife_of_large_data(request, case, monkeypatch):
     # within a few per cent of the refits' spread, and the accelerations within 2%
     fit, values, mult = request.getfixturevalue(f"{case}_jackknife")
     exact, exact_m = fit.bootstrap(n_resamples=200, rng=0).jackknife_values()
-    monkeypatch.setattr(sys.modules["btstats.bootstrap"], "JACKKNIFE_EXACT_WORK", 0)
+    monkeypatch.setattr(sys.modules["btstats.inference.bootstrap"], "JACKKNIFE_EXACT_WORK", 0)
     boot = fit.bootstrap(n_resamples=200, rng=0)
     got, got_m = boot.jackknife_values()
     np.testing.assert_array_equal(got_m, exact_m)

@@ -11,7 +11,7 @@ from scipy import stats
 from scipy.special import expit
 
 import btstats
-from btstats.agreement import ceilings
+from btstats.agreement.ceilings import ceilings
 from btstats.evaluation import (AboveCeilingWarning, evaluate, order_consistency, split,
                                 win_rate_scores)
 from btstats.exceptions import DataError

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 import btstats
 from btstats import Comparisons, evaluation
 from btstats.cli import main as cli_main
-from btstats.models import get_model
+from btstats.models.model import get_model
 
 
 # =========================================================================== freezing

@@ -17,7 +17,7 @@ from scipy import special
 import btstats
 from btstats._kernels import likelihood as klik
 from btstats._kernels import links as klinks
-from btstats.models import get_model
+from btstats.models.model import get_model
 
 MODELS = ("bradley-terry", "thurstone", "rao-kupper")
 METHODS = {"bradley-terry": ("newton", "mm", "gradient"),

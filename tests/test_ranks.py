@@ -1,4 +1,4 @@
-"""Rank inference (btstats.ranks): closed forms, csranks, simulated coverage, properties.
+"""Rank inference (btstats.inference.ranks): closed forms, csranks, simulated coverage, properties.
 
 Reference values and where they come from:
 
@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, strategies as st
 from scipy import integrate, optimize, stats
 
-import btstats.ranks as R
+import btstats.inference.ranks as R
 from btstats._kernels import ranks as K
 
 

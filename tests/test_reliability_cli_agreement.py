@@ -15,7 +15,7 @@ from scipy import special
 import btstats
 from btstats import agreement as ag
 from btstats import evaluation as ev
-from btstats import ranks
+from btstats.inference import ranks
 from btstats.cli import main
 from btstats.exceptions import DataError
 
@@ -249,7 +249,7 @@ def test_deeply_nested_json_exits_2(tmp_path, capsys):
     (LookupError("unknown encoding: nope"), "unknown encoding"),
 ])
 def test_any_unexpected_failure_is_one_line(exc, needle, monkeypatch, tmp_path, capsys):
-    from btstats import cli, cli_agreement
+    from btstats.cli import agreement as cli_agreement, commands as cli
 
     def fail(*args, **kwargs):
         raise exc

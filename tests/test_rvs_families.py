@@ -19,7 +19,7 @@ from scipy import special, stats
 import btstats
 from btstats._kernels import families as _kf
 from btstats._kernels import sample_families as _ksf
-from btstats.models import get_model
+from btstats.models.model import get_model
 
 sm = importlib.import_module("btstats.simulate")   # btstats.simulate is the function
 

@@ -19,7 +19,7 @@ import btstats
 from btstats._kernels import links as _links
 from btstats._kernels import sample as _sample
 from btstats.exceptions import DataError, NoMLEError
-from btstats.models import get_model
+from btstats.models.model import get_model
 
 sm = importlib.import_module("btstats.simulate")   # btstats.simulate is the function
 
@@ -146,7 +146,7 @@ def test_annotator_mixture_frequencies():
 def test_kernel_against_naive_inversion(link, eta):
     rng = np.random.default_rng(3)
     s = rng.normal(0, 2, 30)
-    a, b = sm._uniform_pairs(30, 5000, rng)
+    a, b = sm.designs._uniform_pairs(30, 5000, rng)
     u = rng.random(5000)
     out = np.empty(5000)
     _sample.outcomes_1d(link, s, eta, a, b, u, out)
@@ -170,7 +170,7 @@ def test_kernel_against_naive_inversion(link, eta):
 def test_kernels_agree_with_their_python_versions():
     rng = np.random.default_rng(4)
     s = rng.normal(size=6)
-    a, b = sm._uniform_pairs(6, 300, rng)
+    a, b = sm.designs._uniform_pairs(6, 300, rng)
     who = rng.integers(0, 3, 300).astype(np.int32)
     first = rng.integers(0, 2, 300).astype(np.int8)
     args = (0, s, 0.4, a, b, who, first, np.array([0.5, 1.0, 2.0]), np.array([0.2, 0.0, -1.0]),
@@ -452,7 +452,7 @@ def test_outcomes_are_codes_and_ties_only_when_possible(scores, model, tie_prope
 def test_rvs_shapes_and_values(n_items, m, n, seed):
     rng = np.random.default_rng(seed)
     scores = rng.normal(size=n_items)
-    pairs = np.stack(sm._uniform_pairs(n_items, m, rng), axis=1)
+    pairs = np.stack(sm.designs._uniform_pairs(n_items, m, rng), axis=1)
     out = get_model("bradley-terry").rvs(scores, pairs, n=n, rng=seed)
     assert out.shape == ((m,) if n is None else (m, n))
     assert set(np.unique(out)) <= {0.0, 1.0}

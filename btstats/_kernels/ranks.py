@@ -1,7 +1,7 @@
 """Rank inference: max statistics over families of score differences, ranks of draws.
 
 Numba only: float64 / int64 arrays in, arrays out, no exceptions, no random numbers (the
-Gaussian draws of :func:`btstats.ranks.rank_confidence_sets` are made by the caller's
+Gaussian draws of :func:`btstats.inference.ranks.rank_confidence_sets` are made by the caller's
 ``numpy.random.Generator`` and passed in as ``zt``).
 
 The kernels are serial: on the two-core machines we target, Numba's OpenMP threads and

@@ -36,7 +36,7 @@ def load_example(name, *, as_frame=False):
     >>> load_example("springall")
     Comparisons(9 items, 108 rows, 885 comparisons, 198 ties, 36 pairs)
     """
-    from ..data import Comparisons
+    from ..data.comparisons import Comparisons
 
     from .._validation import check_choice
 

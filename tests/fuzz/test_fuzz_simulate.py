@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import btstats
-from btstats.models import get_model
+from btstats.models.model import get_model
 
 import fuzzkit as fk
 import hostile as h

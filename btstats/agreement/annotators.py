@@ -27,13 +27,13 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from . import _validation as _v
-from ._kernels import annotators as _ka
-from ._kernels import linalg as _la
-from ._kernels import likelihood as _likelihood
-from .data import as_comparisons
-from .exceptions import ConvergenceWarning, DataError
-from .models import pairwise_model
+from .. import _validation as _v
+from .._kernels import annotators as _ka
+from .._kernels import linalg as _la
+from .._kernels import likelihood as _likelihood
+from ..data.comparisons import as_comparisons
+from ..exceptions import ConvergenceWarning, DataError
+from ..models.model import pairwise_model
 
 __all__ = ["AnnotatorFit", "fit_annotators", "FLAGS"]
 
@@ -711,7 +711,7 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
     Three annotators of qualities 2, 1 and 0 label random pairs of 6 items:
 
     >>> import numpy as np, pandas as pd
-    >>> from btstats.annotators import fit_annotators
+    >>> from btstats import fit_annotators
     >>> rng = np.random.default_rng(0)
     >>> s = np.linspace(-1.5, 1.5, 6)
     >>> a = rng.integers(0, 6, 3000); b = (a + rng.integers(1, 6, 3000)) % 6

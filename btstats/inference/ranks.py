@@ -22,8 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import _validation as _v
-from ._kernels import ranks as _k
+from .. import _validation as _v
+from .._kernels import ranks as _k
 
 __all__ = ["RankSets", "rank_confidence_sets", "rank_upper_bound", "rank_lower_bound",
            "rank_distribution", "probability_first", "pairwise_superiority",
@@ -347,7 +347,7 @@ def rank_confidence_sets(estimate, *, draws=None, covariance=None, confidence_le
     Four items, two of them close; independent errors of standard deviation 0.1:
 
     >>> import numpy as np
-    >>> from btstats.ranks import rank_confidence_sets
+    >>> from btstats import rank_confidence_sets
     >>> est = np.array([1.0, 0.95, 0.0, -2.0])
     >>> cov = np.diag([0.01, 0.01, 0.01, 0.01])
     >>> sets = rank_confidence_sets(est, covariance=cov, rng=1, labels=list("abcd"))
@@ -517,7 +517,7 @@ def rank_upper_bound(low, high=None):
     Examples
     --------
     >>> import pandas as pd
-    >>> from btstats.ranks import rank_upper_bound, rank_lower_bound
+    >>> from btstats import rank_upper_bound, rank_lower_bound
     >>> ci = pd.DataFrame({"low": [10, 8, 5, 0], "high": [12, 11, 9, 4]},
     ...                   index=["a", "b", "c", "d"])
     >>> rank_upper_bound(ci).tolist()
@@ -551,7 +551,7 @@ def rank_lower_bound(low, high=None):
 
     Examples
     --------
-    >>> from btstats.ranks import rank_lower_bound
+    >>> from btstats import rank_lower_bound
     >>> rank_lower_bound([10, 8, 5, 0], [12, 11, 9, 4]).tolist()
     [2, 3, 3, 4]
     """
@@ -593,7 +593,7 @@ def rank_distribution(draws, *, ties="min", labels=None):
 
     Examples
     --------
-    >>> from btstats.ranks import rank_distribution
+    >>> from btstats import rank_distribution
     >>> rank_distribution([[3.0, 1.0, 2.0], [1.0, 1.0, 0.0]]).to_numpy().tolist()
     [[1, 3, 2], [1, 1, 3]]
     >>> rank_distribution([[1.0, 1.0, 0.0]], ties="average").to_numpy().tolist()
@@ -631,7 +631,7 @@ def probability_first(draws, *, labels=None):
 
     Examples
     --------
-    >>> from btstats.ranks import probability_first
+    >>> from btstats import probability_first
     >>> probability_first([[3.0, 1.0], [0.0, 2.0], [5.0, 5.0], [2.0, 1.0]]).tolist()
     [0.625, 0.375]
     """
@@ -657,7 +657,7 @@ def pairwise_superiority(draws, *, labels=None):
 
     Examples
     --------
-    >>> from btstats.ranks import pairwise_superiority
+    >>> from btstats import pairwise_superiority
     >>> pairwise_superiority([[3.0, 1.0], [0.0, 2.0], [5.0, 5.0], [2.0, 1.0]])
           0      1
     0  0.500  0.625
@@ -697,7 +697,7 @@ def rank_intervals(draws, confidence_level=0.95, *, labels=None):
     Examples
     --------
     >>> import numpy as np
-    >>> from btstats.ranks import rank_intervals
+    >>> from btstats import rank_intervals
     >>> rng = np.random.default_rng(0)
     >>> draws = np.array([2.0, 1.9, 0.0]) + 0.1 * rng.standard_normal((1000, 3))
     >>> rank_intervals(draws)

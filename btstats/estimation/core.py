@@ -11,13 +11,14 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from . import _cells
-from ._checks import DENSE_MAX, _status_message, check_mle_exists
-from ._kernels import cells as _kc
-from ._kernels import families as _kf
-from ._kernels import resample_cells as _krs
-from ._kernels import robust_cells as _krc
+from ..data import cells as _cells
+from .._checks import DENSE_MAX, _status_message, check_mle_exists
+from .._kernels import cells as _kc
+from .._kernels import families as _kf
+from .._kernels import resample_cells as _krs
+from .._kernels import robust_cells as _krc
 from .results import PairProbabilities, PairwiseFit
+from ..data.cells import cell_groups, cluster_units, comparison_atoms, expand_groups, row_cells
 
 __all__ = ["CoreFit", "fit_core"]
 
@@ -46,7 +47,7 @@ def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_ef
     cells = _cells.build_cells(comparisons, mdl, ties, order_effect)
     if cells.n_categories > 2 and mdl.family != "graded":
         if not np.any(cells.ck == 1):
-            from .exceptions import TiesError
+            from ..exceptions import TiesError
             raise TiesError(f"the {mdl.name} model estimates a tie parameter but the data "
                             f"hold no ties. Fit model='bradley-terry' instead.")
     if penalty == 0.0:
@@ -72,108 +73,6 @@ def _start_scores(cells, n):
     losses = np.bincount(cells.ci, los_i, n) + np.bincount(cells.cj, win_i, n)
     s = 0.5 * (np.log(wins + 0.5) - np.log(losses + 0.5))
     return np.ascontiguousarray(s - s.mean())
-
-
-# ---------------------------------------------------------------- rows, units and groups
-def _cell_keys(n, n_cat, ci, cj, co, ck):
-    """The sort key of :func:`btstats._cells.build_cells` (cells are sorted by it)."""
-    ci = np.asarray(ci, dtype=np.int64)
-    cj = np.asarray(cj, dtype=np.int64)
-    return ((ci * n + cj) * 3 + (np.asarray(co).astype(np.int64) + 1)) * n_cat + ck
-
-
-def row_cells(comparisons, mdl, ties, order_effect, cells):
-    """``(row, cell, weight)``: every stored row of ``comparisons`` (index into ``rows()``)
-    with the cell it adds to and how much.
-
-    A row adds its weight to one cell, except a tie under a binary model with
-    ``ties="half"``, which adds half of it to each of two cells (the mapping of
-    :func:`btstats._cells.build_cells`, rows of weight 0 left out).
-    """
-    a, b, k, w, n_cat = _cells.row_categories(comparisons, mdl, ties)
-    _, _, outcome, weight = comparisons.rows()
-    row = (np.arange(comparisons.n_rows) if weight is None
-           else np.flatnonzero(np.asarray(weight) > 0))
-    if row.shape[0] != a.shape[0]:
-        # a binary model with the ties dropped or halved (appended at the end)
-        is_tie = np.asarray(outcome)[row] == 2
-        row = row[~is_tie] if ties == "drop" else np.concatenate([row, row[is_tie]])
-    if order_effect:
-        o = comparisons.extra["order"].to_numpy(dtype=float)[row]
-    else:
-        o = np.zeros(row.shape[0])
-    flip = a > b
-    key = _cell_keys(comparisons.n_items, n_cat, np.where(flip, b, a), np.where(flip, a, b),
-                     np.where(flip, -o, o), np.where(flip, n_cat - 1 - k, k))
-    ckey = _cell_keys(cells.n_items, n_cat, cells.ci, cells.cj, cells.co, cells.ck)
-    cell = np.minimum(np.searchsorted(ckey, key), ckey.shape[0] - 1)
-    if row.shape[0] != a.shape[0] or not np.array_equal(ckey[cell], key):
-        raise RuntimeError("internal error: the rows do not map onto the fitted cells.")
-    return row, cell, np.asarray(w, dtype=float)
-
-
-def comparison_atoms(row, cell, weight, n_cells):
-    """The kinds of comparison as a CSR ``(ptr, cell, coef)`` with their masses.
-
-    A kind is what one comparison adds to the cells: 1 to one cell, or 1/2 to each of two (a
-    tie under ``ties="half"``); its mass is the total weight of the rows of that kind.
-    """
-    n_entries = np.bincount(row)[row]
-    one = n_entries == 1
-    if np.any(n_entries > 2):
-        raise RuntimeError("internal error: a row adds to more than two cells.")
-    mass1 = np.bincount(cell[one], weights=weight[one], minlength=n_cells)
-    c1 = np.flatnonzero(mass1 > 0)
-    ptr = [np.arange(c1.shape[0] + 1, dtype=np.int64)]
-    cells = [c1.astype(np.int64)]
-    coefs = [np.ones(c1.shape[0])]
-    masses = [mass1[c1]]
-    if not one.all():
-        two = ~one
-        order = np.lexsort((cell[two], row[two]))
-        c = cell[two][order]
-        w = weight[two][order]
-        pair = c[0::2] * n_cells + c[1::2]
-        uniq, inv = np.unique(pair, return_inverse=True)
-        mass2 = np.bincount(inv, weights=w[0::2] + w[1::2])
-        ptr.append(ptr[0][-1] + 2 * np.arange(1, uniq.shape[0] + 1, dtype=np.int64))
-        cells.append(np.column_stack([uniq // n_cells, uniq % n_cells]).ravel())
-        coefs.append(np.full(2 * uniq.shape[0], 0.5))
-        masses.append(mass2)
-    return (np.concatenate(ptr), np.concatenate(cells).astype(np.int64), np.concatenate(coefs),
-            np.concatenate(masses))
-
-
-def cluster_units(row, cell, weight, labels, n_cells):
-    """Clusters as a CSR ``(ptr, cell, weight)`` of their total weight per cell, and their
-    number (``labels``: a cluster code per stored row)."""
-    unit = np.asarray(labels, dtype=np.int64)[row]
-    n_units = int(unit.max()) + 1
-    key = unit * n_cells + cell
-    uk, inv = np.unique(key, return_inverse=True)
-    wsum = np.bincount(inv, weights=weight)
-    ptr = np.zeros(n_units + 1, np.int64)
-    np.add.at(ptr, uk // n_cells + 1, 1)
-    np.cumsum(ptr, out=ptr)
-    return ptr, (uk % n_cells).astype(np.int64), wsum, n_units
-
-
-def cell_groups(cells):
-    """The ``(pair, order)`` groups of the cells: ``(gi, gj, go, totals)`` per group, with
-    the group's total weight (the cells are sorted by group, then category)."""
-    n = cells.n_items
-    key = (cells.ci.astype(np.int64) * n + cells.cj) * 3 + (cells.co.astype(np.int64) + 1)
-    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    totals = np.bincount(inv, weights=cells.cw)
-    return cells.ci[first], cells.cj[first], cells.co[first], totals
-
-
-def expand_groups(gi, gj, go, n_categories):
-    """Cell arrays ``(ci, cj, co, ck)`` with every category of every group (``K`` cells per
-    group, group-major)."""
-    k = n_categories
-    return (np.repeat(gi, k), np.repeat(gj, k), np.repeat(go, k),
-            np.tile(np.arange(k, dtype=np.int64), gi.shape[0]))
 
 
 class CoreFit(PairwiseFit):
@@ -214,6 +113,9 @@ class CoreFit(PairwiseFit):
     nu    0.037
     Name: standard_error, dtype: float64
     """
+
+    #: The bootstrap resamples the cells (pair, order, outcome category).
+    resampling_design = "cells"
 
     def __init__(self, *, model, comparisons, cells, scores, extra, order_effect, penalty,
                  n_iter, status, gradient_norm, tol, ties):
@@ -342,7 +244,7 @@ class CoreFit(PairwiseFit):
 
     def coefficient_table(self, confidence_level=0.95):
         """:attr:`coefficients` at another confidence level."""
-        from . import _validation as _v
+        from .. import _validation as _v
         confidence_level = _v.check_confidence_level(confidence_level)
         n = self.n_items
         cov = self._full_covariance()

@@ -22,7 +22,7 @@ Thurstone scores are those of the usual form divided by ``sqrt(2)``.
 samples exactly what it fits: the pair-count kernels (:mod:`._kernels.sample`) for the models
 above, the outcome families of the general core (:mod:`._kernels.families`, drawn by
 :mod:`._kernels.sample_families`) for Davidson ties, graded outcomes and an order effect.
-Their parameters are passed as ``params=``, named as in :attr:`btstats.core.CoreFit.params`:
+Their parameters are passed as ``params=``, named as in :attr:`btstats.estimation.core.CoreFit.params`:
 ``h`` (order effect: ``z = s_a - s_b + h o``), ``eta`` (threshold ties), ``nu`` (Davidson),
 ``t1 .. tp`` (graded thresholds).
 """
@@ -32,13 +32,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import _validation as _v
-from ._kernels import families as _families
-from ._kernels import likelihood as _likelihood
-from ._kernels import links as _links
-from ._kernels import sample as _sample
-from ._kernels import sample_families as _sample_families
-from .exceptions import DataError
+from .. import _validation as _v
+from .._kernels import families as _families
+from .._kernels import likelihood as _likelihood
+from .._kernels import links as _links
+from .._kernels import sample as _sample
+from .._kernels import sample_families as _sample_families
+from ..exceptions import DataError
 
 __all__ = ["Model", "MODELS", "get_model"]
 
@@ -95,7 +95,7 @@ class Model:
             ``None`` is ``0`` (no ties).  Ignored, taken as 0, for models without ties;
             refused for Davidson and graded models (their parameters go in ``params``).
         params : dict or pandas.Series, optional
-            The parameters beyond the scores, named as in :attr:`btstats.core.CoreFit.params`
+            The parameters beyond the scores, named as in :attr:`btstats.estimation.core.CoreFit.params`
             (a fit's ``params`` can be passed as it is): ``"h"`` the order effect, ``"eta"``
             the threshold of a tie model (instead of ``eta=``), ``"nu"`` Davidson's tie
             parameter (required for it, ``>= 0``), ``"t1" .. "tp"`` the thresholds of a
@@ -190,7 +190,7 @@ class Model:
             required there unless ``params`` has ``"eta"``; the threshold is
             ``eta = log(theta)``.  Must be ``None`` for the other models.
         params : dict or pandas.Series, optional
-            The parameters beyond the scores, named as in :attr:`btstats.core.CoreFit.params`
+            The parameters beyond the scores, named as in :attr:`btstats.estimation.core.CoreFit.params`
             (a fit's ``params`` can be passed as it is): ``"h"`` the order effect, ``"eta"``
             the threshold of a tie model (``>= 0``, instead of ``theta``), ``"nu"``
             Davidson's tie parameter (required for it, ``>= 0``), ``"t1" .. "tp"`` the
@@ -286,7 +286,7 @@ class _Outcomes:
     ``family`` is the kernels' code (:data:`._kernels.families.CUMULATIVE` or ``DAVIDSON``),
     ``theta`` the family parameters in the kernels' order, ``h`` the order effect (``0.0``
     without, ``has_h`` False), ``eta`` the threshold of the pair-count fast path, ``names``
-    and ``values`` the parameters as :attr:`btstats.core.CoreFit.params` names them.
+    and ``values`` the parameters as :attr:`btstats.estimation.core.CoreFit.params` names them.
     """
 
     family: int

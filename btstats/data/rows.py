@@ -7,7 +7,7 @@ cell weights, stored as a CSR ``(ptr, cell, weight)``.
 import numpy as np
 import pandas as pd
 
-from . import _validation as _v
+from .. import _validation as _v
 
 
 def cluster_labels(comps, cluster):

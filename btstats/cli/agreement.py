@@ -19,7 +19,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .exceptions import DataError
+from ..exceptions import DataError
 
 EXIT_USAGE = 2
 _ROLES = ("item_a", "item_b", "outcome", "winner", "loser", "cluster", "position")
@@ -53,7 +53,7 @@ def error_line(exc, source=None):
 
 def add_parser(subparsers):
     """Add the ``agreement`` subcommand to an argparse ``subparsers`` object."""
-    from .models import MODELS
+    from ..models.model import MODELS
 
     p = subparsers.add_parser(
         "agreement", help="labeler agreement, kappa, alpha, ceilings and annotator quality",
@@ -106,7 +106,7 @@ def add_parser(subparsers):
 
 
 def _read(path, encoding):
-    from ._validation import read_json_records
+    from .._validation import read_json_records
 
     try:
         codecs.lookup(encoding)
@@ -176,9 +176,9 @@ def _frame(args):
 
 
 def _analyse(args):
-    from . import agreement as ag
-    from .annotators import fit_annotators
-    from .fit import fit
+    from .. import agreement as ag
+    from ..agreement.annotators import fit_annotators
+    from ..estimation.fit import fit
 
     if args.n_resamples < 0:
         raise ValueError(f"--n-resamples must be >= 0 (0: no intervals); got "

@@ -32,9 +32,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from . import _validation as _v
-from ._kernels import aggregate as _agg
-from ._kernels import likelihood as _likelihood
+from .. import _validation as _v
+from .._kernels import aggregate as _agg
+from .._kernels import likelihood as _likelihood
 
 __all__ = ["Comparisons", "PairCounts", "read_comparisons"]
 

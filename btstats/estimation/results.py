@@ -7,19 +7,20 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
-from . import _rows
-from ._checks import COVARIANCE_TYPES
-from ._kernels import likelihood as _likelihood
-from ._kernels import robust as _robust
-from . import _validation as _v
-from ._validation import check_choice as _check_choice
-from .data import _record_frame
+from ..data import rows as _rows
+from .._checks import COVARIANCE_TYPES
+from .._kernels import likelihood as _likelihood
+from .._kernels import robust as _robust
+from .. import _validation as _v
+from .._validation import check_choice as _check_choice
+from ..data.comparisons import _record_frame
+from .._scale import ELO_BASE, ELO_PER_UNIT
+from ..inference.bootstrap import bootstrap_fit
+from ..inference.ranks import rank_confidence_sets
+from ..plotting import forest_plot
 
 __all__ = ["PairwiseFit", "PairProbabilities"]
 
-#: Elo points per unit of score (natural-log scale): 400 / ln(10).
-ELO_PER_UNIT = 400.0 / math.log(10.0)
-ELO_BASE = 1000.0
 #: Largest item count for which the dense covariance (n x n) is computed.
 MAX_DENSE_COVARIANCE = 20_000
 
@@ -58,6 +59,10 @@ class PairwiseFit:
     n_items, n_comparisons, n_iter, converged, method, message
         Size of the data and how the solver went.
     """
+
+    #: How the bootstrap resamples this fit (:mod:`btstats.inference.bootstrap`): over
+    #: (pair, outcome) counts.
+    resampling_design = "pairs"
 
     def __init__(self, *, model, method, comparisons, counts, scores, eta, penalty, n_iter,
                  converged, message, gradient_norm, covariance_type, ties=None):
@@ -304,7 +309,6 @@ class PairwiseFit:
         -------
         matplotlib.axes.Axes
         """
-        from .plotting import forest_plot
         frame = self.to_frame(scale=scale, confidence_level=confidence_level)
         return forest_plot(frame, ax=ax, xlabel="Elo" if scale == "elo" else "score",
                            title=f"{self.model}: {confidence_level:.0%} Wald intervals "
@@ -315,13 +319,12 @@ class PairwiseFit:
         """Rank confidence sets from this fit's covariance (observed, sandwich or cluster):
         marginal (each item's plausible ranks) or simultaneous (joint coverage of the whole
         ranking), in the sense of Mogstad, Romano, Shaikh and Wilhelm (2024).  See
-        :func:`btstats.ranks.rank_confidence_sets`.
+        :func:`btstats.inference.ranks.rank_confidence_sets`.
 
         Returns
         -------
         RankSets
         """
-        from .ranks import rank_confidence_sets
         return rank_confidence_sets(self.scores, covariance=self.covariance,
                                     confidence_level=confidence_level,
                                     simultaneous=simultaneous, stepdown=stepdown,
@@ -339,7 +342,6 @@ class PairwiseFit:
         -------
         BootstrapResult
         """
-        from .bootstrap import bootstrap_fit
         return bootstrap_fit(self, n_resamples=n_resamples, kind=kind, cluster=cluster,
                              degenerate=degenerate, fallback_penalty=fallback_penalty, rng=rng,
                              progress=progress)

@@ -9,13 +9,13 @@ import json
 import sys
 import warnings
 
-from . import cli_agreement
-from .cli_agreement import error_line, one_line
-from .data import read_comparisons
-from .examples import EXAMPLES, load_example
-from .exceptions import ConvergenceWarning, DegenerateResampleWarning
-from .fit import METHODS, fit
-from .models import MODELS
+from . import agreement as cli_agreement
+from .agreement import error_line, one_line
+from ..data.comparisons import read_comparisons
+from ..examples import EXAMPLES, load_example
+from ..exceptions import ConvergenceWarning, DegenerateResampleWarning
+from ..estimation.fit import METHODS, fit
+from ..models.model import MODELS
 
 EXIT_USAGE = 2
 
@@ -204,7 +204,7 @@ def _simulation_scores(args, rng):
             raise ValueError(f"--scores {args.scores}: needs the columns item and score; got "
                              f"{list(table.columns)}.")
         return pd.Series(table["score"].to_numpy(dtype=float), index=table["item"])
-    from .simulate import _check_items, _n_items_iv
+    from ..simulate.designs import _check_items, _n_items_iv
 
     if args.items < 2:
         raise ValueError(f"--items must be >= 2; got {args.items}.")
@@ -218,8 +218,9 @@ def _simulation_scores(args, rng):
 def _run_simulate(args):
     import numpy as np
 
-    from .simulate import (annotator_pool, random_pairs, round_robin, simulate,
-                           sparse_connected)
+    from ..simulate.annotators import annotator_pool
+    from ..simulate.designs import random_pairs, round_robin, sparse_connected
+    from ..simulate.simulators import simulate
 
     out = args.out
     if out is not None and not out.lower().endswith((".csv", ".parquet", ".pq")):

@@ -14,128 +14,30 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri
 
-from . import _validation as _v
-from . import core as _core
-from ._checks import DENSE_MAX
+from .. import _validation as _v
+from .._checks import DENSE_MAX
 from . import ranks as _ranks
-from ._kernels import cells as _kc
-from ._kernels import likelihood as _likelihood
-from ._kernels import resample as _rs
-from ._kernels import resample_cells as _rsc
-from ._rows import cluster_labels, units
-from .core import expand_groups
-from .exceptions import DegenerateResampleWarning
-from .results import ELO_BASE, ELO_PER_UNIT
+from .._kernels import cells as _kc
+from .._kernels import likelihood as _likelihood
+from .._kernels import resample as _rs
+from .._kernels import resample_cells as _rsc
+from ..data.rows import cluster_labels, units
+from ..data.cells import expand_groups
+from ..exceptions import DegenerateResampleWarning
+from .._scale import ELO_BASE, ELO_PER_UNIT
+from ..plotting import forest_plot
 
-__all__ = ["bootstrap", "BootstrapResult", "ConfidenceInterval"]
+__all__ = ["bootstrap_fit", "BootstrapResult", "ConfidenceInterval"]
 
 ConfidenceInterval = namedtuple("ConfidenceInterval", ["low", "high"])
 ConfidenceInterval.__doc__ = "Lower and upper confidence limits (pandas Series by parameter)."
 
 KINDS = ("nonparametric", "parametric")
 CI_METHODS = ("percentile", "basic", "bca")
-from ._kernels.links import LOGISTIC as _LOGISTIC
+from .._kernels.links import LOGISTIC as _LOGISTIC
 #: Tolerance of the replicate fits (the convergence measure of :func:`btstats.fit`): far below
 #: any bootstrap standard error, and one Newton step cheaper than the default 1e-10.
 REPLICATE_TOL = 1e-9
-
-
-def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparametric",
-              cluster=None, method="newton", penalty=0.0, ties=None, order_effect=False,
-              link=None, degenerate="penalize", fallback_penalty=0.01, rng=None, progress=None,
-              **columns):
-    r"""Bootstrap distribution of the scores (and the other parameters): fit, resample, refit.
-
-    Parameters
-    ----------
-    data : Comparisons, DataFrame or path
-        The comparisons (as for :func:`btstats.fit`).
-    model, method, penalty, ties, order_effect, link
-        As for :func:`btstats.fit`; the replicates use the same model, method and penalty.
-    n_resamples : int, default 1000
-        Number of bootstrap replicates.
-    kind : {"nonparametric", "parametric"}
-        ``"nonparametric"`` resamples comparisons (or whole clusters, with ``cluster``) with
-        replacement; ``"parametric"`` redraws every comparison's outcome from the fitted model
-        on the observed design (the same pairs, the same number of comparisons per pair, and
-        per pair and order with ``order_effect``).
-    cluster : str or array_like, optional
-        Resample whole clusters instead of comparisons: the name of a per-row column (for a
-        DataFrame, any of its columns, e.g. ``"prompt"``; for :class:`Comparisons`, one of its
-        ``extra`` columns) or one cluster label per row.
-    degenerate : {"penalize", "drop"}
-        A replicate whose comparison graph has no finite MLE is refitted with
-        ``penalty=fallback_penalty`` (``"penalize"``) or left out (``"drop"``); either way the
-        count is reported (``n_degenerate``) with a :class:`DegenerateResampleWarning`.  With
-        ``order_effect`` a replicate whose outcomes are separated along the order effect
-        counts as degenerate too; the penalty bounds the scores only, so ``h`` may stay
-        large in such a refit: ``"drop"`` leaves them out.
-    fallback_penalty : float, default 0.01
-        L2 penalty for degenerate replicates.
-    rng : None, int or numpy.random.Generator
-        Seeds the replicates; the result does not depend on the number of threads.
-    progress : bool, optional
-        Show a progress bar (default: when the run is expected to take over 2 seconds).
-    **columns
-        Column roles for a DataFrame or file (see :meth:`Comparisons.from_frame`).
-
-    Returns
-    -------
-    BootstrapResult
-        Its distribution holds the centred scores, then ``theta`` for the Rao-Kupper and
-        Glenn-David fits of the pair counts, or the parameters of :attr:`CoreFit.params`
-        (``h``, ``eta`` / ``nu`` / ``t1 .. tp``) for the fits of the general model core
-        (Davidson, graded, any ``order_effect=True`` fit).
-
-    Notes
-    -----
-    Resampling ``N`` comparison rows with replacement and aggregating them gives pair counts
-    distributed as a multinomial over the (pair, outcome) cells with probabilities
-    ``count / N``; btstats draws that multinomial directly (sequential binomials), so a replicate
-    costs ``O(pairs)`` whatever the number of rows, and the result is exactly that of row
-    resampling.  Fractional weights are read as counts, as the fit and its Wald standard
-    errors read them: a replicate draws ``round(total weight)`` comparisons from the cells
-    with probabilities proportional to their weights, so its standard errors agree with the
-    Wald ones (weights must add up to at least one comparison).  To resample whole units
-    instead (rows that stand for several comparisons, prompts, annotators), pass them as
-    ``cluster``: whole clusters are then resampled (Davison and Hinkley 1997, section 3.8).
-    Every replicate starts from the full-data estimate.
-
-    The fits of the general model core are resampled the same way over their cells
-    (pair, order, outcome category): a multinomial draw of ``round(total weight)``
-    comparisons (a tie under ``ties="half"`` is one comparison adding half to each side),
-    whole clusters, or, parametrically, each (pair, order) group's count redrawn over the
-    categories with the fitted probabilities.  A replicate is refitted by Newton on the
-    cells, its first step taken from the full-data information (no extra likelihood pass).
-
-    References
-    ----------
-    .. [1] Efron, B. and Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman
-       and Hall.
-    .. [2] Davison, A. C. and Hinkley, D. V. (1997). Bootstrap Methods and their Application.
-       Cambridge University Press.
-
-    Examples
-    --------
-    >>> import btstats
-    >>> boot = btstats.bootstrap(btstats.load_example("baseball"), n_resamples=200, rng=1)
-    >>> boot.n_resamples, boot.n_degenerate
-    (200, 0)
-    >>> ci = boot.confidence_interval(method="percentile")
-    >>> [round(float(x), 2) for x in (ci.low["Milwaukee"], ci.high["Milwaukee"])]
-    [0.17, 0.96]
-    """
-    from .data import Comparisons
-    from .fit import fit as _fit
-
-    if isinstance(cluster, str) and not isinstance(data, Comparisons):
-        columns.setdefault("cluster", cluster)
-        cluster = "cluster"
-    res = _fit(data, model, method=method, penalty=penalty, ties=ties,
-               order_effect=order_effect, link=link, **columns)
-    return res.bootstrap(n_resamples=n_resamples, kind=kind, cluster=cluster,
-                         degenerate=degenerate, fallback_penalty=fallback_penalty, rng=rng,
-                         progress=progress)
 
 
 # ---------------------------------------------------------------------------- the designs
@@ -308,7 +210,7 @@ def _sub_csr(ptr, units):
 
 
 class _CellDesign(_Design):
-    """The cells of a :class:`btstats.core.CoreFit` (scores, then ``CoreFit.params``).
+    """The cells of a :class:`btstats.estimation.core.CoreFit` (scores, then ``CoreFit.params``).
 
     Nonparametric: ``round(total weight)`` comparisons drawn over the cells (over the kinds
     of comparison when ties were halved: such a tie adds 1/2 to two cells), or whole
@@ -404,7 +306,7 @@ class _CellDesign(_Design):
     def _start_covariance(self):
         """:meth:`observed_covariance` for the replicates' first Newton step, up to
         ``DENSE_MAX`` items (beyond, and when it is singular, ``0 x 0``: no such step)."""
-        if self.fit.n_items > _core.DENSE_MAX:
+        if self.fit.n_items > DENSE_MAX:
             return np.zeros((0, 0))
         try:
             return self.observed_covariance()
@@ -420,7 +322,7 @@ class _CellDesign(_Design):
                                 self.e_hat, *cells)
         return (self.family, self.link, self.k, self.has_h, self.s_hat, self.e_hat, *cells,
                 *pairs, gcell, cov, float(self.fit.penalty), deg, float(fallback_penalty),
-                float(tol), 200, _core.DENSE_MAX)
+                float(tol), 200, DENSE_MAX)
 
     def run_block(self, seeds, out_s, out_extra, out_status, degenerate, fallback_penalty,
                   tol):
@@ -656,7 +558,7 @@ def bootstrap_fit(fit, *, n_resamples=1000, kind="nonparametric", cluster=None,
         raise ValueError("`cluster` applies to kind='nonparametric' (whole clusters are "
                          "resampled); the parametric bootstrap redraws outcomes on the "
                          "observed design.")
-    design_class = _CellDesign if isinstance(fit, _core.CoreFit) else _PairDesign
+    design_class = _CellDesign if fit.resampling_design == "cells" else _PairDesign
     n_par = design_class.n_columns(fit)
     _v.check_memory(8 * n_resamples * (n_par + 2), "n_resamples", n_resamples,
                     f"{n_resamples:,} replicates of {n_par} parameters",
@@ -677,7 +579,7 @@ class BootstrapResult:
     ----------
     estimate : pandas.Series
         The full-data estimate (scores, then ``theta`` for the pair-count tie models, or the
-        ``params`` of a :class:`btstats.core.CoreFit`: ``h``, ``eta`` / ``nu`` /
+        ``params`` of a :class:`btstats.estimation.core.CoreFit`: ``h``, ``eta`` / ``nu`` /
         ``t1 .. tp``), not a bootstrap summary.
     bootstrap_distribution : ndarray, shape (n_kept, n_parameters)
         One row per kept replicate: the centred scores, then the other parameters (the
@@ -853,12 +755,12 @@ class BootstrapResult:
 
     def rank_distribution(self, ties="min"):
         """Ranks of the items in every replicate (1 = best); see
-        :func:`btstats.ranks.rank_distribution`."""
+        :func:`btstats.inference.ranks.rank_distribution`."""
         return _ranks.rank_distribution(self._score_draws(), ties=ties)
 
     def rank_interval(self, confidence_level=0.95):
         """Percentile intervals of each item's rank across replicates, as
-        ``ConfidenceInterval(low, high)`` (see :func:`btstats.ranks.rank_intervals`; these
+        ``ConfidenceInterval(low, high)`` (see :func:`btstats.inference.ranks.rank_intervals`; these
         describe the bootstrap distribution, they are not confidence sets for the true rank:
         use :meth:`rank_sets` for those)."""
         frame = _ranks.rank_intervals(self._score_draws(), confidence_level)
@@ -876,7 +778,7 @@ class BootstrapResult:
     def rank_sets(self, confidence_level=0.95, *, simultaneous=False, stepdown=True):
         """Marginal or simultaneous rank confidence sets (Mogstad, Romano, Shaikh and Wilhelm
         2024) from this bootstrap distribution; see
-        :func:`btstats.ranks.rank_confidence_sets`."""
+        :func:`btstats.inference.ranks.rank_confidence_sets`."""
         return _ranks.rank_confidence_sets(self._fit.scores, draws=self._score_draws(),
                                            confidence_level=confidence_level,
                                            simultaneous=simultaneous, stepdown=stepdown)
@@ -916,7 +818,6 @@ class BootstrapResult:
         -------
         matplotlib.axes.Axes
         """
-        from .plotting import forest_plot
         frame = self.to_frame(confidence_level=confidence_level, method=method, scale=scale)
         return forest_plot(frame, ax=ax, xlabel="Elo" if scale == "elo" else "score",
                            title=f"{self._fit.model}: {confidence_level:.0%} {method} "

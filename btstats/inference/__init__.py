@@ -1,0 +1,1 @@
+"""Inference: covariances, the bootstrap, one intervals module, rank sets."""
