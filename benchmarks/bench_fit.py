@@ -961,8 +961,8 @@ def _family_extract(fit, n):
 
 def _profile_core(comps, spec, reps=5):
     """Where a fit of the general core spends its time: the stages of core.fit_core run one
-    by one (private functions of btstats: the profile is skipped if they move), plus the
-    cost of np.unique on the cells' int64 keys and of the dense-bincount alternative."""
+    by one (private functions of btstats: the profile is skipped if they move), with the
+    compiled cell builder timed against the numpy path it replaced."""
     from btstats.data import cells as _cells
     from btstats.estimation import core
     from btstats._kernels import cells as _kc
@@ -988,38 +988,30 @@ def _profile_core(comps, spec, reps=5):
                lambda: _cells.row_categories(comps, mdl, None))
     cells = timed("build_cells total (incl. row_categories)",
                   lambda: _cells.build_cells(comps, mdl, None, order_effect))
-    # the np.unique inside build_cells, on the same keys, and a dense bincount instead
+    # the compiled one-pass builder alone, against the numpy path it replaced (orient with
+    # np.where, an int64 key, np.unique + np.bincount): same cells, same order
+    from btstats._kernels import cell_build as _build
     a, b, k, w, n_cat = rc
-    if order_effect:
-        o = comps.extra["order"].to_numpy(dtype=float)
-    else:
-        o = np.zeros(a.shape[0])
-    flip = a > b
-    ci = np.where(flip, b, a)
-    cj = np.where(flip, a, b)
-    co = np.where(flip, -o, o)
-    ck = np.where(flip, n_cat - 1 - k, k)
-    key = ((ci * n + cj) * 3 + (co.astype(np.int64) + 1)) * n_cat + ck
-    timed("  orient (np.where x4 over the rows)", lambda: (
-        np.where(a > b, b, a), np.where(a > b, a, b), np.where(a > b, -o, o),
-        np.where(a > b, n_cat - 1 - k, k)))
-    timed("  int64 cell key of every row", lambda: (
-        ((ci * n + cj) * 3 + (co.astype(np.int64) + 1)) * n_cat + ck))
-    timed("  np.unique(key, return_inverse=True)", lambda: np.unique(key, return_inverse=True))
-    uniq, inv = np.unique(key, return_inverse=True)
-    timed("  np.bincount(inv, weights=w)", lambda: np.bincount(inv, weights=w,
-                                                              minlength=uniq.shape[0]))
-    size = n * n * 3 * n_cat
+    o = comps.extra["order"].to_numpy(dtype=float) if order_effect else None
+    timed("  compiled builder (_kernels.cell_build.build_cells_arrays)",
+          lambda: _build.build_cells_arrays(a, b, k, w, o, n, n_cat))
+    oz = np.zeros(a.shape[0]) if o is None else o
 
-    def dense():
-        cw = np.bincount(key, weights=w, minlength=size)
-        nz = np.flatnonzero(cw)
-        return nz, cw[nz]
+    def numpy_path():
+        flip = a > b
+        ci = np.where(flip, b, a)
+        cj = np.where(flip, a, b)
+        co = np.where(flip, -oz, oz)
+        ck = np.where(flip, n_cat - 1 - k, k)
+        key = ((ci * n + cj) * 3 + (co.astype(np.int64) + 1)) * n_cat + ck
+        uniq, inv = np.unique(key, return_inverse=True)
+        return uniq, np.bincount(inv, weights=w, minlength=uniq.shape[0])
 
-    nz, cwd = timed(f"  alternative: dense np.bincount(key, w, minlength={size:,}) + flatnonzero",
-                    dense)
-    out["_dense_matches_unique"] = bool(np.array_equal(nz, uniq[np.bincount(
-        inv, weights=w, minlength=uniq.shape[0]) > 0]) and np.allclose(cwd, cells.cw))
+    uniq, cw_np = timed("  the numpy path it replaced (np.where x4, key, np.unique, bincount)",
+                        numpy_path)
+    keep = cw_np > 0
+    out["_builder_matches_numpy"] = bool(
+        np.array_equal(uniq[keep] % n_cat, cells.ck) and np.allclose(cw_np[keep], cells.cw))
     timed("check_mle_exists (on the Comparisons' pair counts)",
           lambda: check_mle_exists(comps.pairs, comps.items, True))
     s0 = timed("start values (_start_scores + start_extra)",
@@ -1227,8 +1219,8 @@ def run_families(names, repeats, budget, timeout, tmpdir, profile):
             else:
                 print(f"  profile ({prof['_n_rows']:,} rows -> {prof['_n_cells']:,} cells, "
                       f"{prof['_n_iter']} Newton iterations, cell_pass "
-                      f"{prof['_cell_pass_ns_per_cell']:.0f} ns/cell; medians of 5 calls; dense "
-                      f"bincount gives the same cells: {prof['_dense_matches_unique']}):")
+                      f"{prof['_cell_pass_ns_per_cell']:.0f} ns/cell; medians of 5 calls; the "
+                      f"numpy path gives the same cells: {prof['_builder_matches_numpy']}):")
                 for k_, v in prof.items():
                     if not k_.startswith("_"):
                         print(f"    {k_:<72} {fmt_time(v):>9}")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._kernels import cell_build as _build
 from ..exceptions import DataError, TiesError
 
 
@@ -115,27 +116,13 @@ def build_cells(comparisons, mdl, ties, order_effect):
             # ties="half" appended copies of the tie rows
             o = np.concatenate([o, o[np.asarray(outcome) == 2]])
     else:
-        o = np.zeros(m)
-    # orient every row so that ci < cj: swapping the sides negates the order indicator and
-    # mirrors the category
-    flip = a > b
-    ci = np.where(flip, b, a)
-    cj = np.where(flip, a, b)
-    co = np.where(flip, -o, o)
-    ck = np.where(flip, n_cat - 1 - k, k)
+        o = None
+    # one compiled pass: orient every row so that ci < cj (swapping the sides negates the
+    # order indicator and mirrors the category), then sum the weights per distinct
+    # (pair, order, category), sorted by the key of :func:`_cell_keys`
     n = comparisons.n_items
-    key = ((ci * n + cj) * 3 + (co.astype(np.int64) + 1)) * n_cat + ck
-    uniq, inv = np.unique(key, return_inverse=True)
-    cw = np.bincount(inv, weights=w, minlength=uniq.shape[0])
-    keep = cw > 0
-    uniq = uniq[keep]
-    cw = cw[keep]
-    ck_u = uniq % n_cat
-    rest = uniq // n_cat
-    co_u = (rest % 3).astype(float) - 1.0
-    rest //= 3
-    return Cells(n, n_cat, (rest // n).astype(np.int32), (rest % n).astype(np.int32),
-                 co_u, ck_u.astype(np.int64), cw)
+    ci, cj, co, ck, cw = _build.build_cells_arrays(a, b, k, w, o, n, n_cat)
+    return Cells(n, n_cat, ci, cj, co, ck, cw)
 
 
 def start_extra(mdl, cells, order_effect):
