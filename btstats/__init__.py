@@ -20,7 +20,10 @@ from .agreement.empirical import Agreement, accuracy_bounds
 from .agreement.ceilings import Ceilings, ceilings
 from .agreement.kappas import cohen_kappa, fleiss_kappa, krippendorff_alpha
 from .agreement.annotators import AnnotatorFit, fit_annotators
-from .inference.bootstrap import BootstrapResult, ConfidenceInterval
+from ._results import ConfidenceInterval
+from .inference.quasi import QuasiVariances, quasi_variances
+from .inference.comparison import Contrast, ModelComparison, ModelComparisonWarning, compare
+from .inference.bootstrap import BootstrapResult
 from .estimation.fit import bootstrap
 from .evaluation import (AboveCeilingWarning, Evaluation, evaluate, order_consistency,
                          win_rate_scores)
@@ -45,6 +48,8 @@ __all__ = [
     "PairProbabilities", "Model", "MODELS", "get_model", "load_example", "EXAMPLES",
     "DataError", "NoMLEError", "TiesError", "ConvergenceWarning", "__version__",
     "bootstrap", "BootstrapResult", "ConfidenceInterval", "DegenerateResampleWarning",
+    "QuasiVariances", "quasi_variances",
+    "compare", "ModelComparison", "Contrast", "ModelComparisonWarning",
     "agreement", "annotators", "evaluation", "Agreement", "Ceilings", "accuracy_bounds",
     "ceilings", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "AnnotatorFit",
     "fit_annotators", "AboveCeilingWarning", "Evaluation", "evaluate", "order_consistency",

@@ -1,11 +1,11 @@
 """The one result base: :class:`ConfidenceInterval` and the :class:`ResultBase` mixin.
 
-Every result class inherits :class:`ResultBase`: it implements ``to_frame(...)`` and
-``confidence_interval(confidence_level=0.95, ...)`` (returning a :class:`ConfidenceInterval`,
-usually through :meth:`ResultBase._interval`, which calls
-:func:`btstats.inference.intervals.interval`), and gets ``summary()`` (text) and
+Every result class inherits :class:`ResultBase`: it implements ``to_frame(...)`` and, when
+it has intervals, ``confidence_interval(confidence_level=0.95, *, interval=...)`` (returning a
+:class:`ConfidenceInterval`, usually through :meth:`ResultBase._interval`, which calls
+:func:`btstats.inference.intervals.compute`), and gets ``summary()`` (text) and
 ``_repr_html_()`` (notebooks) from the base: a title, an optional header of key / value lines,
-then the table of ``to_frame()``.
+the table of ``to_frame()``, then any further tables.
 """
 import html
 import numbers
@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ._validation import check_confidence_level
-from .inference import intervals as _intervals
+from . import _intervals
 
 __all__ = ["ConfidenceInterval", "ResultBase"]
 
@@ -39,6 +39,8 @@ def _limit(x, name):
 class ConfidenceInterval:
     """Lower and upper confidence limits, with the level and the kind of interval.
 
+    What every ``confidence_interval()`` of btstats returns.
+
     Unpacks like scipy's (``low, high = ci``); ``ci["low"]`` and ``ci["high"]`` (and
     ``ci[0]``, ``ci[1]``) index it as the tuple and DataFrame results of earlier versions did.
 
@@ -49,9 +51,10 @@ class ConfidenceInterval:
         scalar statistic.
     confidence_level : float
         Coverage of the two-sided interval.
-    method : str
-        How it was computed: ``"wald"``, ``"percentile"``, ``"basic"``, ``"bca"`` (see
-        :mod:`btstats.inference.intervals`).
+    interval : str
+        The kind of interval: ``"wald"``, ``"percentile"``, ``"basic"``, ``"bca"`` (see
+        :mod:`btstats.inference.intervals`), or what a rank set is (``"marginal"``,
+        ``"simultaneous"``).
 
     Examples
     --------
@@ -59,7 +62,7 @@ class ConfidenceInterval:
     >>> from btstats._results import ConfidenceInterval
     >>> ci = ConfidenceInterval(pd.Series([0.1, -0.4], index=["a", "b"], name="low"),
     ...                         pd.Series([0.9, 0.2], index=["a", "b"], name="high"),
-    ...                         confidence_level=0.95, method="wald")
+    ...                         confidence_level=0.95, interval="wald")
     >>> low, high = ci
     >>> float(ci["low"]["b"]), float(high["a"])
     (-0.4, 0.9)
@@ -72,7 +75,7 @@ class ConfidenceInterval:
     low: object
     high: object
     confidence_level: float
-    method: str
+    interval: str
 
     def __post_init__(self):
         low = _limit(self.low, "low")
@@ -83,9 +86,9 @@ class ConfidenceInterval:
         if isinstance(low, pd.Series) and not low.index.equals(high.index):
             raise ValueError("`low` and `high` must be indexed by the same parameters, in "
                              "the same order.")
-        if not isinstance(self.method, str):
-            raise TypeError(f"`method` must be a string naming the interval kind; got "
-                            f"{self.method!r}.")
+        if not isinstance(self.interval, str):
+            raise TypeError(f"`interval` must be a string naming the interval kind; got "
+                            f"{self.interval!r}.")
         object.__setattr__(self, "low", low)
         object.__setattr__(self, "high", high)
         object.__setattr__(self, "confidence_level",
@@ -140,14 +143,14 @@ class ConfidenceInterval:
                             index=self.low.index)
 
     def _title(self):
-        return f"{100 * self.confidence_level:g}% {self.method} confidence interval"
+        return f"{100 * self.confidence_level:g}% {self.interval} confidence interval"
 
     def __repr__(self):
         if self.is_scalar:
             return (f"ConfidenceInterval(low={self.low!r}, high={self.high!r}, "
-                    f"confidence_level={self.confidence_level:g}, method={self.method!r})")
+                    f"confidence_level={self.confidence_level:g}, interval={self.interval!r})")
         return (f"ConfidenceInterval(confidence_level={self.confidence_level:g}, "
-                f"method={self.method!r})\n{self.to_frame()!r}")
+                f"interval={self.interval!r})\n{self.to_frame()!r}")
 
     def _repr_html_(self):
         return (f"<div><b>{html.escape(self._title())}</b>{self.to_frame().to_html()}"
@@ -177,15 +180,21 @@ def _aligned(x, index, name):
 class ResultBase:
     """The mixin every btstats result class inherits.
 
-    A subclass implements :meth:`to_frame` and :meth:`confidence_interval` (returning a
-    :class:`ConfidenceInterval`, usually by :meth:`_interval`), and may set or override:
+    A subclass implements :meth:`to_frame` and, when the result has intervals,
+    ``confidence_interval(confidence_level=0.95, *, interval=...)`` returning a
+    :class:`ConfidenceInterval` (usually by :meth:`_interval`).  A result without intervals
+    (a simulation, a design) simply has no ``confidence_interval`` attribute, so
+    ``hasattr(res, "confidence_interval")`` tells which results have them.  A subclass may
+    set or override:
 
     - ``_summary_title``: the first line of :meth:`summary` (a class attribute, or a property
       for a title that depends on the result); the class name by default;
     - :meth:`_header`: ``(key, value)`` rows shown above the table (none by default);
-    - :meth:`_summary_frame`: the table shown (``to_frame(**options)`` by default);
+    - :meth:`_summary_frame`: the table shown (``to_frame(*args, **options)`` by default);
     - ``_frame_format``: keyword arguments of ``DataFrame.to_string`` / ``to_html`` for that
-      table (four decimals by default).
+      table (four decimals by default);
+    - :meth:`_sections`: further ``(title, table)`` or ``(title, table, format)`` shown
+      below it (none by default), e.g. a coefficient table.
 
     Examples
     --------
@@ -231,27 +240,37 @@ class ResultBase:
         """The result as a table (implemented by every result class)."""
         raise NotImplementedError(f"{type(self).__name__} does not implement to_frame().")
 
-    def confidence_interval(self, confidence_level=0.95, *args, **kwargs):
-        """Confidence intervals as a :class:`ConfidenceInterval` (implemented by every result
-        class that has them)."""
-        raise NotImplementedError(f"{type(self).__name__} does not implement "
-                                  f"confidence_interval().")
-
     def _header(self):
         """``(key, value)`` rows shown above the table (strings); none by default."""
         return []
 
-    def _summary_frame(self, **options):
-        """The table of :meth:`summary` and :meth:`_repr_html_`: ``to_frame(**options)``."""
-        return self.to_frame(**options)
+    def _summary_frame(self, *args, **options):
+        """The table of :meth:`summary` and :meth:`_repr_html_`: ``to_frame(*args,
+        **options)``."""
+        return self.to_frame(*args, **options)
+
+    def _sections(self, *args, **options):
+        """Tables shown below the main one: ``(title, frame)`` or ``(title, frame, format)``
+        tuples, ``format`` being keyword arguments of ``to_string`` / ``to_html``
+        (``_frame_format`` by default); none by default.  Gets the options of
+        :meth:`summary`."""
+        return []
+
+    def _section_list(self, *args, **options):
+        out = []
+        for section in self._sections(*args, **options):
+            title, frame = section[0], section[1]
+            fmt = section[2] if len(section) > 2 else self._frame_format
+            out.append((str(title), frame, fmt))
+        return out
 
     # ------------------------------------------------------------------ what the base gives
-    def summary(self, **options):
+    def summary(self, *args, **options):
         """A text report: the title, the header rows, then the table.
 
         Parameters
         ----------
-        **options
+        *args, **options
             Passed to :meth:`to_frame` (for instance ``confidence_level``).
 
         Returns
@@ -264,31 +283,37 @@ class ResultBase:
         if rows:
             width = max(16, max(len(k) for k, _ in rows) + 2)
             lines += [f"{k:<{width}}{v}" for k, v in rows]
-        table = self._summary_frame(**options).to_string(**self._frame_format)
-        return "\n".join(lines) + "\n\n" + table
+        text = "\n".join(lines) + "\n\n" + \
+            self._summary_frame(*args, **options).to_string(**self._frame_format)
+        for name, frame, fmt in self._section_list(*args, **options):
+            text += f"\n\n{name}\n{frame.to_string(**fmt)}"
+        return text
 
     def _repr_html_(self):
         head = "".join(f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
                        f"<td>{html.escape(str(v))}</td></tr>" for k, v in self._header())
         head = f"<table>{head}</table>" if head else ""
         table = self._summary_frame().to_html(**self._frame_format)
-        return f"<div><b>{html.escape(str(self._summary_title))}</b>{head}{table}</div>"
+        more = "".join(f"<p><b>{html.escape(name)}</b></p>{frame.to_html(**fmt)}"
+                       for name, frame, fmt in self._section_list())
+        return (f"<div><b>{html.escape(str(self._summary_title))}</b>{head}{table}{more}"
+                f"</div>")
 
-    def _interval(self, method, index, *, estimate, standard_error=None, draws=None,
+    def _interval(self, interval, index, *, estimate, standard_error=None, draws=None,
                   acceleration=None, confidence_level=0.95):
-        """:func:`btstats.inference.intervals.interval` wrapped in a
+        """:func:`btstats.inference.intervals.compute` wrapped in a
         :class:`ConfidenceInterval`.
 
         Parameters
         ----------
-        method : {"wald", "percentile", "basic", "bca"}
+        interval : {"wald", "percentile", "basic", "bca"}
             The interval kind.
         index : sequence or pandas.Index or None
             Labels of the parameters (the Series index of the limits); None for a scalar
             statistic (float limits).  Series inputs must carry this index, DataFrame
             ``draws`` these columns.
         estimate, standard_error, draws, acceleration, confidence_level
-            As for :func:`btstats.inference.intervals.interval` (arrays or pandas).
+            As for :func:`btstats.inference.intervals.compute` (arrays or pandas).
 
         Returns
         -------
@@ -296,8 +321,8 @@ class ResultBase:
         """
         level = check_confidence_level(confidence_level)
         labels = None if index is None else pd.Index(index)
-        low, high = _intervals.interval(
-            method, estimate=_aligned(estimate, labels, "estimate"),
+        low, high = _intervals.compute(
+            interval, estimate=_aligned(estimate, labels, "estimate"),
             standard_error=_aligned(standard_error, labels, "standard_error"),
             draws=_aligned(draws, labels, "draws"),
             acceleration=_aligned(acceleration, labels, "acceleration"),
@@ -306,11 +331,12 @@ class ResultBase:
             if np.ndim(low) != 0:
                 raise ValueError(f"the interval has {np.size(low)} parameters: pass their "
                                  f"labels as `index`.")
-            return ConfidenceInterval(float(low), float(high), level, method)
+            return ConfidenceInterval(float(low), float(high), level, interval)
         low = np.asarray(low, dtype=float).reshape(-1)
         high = np.asarray(high, dtype=float).reshape(-1)
         if low.shape[0] != len(labels):
             raise ValueError(f"`index` has {len(labels)} labels for an interval of "
                              f"{low.shape[0]} parameters.")
         return ConfidenceInterval(pd.Series(low, index=labels, name="low"),
-                                  pd.Series(high, index=labels, name="high"), level, method)
+                                  pd.Series(high, index=labels, name="high"), level,
+                                  interval)

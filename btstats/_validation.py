@@ -16,6 +16,8 @@ _OUTCOME_WORDS = {"a": 0, "win": 0, "1": 0, "1.0": 0,
                   "b": 1, "loss": 1, "0": 1, "0.0": 1,
                   "tie": 2, "draw": 2, "0.5": 2}
 _ARENA_WORDS = {"model_a": 0, "model_b": 1, "tie": 2, "tie (bothbad)": 2}
+#: The arena tie that says both answers were bad: a tie (code 2), flagged in ``bothbad``.
+_ARENA_BOTHBAD = "tie (bothbad)"
 
 _NAMES = {
     "winner": ("winner",), "loser": ("loser",),
@@ -28,6 +30,7 @@ _NAMES = {
     "position": ("position", "shown_first"),
     "order": ("order", "home", "home_a", "first"),
     "grade": ("grade",),
+    "bothbad": ("bothbad", "both_bad"),
 }
 
 
@@ -209,6 +212,25 @@ def arena_codes(col, name):
                         f"rows {_rows_text(bad)}. Allowed: 'model_a', 'model_b', 'tie', "
                         f"'tie (bothbad)'. Fix or drop those rows; they are not read as ties.")
     return codes.astype(np.int8)
+
+
+def arena_bothbad(col):
+    """Which rows of an arena ``winner`` column are ``"tie (bothbad)"`` (read by
+    :func:`arena_codes`, which has checked every label)."""
+    words = pd.Series(col).reset_index(drop=True).astype(str).str.strip().str.lower()
+    return (words == _ARENA_BOTHBAD).to_numpy(dtype=bool)
+
+
+def bothbad_flags(col, name, outcome):
+    """A ``bothbad`` column as booleans; True only on ties (``outcome`` code 2)."""
+    flags = as_mask(col, name)
+    tie = np.zeros(flags.shape[0], bool) if outcome is None else np.asarray(outcome) == 2
+    bad = np.nonzero(flags & ~tie)[0]
+    if bad.size:
+        raise DataError(f"column {name!r} marks rows {_rows_text(bad)} as 'both bad' ties, but "
+                        f"their outcome is not a tie. Only a tie can be both bad: set "
+                        f"{name!r} to False there or their outcome to a tie.")
+    return flags
 
 
 def as_codes(x, name):

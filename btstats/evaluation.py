@@ -29,16 +29,16 @@ import math
 import numbers
 import warnings
 from dataclasses import dataclass, field
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from numba import njit
 
 from . import _validation as _v
+from ._results import ResultBase
+from .inference.intervals import normal_quantile
 from ._kernels import annotators as _ka
 from ._kernels import ceilings_families as _kcf
-from ._kernels.links import outcome_log_probs
+from ._kernels.likelihood import log_probabilities as _log_probabilities
 from .agreement.ceilings import Ceilings, _family_spec, _is_general_fit, _params_spec
 from .agreement.ceilings import ceilings as _ceilings
 from .data.comparisons import Comparisons, as_comparisons
@@ -229,7 +229,7 @@ def _scorer_parts(scorer, model, theta, params=None, n_categories=None):
 
 # =========================================================================== evaluation
 @dataclass(frozen=True, eq=False)
-class Evaluation:
+class Evaluation(ResultBase):
     r"""Held-out metrics of a scorer (returned by :func:`evaluate`).
 
     Attributes
@@ -287,11 +287,30 @@ class Evaluation:
             return self._METRICS + self._GRADE_METRICS
         return self._METRICS
 
-    def to_frame(self):
-        """The six metrics (nine with grades) with standard errors, one row each."""
+    def confidence_interval(self, confidence_level=0.95, *, interval="wald"):
+        """Wald intervals ``metric -/+ z se`` of the held-out metrics (the standard errors
+        of :func:`evaluate`: over labels, or over clusters with ``cluster=``).
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``low`` and ``high`` as Series by metric (:attr:`metrics`).
+        """
+        _v.check_choice(interval, "interval", ("wald",))
         names = self.metrics
+        return self._interval("wald", pd.Index(names, name="metric"),
+                              estimate=np.array([getattr(self, k) for k in names], float),
+                              standard_error=np.array([self.ses[k] for k in names], float),
+                              confidence_level=confidence_level)
+
+    def to_frame(self, confidence_level=0.95):
+        """The six metrics (nine with grades) with standard errors and Wald intervals
+        (columns ``estimate, se, low, high``), one row each."""
+        names = self.metrics
+        ci = self.confidence_interval(confidence_level)
         return pd.DataFrame({"estimate": [getattr(self, k) for k in names],
-                             "se": [self.ses[k] for k in names]},
+                             "se": [self.ses[k] for k in names],
+                             "low": ci.low.to_numpy(), "high": ci.high.to_numpy()},
                             index=pd.Index(names, name="metric"))
 
     def compare(self, confidence_level=None):
@@ -317,7 +336,7 @@ class Evaluation:
         c = self.ceilings
         ci = c.confidence_interval(level)
         cse = c.standard_errors()
-        zq = NormalDist().inv_cdf(0.5 + level / 2)
+        zq = normal_quantile(level)
         pairs = [("accuracy", "accuracy_no_ties", "agreement_no_ties", 1.0),
                  ("accuracy_all", "accuracy", "agreement", 1.0),
                  ("log_loss", "log_loss_no_ties", None, -1.0),
@@ -338,7 +357,7 @@ class Evaluation:
             tot = math.sqrt(se * se + sc * sc) if np.isfinite(se) else math.nan
             z = excess / tot if tot and np.isfinite(tot) and tot > 0 else math.nan
             rows.append({"metric": metric, "held_out": held, "se": se, "ceiling": cval,
-                         "ceiling_low": ci.loc[ceil, "low"], "ceiling_high": ci.loc[ceil, "high"],
+                         "ceiling_low": ci.low[ceil], "ceiling_high": ci.high[ceil],
                          "agreement": getattr(c, agree) if agree else np.nan,
                          "excess": excess, "z": z,
                          "above_ceiling": bool(np.isfinite(z) and z > zq)})
@@ -405,17 +424,22 @@ class Evaluation:
         ax.legend(loc="lower right", fontsize=8)
         return ax
 
-    def summary(self):
-        """A text report: metrics, and the comparison with the ceilings when available."""
-        lines = [f"Held-out evaluation ({self.model}): {self.n_labels:g} labels, "
-                 f"{self.n_decisive:g} decisive", "=" * 50,
-                 self.to_frame().to_string(float_format="%.4f")]
-        if self.ceilings is not None:
-            cmp = self.compare()[["held_out", "ceiling", "agreement", "excess", "z",
-                                  "above_ceiling"]]
-            lines += ["", "Against the Bayes ceilings (losses: the floor)",
-                      cmp.to_string(float_format="%.4f")]
-        return "\n".join(lines)
+    # summary() and _repr_html_() come from ResultBase: to_frame(), then the comparison with
+    # the ceilings when there are some
+    _frame_format = {"float_format": "%.4f"}
+
+    @property
+    def _summary_title(self):
+        return (f"Held-out evaluation ({self.model}): {self.n_labels:g} labels, "
+                f"{self.n_decisive:g} decisive")
+
+    def _sections(self, confidence_level=None):
+        # compare() at the level given to evaluate() unless summary() is given one
+        if self.ceilings is None:
+            return []
+        cmp = self.compare(confidence_level)[["held_out", "ceiling", "agreement", "excess",
+                                              "z", "above_ceiling"]]
+        return [("Against the Bayes ceilings (losses: the floor)", cmp)]
 
 
 def _mean_se(values, w, groups=None):
@@ -486,20 +510,6 @@ def _grade_metrics(lpk, grades, w):
     brier = np.where(impossible, (p * p).sum(axis=1) + 1.0,
                      ((p - onehot) ** 2).sum(axis=1))
     return correct, ll, brier, impossible
-
-
-@njit(cache=True)
-def _log_probabilities(link, d, eta):
-    """``log P(a wins), log P(b wins), log P(tie)`` per score difference (rows of the result),
-    by the fit's own log-CDF code (finite at score gaps of several hundred)."""
-    res = np.empty((3, d.shape[0]))
-    lp = np.empty(3)
-    for k in range(d.shape[0]):
-        outcome_log_probs(link, d[k], eta, lp)
-        res[0, k] = lp[0]
-        res[1, k] = lp[1]
-        res[2, k] = lp[2]
-    return res
 
 
 def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=None,
@@ -785,14 +795,27 @@ def win_rate_scores(data, *, smoothing=0.5, **columns):
 
 
 @dataclass(frozen=True)
-class OrderConsistency:
-    """How alike two score vectors order the items (see :func:`order_consistency`)."""
+class OrderConsistency(ResultBase):
+    """How alike two score vectors order the items (see :func:`order_consistency`).
+
+    A description of two given vectors, with no sampling model behind it: it has no
+    ``confidence_interval``.
+    """
 
     kendall_tau: float
     fraction_concordant: float
     n_items: int
     n_pairs: int
     n_tied: int
+
+    _summary_title = "Order consistency"
+
+    def to_frame(self):
+        """One row ``value`` with the five fields as columns."""
+        return pd.DataFrame({"kendall_tau": [self.kendall_tau],
+                             "fraction_concordant": [self.fraction_concordant],
+                             "n_items": [self.n_items], "n_pairs": [self.n_pairs],
+                             "n_tied": [self.n_tied]}, index=pd.Index(["value"]))
 
 
 def order_consistency(x, y):

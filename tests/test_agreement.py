@@ -114,7 +114,9 @@ def test_cohen_kappa_sas_example():
     res = ag.cohen_kappa(SAS_TABLE)
     assert res.kappa == pytest.approx(0.4842, abs=5e-5)
     assert res.se == pytest.approx(0.1380, abs=5e-5)
-    low, high = res.confidence_interval(0.95)
+    ci = res.confidence_interval(0.95)
+    assert isinstance(ci, btstats.ConfidenceInterval) and ci.is_scalar and ci.interval == "wald"
+    low, high = ci
     assert (low, high) == pytest.approx((0.2137, 0.7547), abs=1e-4)
 
 
@@ -220,7 +222,7 @@ def test_agreement_bootstrap_is_seeded_and_resamples_units():
     r2 = ag.agreement(df, n_resamples=300, rng=5)
     np.testing.assert_array_equal(r1.bootstrap_distribution, r2.bootstrap_distribution)
     ci = r1.confidence_interval(0.9)
-    assert ci.loc["agreement", "low"] < r1.agreement < ci.loc["agreement", "high"]
+    assert ci.low["agreement"] < r1.agreement < ci.high["agreement"]
     # resampling units: a unit-level statistic recomputed from resampled unit sums equals a
     # plain recomputation on the resampled frame
     rng = np.random.default_rng(1)
@@ -326,7 +328,7 @@ def test_ceilings_closed_form_two_items():
     assert res.brier_no_ties == pytest.approx(p * (1 - p))
     assert res.agreement_no_ties == pytest.approx(0.68)
     assert res.accuracy_no_ties == pytest.approx(0.8)
-    assert res.draws is None and np.isnan(res.confidence_interval()["low"]).all()
+    assert res.draws is None and np.isnan(res.confidence_interval().low).all()
 
 
 def test_ceilings_closed_form_thurstone_and_rao_kupper():
@@ -389,8 +391,9 @@ def test_ceilings_from_a_fit_and_its_design():
     np.testing.assert_array_equal(res.draws, again.draws)
     ci = res.confidence_interval()
     assert (ci["low"] <= ci["high"]).all()
-    pct = res.confidence_interval(kind="percentile")
-    assert np.allclose(pct["low"] + ci["high"], 2 * res.estimates)
+    pct = res.confidence_interval(interval="percentile")
+    assert ci.interval == "basic" and pct.interval == "percentile"
+    assert np.allclose(pct.low + ci.high, 2 * res.estimates)
     assert "Bayes accuracy ceiling" in res.summary()
     assert set(res.to_frame().columns) == {"estimate", "bias", "low", "high"}
 
@@ -446,7 +449,7 @@ def test_simulated_agreement_falls_in_model_interval():
         emp = ag.agreement(df, n_resamples=0)
         fit = btstats.fit(df, "rao-kupper")
         ci = ag.ceilings(fit, n_draws=300, rng=rep).confidence_interval(0.95)
-        inside += ci.loc["agreement", "low"] <= emp.agreement <= ci.loc["agreement", "high"]
+        inside += ci.low["agreement"] <= emp.agreement <= ci.high["agreement"]
     # at least nominal coverage is not rejected (one-sided binomial test at 1%)
     assert stats.binomtest(inside, reps, 0.95, alternative="less").pvalue > 0.01
 

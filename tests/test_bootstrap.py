@@ -108,7 +108,7 @@ def test_bca_matches_scipy_on_the_same_distribution(baseball, scipy_boot):
     fit = btstats.fit(baseball)
     boot = fit.bootstrap(n_resamples=20, rng=0)
     boot._dist = np.ascontiguousarray(res.bootstrap_distribution.T)
-    ci = boot.confidence_interval(0.95, method="bca")
+    ci = boot.confidence_interval(0.95, interval="bca")
     np.testing.assert_allclose(ci.low.to_numpy(), res.confidence_interval.low, atol=1e-7)
     np.testing.assert_allclose(ci.high.to_numpy(), res.confidence_interval.high, atol=1e-7)
 
@@ -119,7 +119,7 @@ def test_percentile_and_basic_match_scipy_on_the_same_distribution(baseball, sci
     boot = fit.bootstrap(n_resamples=20, rng=0)
     boot._dist = np.ascontiguousarray(res.bootstrap_distribution.T)
     for method in ("percentile", "basic"):
-        ci = boot.confidence_interval(0.9, method=method)
+        ci = boot.confidence_interval(0.9, interval=method)
         ref90 = stats.bootstrap((np.arange(n_rows),), statistic, vectorized=False,
                                 n_resamples=0, method=method, confidence_level=0.9,
                                 bootstrap_result=res, rng=np.random.default_rng(5))
@@ -151,7 +151,7 @@ def test_own_draws_agree_with_scipy_statistically(baseball, scipy_boot):
     se_scipy = res.standard_error
     np.testing.assert_allclose(boot.standard_error.to_numpy(), se_scipy, rtol=0.12)
     for method in ("percentile", "bca"):
-        ci = boot.confidence_interval(method=method)
+        ci = boot.confidence_interval(interval=method)
         ref = res.confidence_interval if method == "bca" else None
         if ref is not None:
             assert np.max(np.abs(ci.low.to_numpy() - ref.low)) < 0.08
@@ -190,7 +190,7 @@ def test_rao_kupper_carries_theta():
     assert boot.estimate["theta"] == pytest.approx(fit.theta)
     theta = boot.bootstrap_distribution[:, -1]
     assert np.all(theta >= 1.0)
-    ci = boot.confidence_interval(method="percentile")
+    ci = boot.confidence_interval(interval="percentile")
     assert ci.low["theta"] < fit.theta < ci.high["theta"]
     assert boot.standard_error["theta"] == pytest.approx(fit.theta_se, rel=0.35)
 
@@ -220,7 +220,7 @@ def test_degenerate_replicates_are_counted_and_never_infinite():
     assert 0 < boot.n_degenerate < 300
     assert boot.n_dropped == 0
     for method in ("percentile", "basic"):
-        ci = boot.confidence_interval(method=method)
+        ci = boot.confidence_interval(interval=method)
         assert np.all(np.isfinite(ci.low)) and np.all(np.isfinite(ci.high))
     with pytest.warns(btstats.DegenerateResampleWarning):
         dropped = fit.bootstrap(n_resamples=300, rng=1, degenerate="drop")
@@ -270,7 +270,9 @@ def test_ranks_and_probabilities(baseball):
     sup = boot.superiority()
     off = ~np.eye(7, dtype=bool)
     np.testing.assert_allclose((sup + sup.T).to_numpy()[off], 1.0)
-    lo, hi = boot.rank_interval()
+    rk = boot.rank_interval()
+    assert isinstance(rk, btstats.ConfidenceInterval) and rk.interval == "percentile"
+    lo, hi = rk
     assert np.all(lo <= hi) and hi["Baltimore"] == 7
     sets = boot.rank_sets()
     simultaneous = boot.rank_sets(simultaneous=True)
@@ -291,8 +293,10 @@ def test_bad_arguments(baseball):
     with pytest.raises(ValueError, match="`n_resamples`"):
         fit.bootstrap(n_resamples=0)
     boot = fit.bootstrap(n_resamples=50, rng=0)
-    with pytest.raises(ValueError, match="`method`"):
-        boot.confidence_interval(method="studentized")
+    with pytest.raises(ValueError, match="`interval` must be one of"):
+        boot.confidence_interval(interval="studentized")
+    with pytest.raises(TypeError):                  # the interval kind is keyword-only
+        boot.confidence_interval(0.95, "bca")
     with pytest.raises(ValueError, match="`confidence_level`"):
         boot.confidence_interval(1.5)
 

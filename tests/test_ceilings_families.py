@@ -194,8 +194,10 @@ def test_reduces_to_the_pair_count_ceilings(springall):
         assert a.n_comparisons == b.n_comparisons
         # parametric intervals of the same width (the same covariance up to the solver's
         # tolerance, different draws)
-        wa = np.diff(ag.ceilings(core, rng=1).confidence_interval().to_numpy(), axis=1)
-        wb = np.diff(ag.ceilings(classic, rng=1).confidence_interval().to_numpy(), axis=1)
+        wa = np.diff(ag.ceilings(core, rng=1).confidence_interval().to_frame().to_numpy(),
+                     axis=1)
+        wb = np.diff(ag.ceilings(classic, rng=1).confidence_interval().to_frame().to_numpy(),
+                     axis=1)
         np.testing.assert_allclose(wa, wb, rtol=0.2)
     # and at the same scores the family kernel gives the pair-count kernel's numbers
     s = np.array([0.9, -0.2, 0.4, -1.1])

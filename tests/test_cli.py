@@ -208,7 +208,7 @@ def test_simulate_bad_input_exits_2_with_one_line(argv, needle, capsys):
 # --------------------------------------------------------------------- fit --bootstrap
 def test_bootstrap_adds_intervals_to_the_leaderboard(capsys):
     code, out, err = run(["fit", "--example", "baseball", "--bootstrap", "300", "--seed", "1",
-                          "--ci-method", "bca"], capsys)
+                          "--interval", "bca"], capsys)
     assert code == 0 and err == ""
     assert "Bootstrap: 300 replicates" in out and "95% bca intervals" in out
     code, out, _ = run(["fit", "--example", "baseball", "--bootstrap", "300", "--seed", "1",
@@ -237,7 +237,7 @@ def test_sandwich_covariance_from_the_command_line(capsys):
 @pytest.mark.parametrize("argv, needle", [
     (["--bootstrap", "0"], "--bootstrap"),
     (["--seed", "3"], "--bootstrap N"),
-    (["--ci-method", "bca"], "--bootstrap N"),
+    (["--interval", "bca"], "--bootstrap N"),
 ])
 def test_bootstrap_options_misused_exit_2(argv, needle, capsys):
     code, out, err = run(["fit", "--example", "baseball"] + argv, capsys)

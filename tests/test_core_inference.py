@@ -143,8 +143,9 @@ def test_module_function_and_result_methods(data_dir):
     fit = boot.fit
     assert isinstance(fit, btstats.estimation.core.CoreFit)
     assert list(boot.estimate.index[-2:]) == ["h", "nu"]
-    for method in ("percentile", "basic", "bca"):
-        ci = boot.confidence_interval(0.9, method=method)
+    for kind in ("percentile", "basic", "bca"):
+        ci = boot.confidence_interval(0.9, interval=kind)
+        assert ci.interval == kind and ci.confidence_level == 0.9
         assert list(ci.low.index) == list(boot.estimate.index)
         assert np.all(ci.low.to_numpy() < boot.estimate.to_numpy())
         assert np.all(boot.estimate.to_numpy() < ci.high.to_numpy())
@@ -164,7 +165,7 @@ def test_forest_plot(data_dir):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     boot = _fit_case(data_dir, "graded-logit").bootstrap(n_resamples=100, rng=1)
-    ax = boot.plot(method="basic")
+    ax = boot.plot(interval="basic")
     assert ax.get_title().startswith("graded")
     plt.close("all")
 
@@ -356,7 +357,7 @@ def _log_probabilities(fit, theta, z):
     """``log P(k | z)`` (columns k = 0 .. K - 1, ``K - 1``: a best), written out."""
     k = fit.n_categories
     extra = theta[fit.n_items + (1 if fit.order_effect else 0):]
-    if fit._model.family == "davidson":
+    if fit._model.family_name == "davidson":
         nu = extra[0]
         pa, pb = np.exp(z / 2), np.exp(-z / 2)
         d = pa + pb + nu

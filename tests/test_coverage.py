@@ -29,8 +29,9 @@ N_RESAMPLES = 400
 
 
 def _covered(ci, truth):
-    low = np.asarray(ci[0] if isinstance(ci, tuple) else ci["low"])[:truth.shape[0]]
-    high = np.asarray(ci[1] if isinstance(ci, tuple) else ci["high"])[:truth.shape[0]]
+    assert isinstance(ci, btstats.ConfidenceInterval)
+    low = ci.low.to_numpy()[:truth.shape[0]]
+    high = ci.high.to_numpy()[:truth.shape[0]]
     return (low <= truth) & (truth <= high)
 
 
@@ -52,8 +53,8 @@ def coverage_study(model):
         add("wald sandwich", fit.with_covariance("sandwich").confidence_interval())
         for kind in ("nonparametric", "parametric"):
             boot = fit.bootstrap(n_resamples=N_RESAMPLES, kind=kind, rng=rng, progress=False)
-            for method in ("percentile", "basic", "bca"):
-                add(f"{kind} {method}", boot.confidence_interval(method=method))
+            for interval in ("percentile", "basic", "bca"):
+                add(f"{kind} {interval}", boot.confidence_interval(interval=interval))
     return {k: np.concatenate(v) for k, v in hits.items()}
 
 

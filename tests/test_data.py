@@ -520,7 +520,9 @@ def test_scores_and_covariance(baseball_fit, springall_fit):
 def test_confidence_interval(baseball_fit, level):
     # Wald: score -/+ Phi^-1(1/2 + level/2) se
     ci = baseball_fit.confidence_interval(level)
-    assert list(ci.columns) == ["low", "high"] and list(ci.index) == list(baseball_fit.items)
+    assert isinstance(ci, btstats.ConfidenceInterval)
+    assert ci.interval == "wald" and ci.confidence_level == level
+    assert list(ci.low.index) == list(baseball_fit.items)
     z = special.ndtri(0.5 + level / 2)
     s, se = baseball_fit.scores, baseball_fit.standard_errors
     np.testing.assert_allclose(ci["low"], s - z * se, rtol=1e-14)
@@ -572,7 +574,7 @@ def test_to_frame(data_dir, baseball_fit):
     s = baseball_fit.scores
     np.testing.assert_allclose(table["score"], s[table["item"]].to_numpy(), rtol=0)
     ci = baseball_fit.confidence_interval()
-    np.testing.assert_allclose(table["ci_low"], ci.loc[table["item"], "low"].to_numpy())
+    np.testing.assert_allclose(table["ci_low"], ci.low[table["item"]].to_numpy())
     # wins and losses counted from tests/data/baseball.csv
     counts = pd.read_csv(data_dir / "baseball.csv", dtype={"item_a": str, "item_b": str})
     wins = counts.groupby("item_a").wins_a.sum().add(counts.groupby("item_b").wins_b.sum(),

@@ -21,7 +21,7 @@ from scipy import stats
 
 from btstats._results import ConfidenceInterval, ResultBase
 from btstats.inference import intervals as iv
-from btstats.inference.intervals import (METHODS, basic, bca, interval, jackknife_acceleration,
+from btstats.inference.intervals import (INTERVALS, basic, bca, compute, jackknife_acceleration,
                                          normal_quantile, percentile, wald)
 
 BAD_LEVELS = [0, 1, 1.5, -0.1, "0.95", True, math.nan, None]
@@ -45,7 +45,7 @@ needs_distribution = pytest.mark.skipif(
 
 
 def _naive_percentile(draws, level):
-    """The NaN-safe loop of the agreement module's ``_percentile_interval`` (np.quantile on
+    """The NaN-safe loop of the agreement module's former ``_percentile_interval`` (np.quantile on
     the finite entries of each column)."""
     alpha = (1 - level) / 2
     low = np.full(draws.shape[1], np.nan)
@@ -143,15 +143,15 @@ def test_one_statistic_gives_scalars():
 
 
 @needs_distribution
-@pytest.mark.parametrize("method", ["percentile", "basic"])
-def test_percentile_and_basic_equal_scipy_on_its_distribution(method):
+@pytest.mark.parametrize("kind", ["percentile", "basic"])
+def test_percentile_and_basic_equal_scipy_on_its_distribution(kind):
     x = np.random.default_rng(5).lognormal(size=60)
-    res = _scipy_bootstrap((x,), np.median, n_resamples=999, method=method, seed=6)
+    res = _scipy_bootstrap((x,), np.median, n_resamples=999, method=kind, seed=6)
     for level in (0.95, 0.8):
-        ref = _scipy_bootstrap((x,), np.median, n_resamples=0, method=method, seed=6,
+        ref = _scipy_bootstrap((x,), np.median, n_resamples=0, method=kind, seed=6,
                                confidence_level=level, bootstrap_result=res)
-        low, high = interval(method, estimate=np.median(x), draws=res.bootstrap_distribution,
-                             confidence_level=level)
+        low, high = compute(kind, estimate=np.median(x), draws=res.bootstrap_distribution,
+                            confidence_level=level)
         assert low == pytest.approx(ref.confidence_interval.low, abs=1e-12)
         assert high == pytest.approx(ref.confidence_interval.high, abs=1e-12)
 
@@ -168,8 +168,8 @@ def test_bca_equals_scipy_for_the_mean(level):
     low, high = bca(res.bootstrap_distribution, x.mean(), jackknife_acceleration(jack), level)
     assert low == pytest.approx(res.confidence_interval.low, abs=1e-7)
     assert high == pytest.approx(res.confidence_interval.high, abs=1e-7)
-    via = interval("bca", estimate=x.mean(), draws=res.bootstrap_distribution,
-                   acceleration=jackknife_acceleration(jack), confidence_level=level)
+    via = compute("bca", estimate=x.mean(), draws=res.bootstrap_distribution,
+                  acceleration=jackknife_acceleration(jack), confidence_level=level)
     assert via == (low, high)
 
 
@@ -289,10 +289,10 @@ def test_percentile_leaves_non_finite_draws_out():
 def test_no_draws_give_nan():
     for low, high in (percentile(None, n_parameters=3), percentile(np.empty((0, 3))),
                       basic(None, np.zeros(3)), bca(np.empty((0, 3)), np.zeros(3), 0.0),
-                      interval("percentile", estimate=np.zeros(3)),
-                      interval("basic", estimate=np.zeros(3), draws=np.empty((0, 3))),
-                      interval("bca", estimate=np.zeros(3)),
-                      interval("bca", estimate=np.zeros(3), draws=np.empty((0, 3)))):
+                      compute("percentile", estimate=np.zeros(3)),
+                      compute("basic", estimate=np.zeros(3), draws=np.empty((0, 3))),
+                      compute("bca", estimate=np.zeros(3)),
+                      compute("bca", estimate=np.zeros(3), draws=np.empty((0, 3)))):
         assert low.shape == high.shape == (3,)
         assert np.isnan(low).all() and np.isnan(high).all()
     low, high = percentile(None)
@@ -315,22 +315,22 @@ def test_bca_leaves_non_finite_draws_and_estimates_out():
 
 
 # ---------------------------------------------------------------------------- errors
-def test_unknown_method_lists_the_allowed_values():
-    assert METHODS == ("wald", "percentile", "basic", "bca")
-    with pytest.raises(ValueError, match=r"`method` must be one of \['wald', 'percentile', "
+def test_unknown_interval_lists_the_allowed_values():
+    assert INTERVALS == ("wald", "percentile", "basic", "bca")
+    with pytest.raises(ValueError, match=r"`interval` must be one of \['wald', 'percentile', "
                                          r"'basic', 'bca'\]; got 'BCa'"):
-        interval("BCa", estimate=0.0, draws=np.zeros(10), acceleration=0.0)
-    with pytest.raises(ValueError, match="`method` must be one of"):
-        interval(["wald"], estimate=0.0, standard_error=1.0)
+        compute("BCa", estimate=0.0, draws=np.zeros(10), acceleration=0.0)
+    with pytest.raises(ValueError, match="`interval` must be one of"):
+        compute(["wald"], estimate=0.0, standard_error=1.0)
 
 
 def test_missing_inputs_are_named():
-    with pytest.raises(ValueError, match="method='wald' needs `standard_error`"):
-        interval("wald", estimate=0.0)
-    with pytest.raises(ValueError, match="method='bca' needs `acceleration`"):
-        interval("bca", estimate=0.0, draws=np.zeros(10))
+    with pytest.raises(ValueError, match="interval='wald' needs `standard_error`"):
+        compute("wald", estimate=0.0)
+    with pytest.raises(ValueError, match="interval='bca' needs `acceleration`"):
+        compute("bca", estimate=0.0, draws=np.zeros(10))
     with pytest.raises(ValueError, match="needs `estimate`"):
-        interval("percentile", estimate=None, draws=np.zeros(10))
+        compute("percentile", estimate=None, draws=np.zeros(10))
 
 
 @pytest.mark.parametrize("level", BAD_LEVELS)
@@ -340,7 +340,7 @@ def test_bad_confidence_levels(level):
              lambda: percentile(draws, level), lambda: percentile(None, level),
              lambda: basic(draws, np.zeros(2), level), lambda: basic(None, np.zeros(2), level),
              lambda: bca(draws, np.zeros(2), 0.0, level),
-             lambda: interval("percentile", estimate=np.zeros(2), confidence_level=level)]
+             lambda: compute("percentile", estimate=np.zeros(2), confidence_level=level)]
     for call in calls:
         with pytest.raises(ValueError, match=LEVEL_MESSAGE):
             call()
@@ -414,7 +414,7 @@ def _series_ci():
     index = pd.Index(["a", "b", "c"], name="item")
     return ConfidenceInterval(pd.Series([0.1, -0.4, 1.0], index=index, name="low"),
                               pd.Series([0.9, 0.2, 1.5], index=index, name="high"),
-                              confidence_level=0.9, method="percentile")
+                              confidence_level=0.9, interval="percentile")
 
 
 def test_confidence_interval_unpacks_and_indexes():
@@ -455,13 +455,13 @@ def test_confidence_interval_to_frame():
 def test_confidence_interval_repr_and_html():
     ci = _series_ci()
     text = repr(ci)
-    assert text.startswith("ConfidenceInterval(confidence_level=0.9, method='percentile')\n")
+    assert text.startswith("ConfidenceInterval(confidence_level=0.9, interval='percentile')\n")
     assert repr(ci.to_frame()) in text
     page = ci._repr_html_()
     assert "90% percentile confidence interval" in page and ci.to_frame().to_html() in page
     scalar = ConfidenceInterval(0.25, 0.5, 0.95, "wald")
     assert repr(scalar) == ("ConfidenceInterval(low=0.25, high=0.5, confidence_level=0.95, "
-                            "method='wald')")
+                            "interval='wald')")
     assert "<table" in scalar._repr_html_()
     odd = ConfidenceInterval(pd.Series([0.0], index=["<b>"]), pd.Series([1.0], index=["<b>"]),
                              0.95, "<wald>")
@@ -478,7 +478,7 @@ def test_confidence_interval_checks_its_fields():
         ConfidenceInterval(np.zeros(2), np.ones(2), 0.95, "wald")
     with pytest.raises(ValueError, match=LEVEL_MESSAGE):
         ConfidenceInterval(0.0, 1.0, 95, "wald")
-    with pytest.raises(TypeError, match="`method`"):
+    with pytest.raises(TypeError, match="`interval`"):
         ConfidenceInterval(0.0, 1.0, 0.95, None)
 
 
@@ -497,9 +497,9 @@ class _Means(ResultBase):
     def _header(self):
         return [("observations", f"{self.n}"), ("a rather long header key", "x < y")]
 
-    def confidence_interval(self, confidence_level=0.95, method="wald"):
-        acc = 0.0 if method == "bca" else None
-        return self._interval(method, self.estimate.index, estimate=self.estimate,
+    def confidence_interval(self, confidence_level=0.95, *, interval="wald"):
+        acc = 0.0 if interval == "bca" else None
+        return self._interval(interval, self.estimate.index, estimate=self.estimate,
                               standard_error=self.se, draws=self.draws, acceleration=acc,
                               confidence_level=confidence_level)
 
@@ -551,9 +551,8 @@ def test_result_base_defaults():
     assert text == "Bare\n====\n\n   value\n0 1.5000"
     assert Bare()._repr_html_().startswith("<div><b>Bare</b><table")   # no header table
     assert "<th style" not in Bare()._repr_html_()
-    with pytest.raises(NotImplementedError, match="Bare does not implement "
-                                                  "confidence_interval"):
-        Bare().confidence_interval()
+    # a result without intervals has no confidence_interval at all
+    assert not hasattr(Bare(), "confidence_interval")
     with pytest.raises(NotImplementedError, match="to_frame"):
         ResultBase().summary()
 
@@ -574,17 +573,17 @@ def test_result_base_title_may_be_computed():
     assert "<b>Fit of &lt;m&gt;</b>" in Named("<m>")._repr_html_()
 
 
-@pytest.mark.parametrize("method", METHODS)
-def test_result_base_interval_wraps_every_method(method):
+@pytest.mark.parametrize("kind", INTERVALS)
+def test_result_base_interval_wraps_every_kind(kind):
     res = _toy()
-    ci = res.confidence_interval(0.9, method=method)
+    ci = res.confidence_interval(0.9, interval=kind)
     assert isinstance(ci, ConfidenceInterval)
-    assert ci.method == method and ci.confidence_level == 0.9
+    assert ci.interval == kind and ci.confidence_level == 0.9
     assert ci.low.index.equals(res.estimate.index)
     assert ci.low.name == "low" and ci.high.name == "high"
-    low, high = interval(method, estimate=res.estimate.to_numpy(),
-                         standard_error=res.se.to_numpy(), draws=res.draws, acceleration=0.0,
-                         confidence_level=0.9)
+    low, high = compute(kind, estimate=res.estimate.to_numpy(),
+                        standard_error=res.se.to_numpy(), draws=res.draws, acceleration=0.0,
+                        confidence_level=0.9)
     np.testing.assert_array_equal(ci.low.to_numpy(), low)
     np.testing.assert_array_equal(ci.high.to_numpy(), high)
 
@@ -615,5 +614,5 @@ def test_result_base_interval_scalars_and_labels():
 
 
 def test_module_exports():
-    assert set(iv.__all__) == {"METHODS", "normal_quantile", "wald", "percentile", "basic",
-                               "bca", "jackknife_acceleration", "interval"}
+    assert set(iv.__all__) == {"INTERVALS", "normal_quantile", "wald", "percentile", "basic",
+                               "bca", "jackknife_acceleration", "compute"}

@@ -226,7 +226,7 @@ def test_bootstrap_of_fractional_counts_agrees_with_wald():
     assert wald == pytest.approx(0.5 * math.sqrt(1 / 300 + 1 / 100.5), rel=1e-10)
     # Monte Carlo error of a standard deviation from 2000 draws: about 1.6%
     assert boot.standard_error["x"] == pytest.approx(wald, rel=0.06)
-    lo, hi = boot.confidence_interval(method="bca")
+    lo, hi = boot.confidence_interval(interval="bca")
     assert lo["x"] < res.scores["x"] < hi["x"]
 
 

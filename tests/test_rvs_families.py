@@ -42,7 +42,7 @@ Z_VALUES = np.array([-3.0, -0.8, 0.0, 0.4, 2.5])
 
 def n_cats(model, params, n_categories):
     mdl = get_model(model)
-    if mdl.family != "graded":
+    if mdl.family_name != "graded":
         return mdl.n_categories
     if n_categories is not None:
         return n_categories
@@ -54,14 +54,14 @@ def naive_probs(model, params, n_categories, z):
     """P(category k), k = 0 .. K - 1 (K - 1: a best), rows for each z, from scipy.special."""
     mdl = get_model(model)
     z = np.atleast_1d(np.asarray(z, dtype=float))
-    if mdl.family == "davidson":
+    if mdl.family_name == "davidson":
         nu = params["nu"]
         w = np.stack([np.exp(-z / 2), np.full_like(z, nu), np.exp(z / 2)], axis=1)
         return w / w.sum(axis=1, keepdims=True)
     k = n_cats(model, params, n_categories)
     cdf = special.expit if mdl.link_name == "logit" else special.ndtr
     p = (k - 1) // 2
-    t = [params[f"t{q + 1}"] for q in range(p)] if mdl.family == "graded" else \
+    t = [params[f"t{q + 1}"] for q in range(p)] if mdl.family_name == "graded" else \
         ([params["eta"]] if p else [])
     cuts = [-x for x in t[::-1]] + ([0.0] if k % 2 == 0 else []) + list(t)
     cum = cdf(np.asarray(cuts)[None, :] - z[:, None])
@@ -72,7 +72,7 @@ def naive_probs(model, params, n_categories, z):
 def to_category(model, codes, k):
     """Outcome codes of rvs (1 / 0.5 / 0, or grades) to categories 0 .. K - 1."""
     codes = np.asarray(codes)
-    if get_model(model).family != "graded":
+    if get_model(model).family_name != "graded":
         return np.rint(codes * (k - 1)).astype(int)
     m = k // 2
     if k % 2 == 1:
@@ -115,7 +115,7 @@ def test_rvs_frequencies_match_the_probabilities(model, params, n_categories, h)
     mdl = get_model(model)
     draws = mdl.rvs(scores, pairs, n=n, n_categories=n_categories, rng=20240611, **kw)
     assert draws.shape == (5, n)
-    assert draws.dtype == (np.int64 if mdl.family == "graded" else np.float64)
+    assert draws.dtype == (np.int64 if mdl.family_name == "graded" else np.float64)
     z = Z_VALUES + (0.0 if h is None else h * order)
     want = naive_probs(model, params, n_categories, z)
     assert chi_square_p(counts_of(model, draws, k), n * want) > 1e-4
@@ -134,7 +134,7 @@ def test_model_probabilities_match_the_naive_formulas(model, params, n_categorie
     k = n_cats(model, params, n_categories)
     want = naive_probs(model, params, n_categories, Z_VALUES)
     got = mdl.probabilities(Z_VALUES, params=params, n_categories=n_categories)
-    if mdl.family == "graded":
+    if mdl.family_name == "graded":
         assert got.shape == (Z_VALUES.size, k)
     else:
         got = np.stack(got[::-1], axis=1)[:, :: (1 if k == 3 else 2)]
@@ -172,7 +172,7 @@ def test_probabilities_mirror_and_shift_by_the_order_effect(case, d, h, order):
 
     def probs(x, prm, **kw):
         p = mdl.probabilities(x, params=prm, n_categories=n_categories, **kw)
-        return p if mdl.family == "graded" else np.stack(p[::-1], axis=-1)
+        return p if mdl.family_name == "graded" else np.stack(p[::-1], axis=-1)
 
     shifted = probs(d, with_h(params, h), order=o)
     np.testing.assert_allclose(shifted, probs(d + h * o, params), rtol=1e-12, atol=1e-300)
@@ -235,7 +235,7 @@ def test_kernel_matches_a_naive_inversion(case, seed):
     h = 0.35
     u = rng.random((40, 30))
     theta = np.array([params[x] for x in sorted(params) if x != "h"], dtype=float)
-    fam = _kf.DAVIDSON if mdl.family == "davidson" else _kf.CUMULATIVE
+    fam = _kf.DAVIDSON if mdl.family_name == "davidson" else _kf.CUMULATIVE
     out = np.empty(u.shape, np.int64)
     _ksf.categories(fam, mdl.link, k, s, theta, h, a, b, o, u, out)
     # naive: the number of upper tails P(Y >= j), j = 1 .. K - 1, that exceed u

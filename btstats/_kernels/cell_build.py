@@ -420,3 +420,201 @@ def build_cells_arrays(a, b, k, w, o, n_items, n_cat, *, path=None):
         lo1, hi1, lo2, hi2 = lex_keys(a, b, k, o, has_order, n, n_cat, first, second)
         return lex_sort_merge(first, second, w, lo1, hi1, lo2, hi2, has_order, n, n_cat)
     raise ValueError(f"`path` must be None, 'dense', 'sort' or 'lex', not {path!r}.")
+
+
+# ------------------------------------------------------------------ cells with a group key
+# Rows ``(g[r], a[r], b[r], k[r], w[r], o[r])`` with a group code ``g`` (an annotator, say):
+# the cells are the distinct ``(cg, ci < cj, co, ck)`` with their summed weights, in ascending
+# order of ``(cg, ci, cj, co, ck)``.  Two paths give identical output: the packed key
+# ``cg | ci | cj | co + 1 | ck`` radix-sorted (when it fits in 62 bits), or the two keys
+# ``cg | ci`` and ``cj | co + 1 | ck`` sorted lexicographically.
+
+
+@njit(cache=True)
+def group_row_keys(g, a, b, k, w, o, has_order, n, n_cat, keys, vals):
+    """``keys[r] = (((cg << hb | ci) << hb | cj) << sb | s) << kb | ck`` and
+    ``vals[r] = w[r]``; returns the smallest and largest key."""
+    hb, sb, kb = _fields(n, n_cat, has_order)
+    top = np.int64(n_cat - 1)
+    lo = np.int64(np.iinfo(np.int64).max)
+    hi = np.int64(-1)
+    for r in range(a.shape[0]):
+        i, j, s, c = _orient(np.int64(a[r]), np.int64(b[r]), np.int64(k[r]),
+                             o[r] if has_order else 0.0, has_order, top)
+        key = ((((np.int64(g[r]) << hb | i) << hb | j) << sb | s) << kb) | c
+        keys[r] = key
+        vals[r] = w[r]
+        lo = min(lo, key)
+        hi = max(hi, key)
+    return lo, hi
+
+
+@njit(cache=True)
+def merge_sorted_groups(keys, vals, has_order, n, n_cat):
+    """The cells ``(cg, ci, cj, co, ck, cw)`` of sorted keys of :func:`group_row_keys`:
+    equal keys summed in order, non-positive totals dropped.  Overwrites the inputs."""
+    hb, sb, kb = _fields(n, n_cat, has_order)
+    u, kept = _merge_in_place(keys, vals)
+    cg = np.empty(kept, np.int64)
+    ci = np.empty(kept, np.int32)
+    cj = np.empty(kept, np.int32)
+    co = np.empty(kept)
+    ck = np.empty(kept, np.int64)
+    cw = np.empty(kept)
+    kmask = (np.int64(1) << kb) - 1
+    smask = (np.int64(1) << sb) - 1
+    hmask = (np.int64(1) << hb) - 1
+    t = 0
+    for q in range(u):
+        v = vals[q]
+        if v > 0.0:
+            key = keys[q]
+            ck[t] = key & kmask
+            key >>= kb
+            co[t] = np.float64((key & smask) - 1) if has_order else 0.0
+            key >>= sb
+            cj[t] = key & hmask
+            key >>= hb
+            ci[t] = key & hmask
+            cg[t] = key >> hb
+            cw[t] = v
+            t += 1
+    return cg, ci, cj, co, ck, cw
+
+
+@njit(cache=True)
+def group_lex_cells(g, a, b, k, w, o, has_order, n, n_cat):
+    """The cells of :func:`merge_sorted_groups` by two stable radix sorts: on
+    ``(cj << sb | s) << kb | ck``, then on ``cg << hb | ci`` (for keys too wide to pack)."""
+    hb, sb, kb = _fields(n, n_cat, has_order)
+    top = np.int64(n_cat - 1)
+    m = a.shape[0]
+    first = np.empty(m, np.int64)
+    second = np.empty(m, np.int64)
+    big = np.int64(np.iinfo(np.int64).max)
+    lo1, hi1, lo2, hi2 = big, np.int64(-1), big, np.int64(-1)
+    for r in range(m):
+        i, j, s, c = _orient(np.int64(a[r]), np.int64(b[r]), np.int64(k[r]),
+                             o[r] if has_order else 0.0, has_order, top)
+        first[r] = (np.int64(g[r]) << hb) | i
+        second[r] = ((j << sb | s) << kb) | c
+        lo1 = min(lo1, first[r])
+        hi1 = max(hi1, first[r])
+        lo2 = min(lo2, second[r])
+        hi2 = max(hi2, second[r])
+    idx = np.arange(m)
+    _, idx = radix_sort(second.copy(), idx, np.empty(m, np.int64), np.empty(m, np.int64),
+                        lo2, hi2)
+    key1, idx = radix_sort(first[idx], idx, np.empty(m, np.int64), np.empty(m, np.int64),
+                           lo1, hi1)
+    u1 = np.empty(m, np.int64)
+    u2 = np.empty(m, np.int64)
+    sums = np.empty(m)
+    q = 0
+    u1[0] = key1[0]
+    u2[0] = second[idx[0]]
+    sums[0] = w[idx[0]]
+    for t in range(1, m):
+        r = idx[t]
+        if key1[t] != u1[q] or second[r] != u2[q]:
+            q += 1
+            u1[q] = key1[t]
+            u2[q] = second[r]
+            sums[q] = w[r]
+        else:
+            sums[q] += w[r]
+    kept = 0
+    for t in range(q + 1):
+        if sums[t] > 0.0:
+            kept += 1
+    cg = np.empty(kept, np.int64)
+    ci = np.empty(kept, np.int32)
+    cj = np.empty(kept, np.int32)
+    co = np.empty(kept)
+    ck = np.empty(kept, np.int64)
+    cw = np.empty(kept)
+    kmask = (np.int64(1) << kb) - 1
+    smask = (np.int64(1) << sb) - 1
+    hmask = (np.int64(1) << hb) - 1
+    c = 0
+    for t in range(q + 1):
+        if sums[t] > 0.0:
+            key = u2[t]
+            ck[c] = key & kmask
+            key >>= kb
+            co[c] = np.float64((key & smask) - 1) if has_order else 0.0
+            cj[c] = key >> sb
+            ci[c] = u1[t] & hmask
+            cg[c] = u1[t] >> hb
+            cw[c] = sums[t]
+            c += 1
+    return cg, ci, cj, co, ck, cw
+
+
+def _group_key_fits(n_groups, n, n_cat, has_order):
+    """True if the packed key of :func:`group_row_keys` fits in ``_KEY_BITS`` bits."""
+    return (_bits(n_groups - 1) + 2 * _bits(n - 1) + (2 if has_order else 0)
+            + _bits(n_cat - 1) <= _KEY_BITS)
+
+
+def build_group_cells_arrays(g, a, b, k, w, o, n_groups, n_items, n_cat, *, path=None):
+    """The cells of rows ``(g, a, b, k, w, o)`` with a group code ``g`` (one pass).
+
+    Parameters
+    ----------
+    g : int64 array, the group code of each row, ``0 .. n_groups - 1`` (an annotator).
+    a, b, k, w, o, n_items, n_cat : as in :func:`build_cells_arrays`.
+    n_groups : int.
+    path : None (the packed key when it fits in 62 bits), ``"sort"`` or ``"lex"``.
+
+    Returns
+    -------
+    cg : int64 array, the group of each cell.
+    ci, cj, co, ck, cw : as in :func:`build_cells_arrays`.
+
+    The cells are the distinct ``(cg, ci < cj, co, ck)``, in ascending order of that tuple,
+    with the weights of their rows summed in row order (non-positive totals dropped): per
+    group, exactly the cells :func:`build_cells_arrays` gives for that group's rows.  No
+    validation (see the module docstring; also ``0 <= g < n_groups < 2**31``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> g = np.array([1, 0, 1, 1])
+    >>> a, b = np.array([0, 1, 1, 0]), np.array([1, 0, 0, 1])
+    >>> k = np.array([1, 0, 0, 1])           # a wins, a loses, a loses, a wins
+    >>> cg, ci, cj, co, ck, cw = build_group_cells_arrays(g, a, b, k, np.ones(4), None,
+    ...                                                   2, 2, 2)
+    >>> cg.tolist(), ci.tolist(), cj.tolist(), ck.tolist(), cw.tolist()
+    ([0, 1], [0, 0], [1, 1], [1, 1], [1.0, 3.0])
+    """
+    g = np.ascontiguousarray(g, dtype=np.int64)
+    a = np.ascontiguousarray(a, dtype=np.int64)
+    b = np.ascontiguousarray(b, dtype=np.int64)
+    k = np.ascontiguousarray(k, dtype=np.int64)
+    w = np.ascontiguousarray(w, dtype=np.float64)
+    if o is None:
+        o = np.zeros(1)
+        has_order = False
+    else:
+        o = np.ascontiguousarray(o, dtype=np.float64)
+        has_order = bool(any_nonzero(o))
+    m = a.shape[0]
+    n, n_cat, n_groups = int(n_items), int(n_cat), max(int(n_groups), 1)
+    if m == 0:
+        return (np.empty(0, np.int64),) + _empty()
+    fits = _group_key_fits(n_groups, n, n_cat, has_order)
+    if path is None:
+        path = "sort" if fits else "lex"
+    if path == "sort":
+        if not fits:
+            raise ValueError("path='sort': the key of this many groups and items does not "
+                             "fit in 62 bits; use path='lex' or path=None.")
+        keys = np.empty(m, np.int64)
+        vals = np.empty(m)
+        lo, hi = group_row_keys(g, a, b, k, w, o, has_order, n, n_cat, keys, vals)
+        keys, vals = radix_sort(keys, vals, np.empty_like(keys), np.empty_like(vals), lo, hi)
+        return merge_sorted_groups(keys, vals, has_order, n, n_cat)
+    if path == "lex":
+        return group_lex_cells(g, a, b, k, w, o, has_order, n, n_cat)
+    raise ValueError(f"`path` must be None, 'sort' or 'lex', not {path!r}.")

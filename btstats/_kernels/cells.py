@@ -20,7 +20,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .families import CUMULATIVE, cell_terms, n_family_params
+from .families import cell_terms, in_domain, n_family_params
 from .linalg import cholesky, cholesky_solve
 from .newton import _dense_matrix, pcg
 
@@ -94,15 +94,7 @@ def feasible(family, n_categories, has_h, extra):
     off = 1 if has_h else 0
     if has_h and not math.isfinite(extra[0]):
         return False
-    p = n_family_params(family, n_categories)
-    prev = 0.0
-    for a in range(p):
-        t = extra[off + a]
-        if not (t > prev) or not math.isfinite(t):
-            return False
-        if family == CUMULATIVE:
-            prev = t
-    return True
+    return in_domain(family, n_categories, extra, off)
 
 
 @njit(cache=True)

@@ -40,6 +40,22 @@ def n_family_params(family, n_categories):
 
 
 @njit(cache=True)
+def in_domain(family, n_categories, params, off):
+    """Whether the family parameters ``params[off:off + p]`` are strictly inside their domain
+    (the solvers' iterates): thresholds positive and increasing, Davidson's ``nu`` positive,
+    all finite."""
+    p = n_family_params(family, n_categories)
+    prev = 0.0
+    for a in range(p):
+        t = params[off + a]
+        if not (t > prev) or not math.isfinite(t):
+            return False
+        if family != DAVIDSON:
+            prev = t
+    return True
+
+
+@njit(cache=True)
 def cutpoints(n_categories, theta, out):
     """Fill ``out`` (length ``K - 1``) with the symmetric cutpoints of ``theta``."""
     p = (n_categories - 1) // 2

@@ -196,3 +196,17 @@ def start_scores(n_items, pi, pj, wab, wba, tie):
         total += tot[0, i] + tot[2, i] * 0.5
     s -= s.mean()
     return s, total
+
+
+@njit(cache=True)
+def log_probabilities(link, d, eta):
+    """``log P(a wins), log P(b wins), log P(tie)`` per score difference (rows of the result),
+    by the fit's own log-CDF code (finite at score gaps of several hundred)."""
+    res = np.empty((3, d.shape[0]))
+    lp = np.empty(3)
+    for k in range(d.shape[0]):
+        outcome_log_probs(link, d[k], eta, lp)
+        res[0, k] = lp[0]
+        res[1, k] = lp[1]
+        res[2, k] = lp[2]
+    return res

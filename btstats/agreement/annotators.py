@@ -5,7 +5,9 @@ Each annotator ``k`` sees the score difference ``d = s_a - s_b`` through her own
 
     P(k labels a better) = F(beta_k d + gamma_k x),   x = +1 if a was shown first, -1 if b was
 
-with ``F`` the logistic function (Bradley-Terry) or the normal CDF (Thurstone).
+with ``F`` the logistic function (Bradley-Terry) or the normal CDF (Thurstone); with a tie
+model the same predictor ``z = beta_k d + gamma_k x`` enters the model's outcome family
+(Rao-Kupper, Glenn-David, Davidson, graded: :mod:`btstats._kernels.families`).
 ``beta_k = 1`` is an average annotator, ``beta_k > 1`` a sharper one, ``beta_k = 0`` labels
 at random, ``beta_k < 0`` is adversarial (prefers the worse item).  This is the model of
 crowd-kit's ``NoisyBradleyTerry`` in spirit (Chen et al. 2013, "Pairwise ranking aggregation
@@ -22,29 +24,35 @@ standard errors from the observed information.
 """
 import math
 import warnings
-from statistics import NormalDist
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from .. import _validation as _v
+from .._results import ResultBase
+from ..inference.intervals import wald as _wald
 from .._kernels import annotators as _ka
+from .._kernels import cell_build as _build
+from .._kernels import cells as _kc
+from .._kernels import families as _kf
 from .._kernels import linalg as _la
 from .._kernels import likelihood as _likelihood
+from ..data import cells as _cells
 from ..data.comparisons import as_comparisons
+from ..estimation.core import extra_names
 from ..exceptions import ConvergenceWarning, DataError
-from ..models.model import pairwise_model
+from ..models.model import get_model
 
 __all__ = ["AnnotatorFit", "fit_annotators", "FLAGS"]
 
-#: Largest number of parameters (items + annotators [x 2]) of the joint fit: it forms the
-#: dense Hessian.  Beyond it, fit the scores first and pass them as ``scores=``.
+#: Largest number of parameters (items + annotators [x 2] + family parameters) of the joint
+#: fit: it forms the dense Hessian.  Beyond it, fit the scores first and pass them as
+#: ``scores=``.
 MAX_JOINT_PARAMETERS = 6000
 #: Flags of :meth:`AnnotatorFit.to_frame`.
 FLAGS = ("ok", "random", "adversarial", "no decisive labels", "unknown")
 _DIVERGED = 1e3
-#: A Newton decrement g'H^-1 g below this times |loglik| is below its rounding.
-_FP_DECREMENT = 1e-14
 _POSITION_WORDS = {"a": 1.0, "item_a": 1.0, "left": 1.0, "first": 1.0,
                    "b": -1.0, "item_b": -1.0, "right": -1.0, "second": -1.0}
 
@@ -66,19 +74,43 @@ def _position_codes(col):
     return x
 
 
-def _records(comparisons, position_bias):
-    """Aggregate the decisive labels to (annotator, i < j, position) records."""
+@dataclass(frozen=True)
+class _Cells:
+    """The labels aggregated to cells: annotator ``cg`` (an active annotator's code), items
+    ``ci < cj``, position ``co`` of ``ci``, category ``ck`` in ``ci``'s favour, weight ``cw``."""
+
+    n_categories: int
+    cg: np.ndarray
+    ci: np.ndarray
+    cj: np.ndarray
+    co: np.ndarray
+    ck: np.ndarray
+    cw: np.ndarray
+
+    def arrays(self):
+        return self.cg, self.ci, self.cj, self.co, self.ck, self.cw
+
+    def side_weights(self):
+        """Per cell the weight of a label for ``ci``, for ``cj`` and of a tie."""
+        k, half = self.n_categories, self.n_categories // 2
+        tie = (self.ck == half) & (k % 2 == 1)
+        return (np.where(self.ck >= k - half, self.cw, 0.0),
+                np.where(self.ck < half, self.cw, 0.0), np.where(tie, self.cw, 0.0))
+
+
+def _annotator_cells(comparisons, mdl, position_bias):
+    """Aggregate the labels to (annotator, i < j, position, category) cells in one compiled
+    pass; a binary model drops the ties (counting them), a tie model fits them."""
     extra = comparisons.extra
     if extra is None or "annotator" not in extra.columns:
         raise DataError("fitting annotator qualities needs an `annotator` column (who gave "
                         "each label); name it with annotator='COLUMN'.")
-    a, b, outcome, weight = comparisons.rows()
-    if comparisons.n_rows != len(a):  # pragma: no cover - aggregated inputs have no extra
+    rows, _, outcome, weight = comparisons.rows()
+    m = comparisons.n_rows
+    if m != len(rows):  # pragma: no cover - aggregated inputs have no extra
         raise DataError("annotator fits need one row per label.")
-    a = np.asarray(a, dtype=np.int64)
-    b = np.asarray(b, dtype=np.int64)
-    o = np.zeros(a.shape[0], np.int8) if outcome is None else np.asarray(outcome)
-    w = np.ones(a.shape[0]) if weight is None else np.asarray(weight, dtype=float)
+    o = np.zeros(m, np.int8) if outcome is None else np.asarray(outcome)
+    w = np.ones(m) if weight is None else np.asarray(weight, dtype=float)
     ann, ann_labels = _v.factorize_column(extra["annotator"], "annotator")
     n_all = len(ann_labels)
     if position_bias:
@@ -86,42 +118,31 @@ def _records(comparisons, position_bias):
             raise DataError("position_bias=True needs a `position` column ('a' or 'b': the "
                             "side shown first); name it with position='COLUMN'.")
         x = _position_codes(extra["position"])
-    else:
-        x = np.zeros(a.shape[0])
+    binary = not mdl.has_ties
     tie = o == 2
     n_labels = np.bincount(ann, weights=w, minlength=n_all)
     n_ties = np.bincount(ann[tie], weights=w[tie], minlength=n_all)
-    keep = ~tie & (w > 0)
-    a, b, o, w, x, ann = a[keep], b[keep], o[keep], w[keep], x[keep], ann[keep]
-    n_dec = np.bincount(ann, weights=w, minlength=n_all)
-    active = np.nonzero(n_dec > 0)[0]
+    keep = (w > 0) & ~tie if binary else w > 0
+    a, b, k, wk, n_cat = _cells.row_categories(comparisons, mdl, "drop")
+    if a.shape[0] != int(keep.sum()):  # pragma: no cover
+        raise RuntimeError("internal error: the labels do not map onto their categories.")
+    ann = ann[keep]
+    n_fitted = np.bincount(ann, weights=wk, minlength=n_all)
+    active = np.nonzero(n_fitted > 0)[0]
     if active.size == 0:
         raise DataError("every label is a tie: there is no decisive label to fit annotator "
                         "qualities on (ties are dropped).")
+    if not binary:
+        # a tie family refuses labels without ties (the graded family takes any grades)
+        mdl.family.check_data(np.bincount(k, weights=wk, minlength=n_cat), mdl.name)
     remap = np.full(n_all, -1, np.int64)
     remap[active] = np.arange(active.size)
-    k = remap[ann]
-    n = comparisons.n_items
-    flip = a > b
-    i = np.where(flip, b, a)
-    j = np.where(flip, a, b)
-    y = (o == 0) ^ flip                       # label says i is better
-    xi = np.where(flip, -x, x)                # +1: i shown first
-    key = ((k * n + i) * n + j) * 3 + (xi + 1).astype(np.int64)
-    uniq, inv = np.unique(key, return_inverse=True)
-    inv = inv.ravel()
-    m = uniq.shape[0]
-    rec = {
-        "k": np.ascontiguousarray(uniq // (3 * n * n), dtype=np.int64),
-        "i": np.ascontiguousarray((uniq // (3 * n)) % n, dtype=np.int64),
-        "j": np.ascontiguousarray((uniq // 3) % n, dtype=np.int64),
-        "x": np.ascontiguousarray(uniq % 3 - 1, dtype=float),
-        "wab": np.bincount(inv, weights=w * y, minlength=m),
-        "wba": np.bincount(inv, weights=w * ~y, minlength=m),
-    }
+    cells = _Cells(n_cat, *_build.build_group_cells_arrays(
+        remap[ann], a, b, k, wk, x[keep] if position_bias else None, active.size,
+        comparisons.n_items, n_cat))
     info = {"labels": ann_labels, "active": active, "n_labels": n_labels, "n_ties": n_ties,
-            "n_decisive": n_dec}
-    return rec, info
+            "n_fitted": n_fitted}
+    return cells, info
 
 
 def _components(n, i, j):
@@ -188,40 +209,86 @@ class _Reducer:
         return 0.5 * (cov + cov.T)
 
 
-def _objective(link, theta, n, n_ann, with_gamma, rec, penalty, ann_penalty):
-    s = theta[:n]
-    beta = theta[n:n + n_ann]
-    gamma = theta[n + n_ann:] if with_gamma else np.zeros(n_ann)
-    f = _ka.annotator_loglik(link, s, beta, gamma, rec["k"], rec["i"], rec["j"], rec["x"],
-                             rec["wab"], rec["wba"])
-    if penalty:
-        f -= 0.5 * penalty * float(s @ s)
-    if ann_penalty:
-        f -= 0.5 * ann_penalty * float(((beta - 1.0) ** 2).sum() + (gamma * gamma).sum())
-    return f
+class _Problem:
+    """The (penalised) log-likelihood of the annotator cells: the joint parameter vector is
+    ``(s, beta, gamma, theta)`` (``gamma`` with position bias, ``theta`` the outcome family's
+    parameters), as in :mod:`btstats._kernels.annotators`."""
 
+    def __init__(self, mdl, cells, n, n_ann, with_gamma, penalty, ann_penalty):
+        self.family = mdl.family.code
+        self.link = mdl.link
+        self.n_cat = cells.n_categories
+        self.n_theta = int(_kf.n_family_params(self.family, self.n_cat))
+        self.cells = cells.arrays()
+        self.n, self.n_ann, self.with_gamma = n, n_ann, with_gamma
+        self.penalty, self.ann_penalty = penalty, ann_penalty
+        self.t0 = n + n_ann * (2 if with_gamma else 1)
+        self.size = self.t0 + self.n_theta
 
-def _derivatives(link, theta, n, n_ann, with_gamma, rec, penalty, ann_penalty, observed):
-    p = theta.shape[0]
-    grad = np.empty(p)
-    hess = np.empty((p, p))
-    s = theta[:n]
-    beta = theta[n:n + n_ann]
-    gamma = theta[n + n_ann:] if with_gamma else np.zeros(n_ann)
-    f = _ka.annotator_derivatives(link, s, beta, gamma, rec["k"], rec["i"], rec["j"], rec["x"],
-                                  rec["wab"], rec["wba"], with_gamma, observed, grad, hess)
-    idx = np.arange(p)
-    if penalty:
-        f -= 0.5 * penalty * float(s @ s)
-        grad[:n] -= penalty * s
-        hess[idx[:n], idx[:n]] -= penalty
-    if ann_penalty:
-        f -= 0.5 * ann_penalty * float(((beta - 1.0) ** 2).sum() + (gamma * gamma).sum())
-        grad[n:n + n_ann] -= ann_penalty * (beta - 1.0)
-        if with_gamma:
-            grad[n + n_ann:] -= ann_penalty * gamma
-        hess[idx[n:], idx[n:]] -= ann_penalty
-    return f, grad, hess
+    def split(self, par):
+        n, k = self.n, self.n_ann
+        gamma = par[n + k:self.t0] if self.with_gamma else np.zeros(k)
+        return par[:n], par[n:n + k], gamma, par[self.t0:]
+
+    def _penalty(self, s, beta, gamma):
+        f = 0.5 * self.penalty * float(s @ s) if self.penalty else 0.0
+        if self.ann_penalty:
+            f += 0.5 * self.ann_penalty * float(((beta - 1.0) ** 2).sum() + (gamma * gamma).sum())
+        return f
+
+    def loglik(self, s, beta, gamma, theta):
+        """The log-likelihood, ``-inf`` outside the family's domain (``eta, nu > 0``)."""
+        if not _kc.feasible(self.family, self.n_cat, False, theta):
+            return -math.inf
+        return float(_ka.cell_loglik(self.family, self.link, self.n_cat, s, beta, gamma, theta,
+                                     *self.cells))
+
+    def derivatives(self, par, observed):
+        """Objective, gradient and dense Hessian in the joint vector (``observed=False``:
+        the Gauss-Newton matrix); the objective is ``-inf`` outside the family's domain."""
+        s, beta, gamma, theta = self.split(par)
+        if not _kc.feasible(self.family, self.n_cat, False, theta):
+            return -math.inf, None, None
+        n, k, t0 = self.n, self.n_ann, self.t0
+        grad = np.empty(self.size)
+        hess = np.empty((self.size, self.size))
+        f = _ka.cell_derivatives(self.family, self.link, self.n_cat, s, beta, gamma, theta,
+                                 *self.cells, self.with_gamma, observed, grad, hess)
+        f -= self._penalty(s, beta, gamma)
+        idx = np.arange(self.size)
+        if self.penalty:
+            grad[:n] -= self.penalty * s
+            hess[idx[:n], idx[:n]] -= self.penalty
+        if self.ann_penalty:
+            grad[n:n + k] -= self.ann_penalty * (beta - 1.0)
+            if self.with_gamma:
+                grad[n + k:t0] -= self.ann_penalty * gamma
+            hess[idx[n:t0], idx[n:t0]] -= self.ann_penalty
+        return f, grad, hess
+
+    def blocks(self, s, beta, gamma, theta):
+        """The arrow of the fit given the scores: objective, gradient ``gb`` (A, m) and
+        information blocks ``hb`` (A, m, m) of each ``(beta_g, gamma_g)``, the information's
+        cross block ``c`` (A, m, p) with ``theta``, and ``gt`` (p), ``pm`` (p, p) of
+        ``theta`` (``m = 2`` with position bias, else 1)."""
+        k, p, ap = self.n_ann, self.n_theta, self.ann_penalty
+        if not _kc.feasible(self.family, self.n_cat, False, theta):
+            return (-math.inf,) + (None,) * 5
+        grad = np.empty((k, 2))
+        hess = np.empty((k, 2, 2))
+        gt = np.empty(p)
+        cross = np.empty((k, 2, p))
+        ht = np.empty((p, p))
+        f = _ka.cell_blocks(self.family, self.link, self.n_cat, s, beta, gamma, theta,
+                            *self.cells, self.with_gamma, grad, hess, gt, cross, ht)
+        if ap:
+            f -= 0.5 * ap * float(((beta - 1.0) ** 2).sum() + (gamma * gamma).sum())
+            grad[:, 0] -= ap * (beta - 1.0)
+            grad[:, 1] -= ap * gamma
+            hess[:, 0, 0] -= ap
+            hess[:, 1, 1] -= ap
+        m = 2 if self.with_gamma else 1
+        return f, grad[:, :m], -hess[:, :m, :m], -cross[:, :m], gt, -ht
 
 
 def _solve_pd(m, g):
@@ -253,134 +320,151 @@ def _solve_small(h, g):
     return np.column_stack([x0, x1])
 
 
-def _newton_joint(link, theta, n, n_ann, with_gamma, rec, wk, penalty, ann_penalty, tol,
-                  max_iter):
-    """Constrained Newton with an Armijo line search; Gauss-Newton where not concave."""
-    red = _Reducer(n, wk, theta.shape[0])
-    status, it, step = 1, 0, math.inf
-    f = _objective(link, theta, n, n_ann, with_gamma, rec, penalty, ann_penalty)
-    for it in range(1, max_iter + 1):
-        f, g, h = _derivatives(link, theta, n, n_ann, with_gamma, rec, penalty, ann_penalty,
-                               True)
-        gr = red.vector(g)
-        u = _solve_pd(red.matrix(h, -1.0), gr)
-        if u is None or gr @ u <= 0:
-            _, _, h_gn = _derivatives(link, theta, n, n_ann, with_gamma, rec, penalty,
-                                      ann_penalty, False)
-            m = red.matrix(h_gn, -1.0)
-            lam = 1e-8 * max(float(np.max(np.abs(np.diag(m)))), 1.0)
-            for _ in range(20):
-                u = _solve_pd(m + lam * np.eye(m.shape[0]), gr)
-                if u is not None:
-                    break
-                lam *= 100.0
-            if u is None:
-                return 3, it, theta, math.inf
-        delta = red.expand(u)
-        step = float(np.max(np.abs(delta)))
-        slope = float(gr @ u)
-        if step < tol:
-            theta = theta + delta
-            status = 0
-            break
-        if slope <= _FP_DECREMENT * max(abs(f), 1.0):
-            # the predicted gain is below the rounding of the log-likelihood: the gradient
-            # is rounding noise, no line search can judge the step
-            theta = theta + delta
-            status = 2
-            break
+def _step_estimate(g, m):
+    """``max_a |g_a| / m_aa`` (``m`` the information or its diagonal): the scale-free step
+    size of the core's stopping rule (:func:`btstats._kernels.cells.newton_cells`), infinite
+    where ``m_aa <= 0 < |g_a|``."""
+    d = np.diag(m) if m.ndim == 2 else m
+    ag = np.abs(g)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        v = np.where(ag == 0.0, 0.0, np.where(d > 0.0, ag / d, np.inf))
+    return float(v.max()) if v.size else 0.0
+
+
+def _newton(evaluate, direction, v, tol, max_iter):
+    """Newton's method with the stopping rule and line search of the core
+    (:func:`btstats._kernels.cells.newton_cells`); returns ``(status, n_iter, v, gnorm)``.
+
+    ``evaluate(v)`` returns the objective first, then what ``direction(v, out)`` needs to
+    give ``(delta, slope, gnorm)``: the Newton step (``None`` if the information is
+    singular), the objective's derivative along it and the scale-free step estimate
+    ``max |g_a| / I_aa``.  Stops when ``gnorm <= tol`` and the full step is at most
+    ``1e3 tol`` (status 0); else steps ``t delta`` with the first ``t = 2**-i`` (``i < 60``)
+    that gives a finite objective and ``f + 1e-4 t slope`` (any finite one when the slope is
+    below the rounding of ``f``).  Status 1: ``max_iter`` reached, 2: no step improves, 3:
+    singular information or a non-finite objective, 4: diverging estimates.
+    """
+    out = evaluate(v)
+    gnorm = math.inf
+    for it in range(max_iter + 1):
+        f = out[0]
+        if not math.isfinite(f):
+            return 3, it, v, gnorm
+        delta, slope, gnorm = direction(v, out)
+        near = gnorm <= tol
+        if it == max_iter and not near:
+            return 1, it, v, gnorm
+        if delta is None or not np.all(np.isfinite(delta)):
+            return 3, it, v, gnorm
+        if near:
+            full = float(np.max(np.abs(delta), initial=0.0))
+            if full <= 1e3 * tol:
+                return 0, it, v, gnorm
+            if it == max_iter:
+                return 1, it, v, full
+        in_noise = slope <= 1e-13 * abs(f)
         t = 1.0
-        accepted = False
-        for _ in range(40):
-            cand = theta + t * delta
-            fc = _objective(link, cand, n, n_ann, with_gamma, rec, penalty, ann_penalty)
-            if np.isfinite(fc) and fc >= f + 1e-4 * t * slope:
-                accepted = True
-                break
-            t *= 0.5
-        if not accepted:
-            # no improvement representable in floating point: at the optimum if the step is
-            # tiny relative to the parameters
-            status = 2
-            break
-        theta = cand
-        if not np.all(np.isfinite(theta)) or np.max(np.abs(theta)) > _DIVERGED:
-            return 4, it, theta, step
-    return status, it, theta, step
-
-
-def _newton_given(link, s, beta, gamma, with_gamma, rec, ann_penalty, tol, max_iter):
-    """Each annotator's ``(beta_k, gamma_k)`` by Newton with the scores fixed (concave)."""
-    n_ann = beta.shape[0]
-    grad = np.empty((n_ann, 2))
-    hess = np.empty((n_ann, 2, 2))
-    m = 2 if with_gamma else 1
-    status, step = 1, math.inf
-    args = (rec["k"], rec["i"], rec["j"], rec["x"], rec["wab"], rec["wba"])
-
-    def obj(bb, gg):
-        f = _ka.annotator_loglik(link, s, bb, gg, *args)
-        if ann_penalty:
-            f -= 0.5 * ann_penalty * float(((bb - 1.0) ** 2).sum() + (gg * gg).sum())
-        return f
-
-    it = 0
-    for it in range(1, max_iter + 1):
-        f = _ka.annotator_blocks(link, s, beta, gamma, *args, with_gamma, grad, hess)
-        if ann_penalty:
-            f -= 0.5 * ann_penalty * float(((beta - 1.0) ** 2).sum() + (gamma * gamma).sum())
-            grad[:, 0] -= ann_penalty * (beta - 1.0)
-            grad[:, 1] -= ann_penalty * gamma
-            hess[:, 0, 0] -= ann_penalty
-            hess[:, 1, 1] -= ann_penalty
-        g = grad[:, :m]
-        h = -hess[:, :m, :m]
-        h = h + 1e-12 * np.maximum(np.abs(h).max(axis=(1, 2)), 1.0)[:, None, None] * np.eye(m)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            d = _solve_small(h, g)
-        step = float(np.max(np.abs(d)))
-        if not np.isfinite(step):
-            return 3, it, beta, gamma, step
-        if step < tol:
-            beta = beta + d[:, 0]
-            if with_gamma:
-                gamma = gamma + d[:, 1]
-            status = 0
-            break
-        slope = float((g * d).sum())
-        if slope <= _FP_DECREMENT * max(abs(f), 1.0):
-            beta = beta + d[:, 0]
-            if with_gamma:
-                gamma = gamma + d[:, 1]
-            status = 2
-            break
-        t = 1.0
-        for _ in range(40):
-            nb = beta + t * d[:, 0]
-            ng = gamma + t * d[:, 1] if with_gamma else gamma
-            fc = obj(nb, ng)
-            if np.isfinite(fc) and fc >= f + 1e-4 * t * slope:
+        for _ in range(60):
+            cand = v + t * delta
+            out = evaluate(cand)
+            if math.isfinite(out[0]) and (in_noise or out[0] >= f + 1e-4 * t * slope):
                 break
             t *= 0.5
         else:
-            status = 2
-            break
-        beta, gamma = nb, ng
-        if np.max(np.abs(beta)) > _DIVERGED or np.max(np.abs(gamma)) > _DIVERGED:
-            return 4, it, beta, gamma, step
-    return status, it, beta, gamma, step
+            return 2, it, v, gnorm
+        v = cand
+        if np.max(np.abs(v)) > _DIVERGED:
+            return 4, it + 1, v, gnorm
+    return 1, max_iter, v, gnorm
 
 
-def _message(status, n_iter, step, tol):
+def _gauss_newton_direction(prob, par, red, gr):
+    """The step of the (damped) Gauss-Newton information, where the observed one is not
+    positive definite."""
+    _, _, h_gn = prob.derivatives(par, False)
+    m = red.matrix(h_gn, -1.0)
+    lam = 1e-8 * max(float(np.max(np.abs(np.diag(m)))), 1.0)
+    for _ in range(20):
+        u = _solve_pd(m + lam * np.eye(m.shape[0]), gr)
+        if u is not None:
+            return u
+        lam *= 100.0
+    return None
+
+
+def _newton_joint(prob, par, wk, tol, max_iter):
+    """:func:`_newton` on the joint vector in the null space of the two constraints (the
+    reduced gradient and information of :class:`_Reducer`); where the observed information
+    is not positive definite the step uses the Gauss-Newton information instead."""
+    red = _Reducer(prob.n, wk, par.shape[0])
+
+    def direction(v, out):
+        gr = red.vector(out[1])
+        m = red.matrix(out[2], -1.0)
+        u = _solve_pd(m, gr)
+        if u is None or gr @ u <= 0:
+            u = _gauss_newton_direction(prob, v, red, gr)
+        if u is None:
+            return None, 0.0, _step_estimate(gr, m)
+        return red.expand(u), float(gr @ u), _step_estimate(gr, m)
+
+    return _newton(lambda v: prob.derivatives(v, True), direction, par, tol, max_iter)
+
+
+def _arrow_solve(hb, c, pm, gb, gt):
+    """Solve ``[[diag(hb), c], [c', pm]] (d, dt) = (gb, gt)`` through the Schur complement of
+    the per-annotator blocks; ``None`` if it is singular."""
+    m = hb.shape[1]
+    hb = hb + 1e-12 * np.maximum(np.abs(hb).max(axis=(1, 2)), 1.0)[:, None, None] * np.eye(m)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        xg = _solve_small(hb, gb)
+        if gt.shape[0] == 0:
+            return xg, gt
+        xc = np.stack([_solve_small(hb, c[:, :, r]) for r in range(gt.shape[0])], axis=2)
+        dt = _solve_pd(pm - np.einsum("kai,kaj->ij", c, xc), gt - np.einsum("kai,ka->i", c, xg))
+        if dt is None:
+            return None
+        return xg - np.einsum("kai,i->ka", xc, dt), dt
+
+
+def _newton_given(prob, s, beta, gamma, theta, tol, max_iter):
+    """:func:`_newton` on ``(beta, gamma, theta)`` with the scores fixed, each annotator's
+    block and the shared ``theta`` solved as an arrow; returns ``(status, n_iter, beta,
+    gamma, theta, gnorm)``."""
+    k = prob.n_ann
+    m = 2 if prob.with_gamma else 1
+
+    def unpack(v):
+        return v[:k], (v[k:2 * k] if prob.with_gamma else np.zeros(k)), v[k * m:]
+
+    def direction(v, out):
+        _, gb, hb, c, gt, pm = out
+        g = np.concatenate([gb.T.ravel(), gt])
+        gnorm = _step_estimate(g, np.concatenate([np.diagonal(hb, axis1=1, axis2=2).T.ravel(),
+                                                  np.diag(pm)]))
+        sol = _arrow_solve(hb, c, pm, gb, gt)
+        if sol is None:
+            return None, 0.0, gnorm
+        delta = np.concatenate([sol[0].T.ravel(), sol[1]])
+        return delta, float(g @ delta), gnorm
+
+    v = np.concatenate([beta, gamma if prob.with_gamma else [], theta])
+    status, n_iter, v, gnorm = _newton(lambda v_: prob.blocks(s, *unpack(v_)), direction, v,
+                                       tol, max_iter)
+    return (status, n_iter) + unpack(v) + (gnorm,)
+
+
+def _message(status, n_iter, gnorm, tol):
     if status == 0:
-        return True, f"converged in {n_iter} iterations (Newton step {step:.1e} < tol {tol:g})"
+        return True, (f"converged in {n_iter} iterations (step estimate {gnorm:.1e} <= tol "
+                      f"{tol:g})")
     if status == 2:
-        if step <= 1e-5:
+        if gnorm <= 1e3 * tol:
             return True, (f"converged in {n_iter} iterations to the floating-point limit "
-                          f"(Newton step {step:.1e}: the predicted gain is below the rounding "
-                          f"of the log-likelihood)")
+                          f"(step estimate {gnorm:.1e}, tol {tol:g}: no step improves the "
+                          f"log-likelihood by more than its rounding)")
         return False, (f"stopped after {n_iter} iterations: no step improves the "
-                       f"log-likelihood (Newton step {step:.1e}); the estimates may not be "
+                       f"log-likelihood (step estimate {gnorm:.1e}); the estimates may not be "
                        f"the maximum. Pass annotator_penalty= and/or penalty=.")
     if status == 4:
         return False, (f"the estimates diverge after {n_iter} iterations: an annotator whose "
@@ -388,14 +472,15 @@ def _message(status, n_iter, step, tol):
                        f"no finite quality, or an item never wins. Pass annotator_penalty= "
                        f"(e.g. 1.0: a N(1, 1) prior on each beta) and/or penalty= on the scores.")
     if status == 3:
-        return False, (f"the information matrix is singular after {n_iter} iterations; pass "
-                       f"penalty= and annotator_penalty= (small, e.g. 0.01).")
-    return False, (f"did not converge in {n_iter} iterations (Newton step {step:.1e} > tol "
+        return False, (f"the information matrix is singular (or the log-likelihood not "
+                       f"finite) after {n_iter} iterations; pass penalty= and "
+                       f"annotator_penalty= (small, e.g. 0.01).")
+    return False, (f"did not converge in {n_iter} iterations (step estimate {gnorm:.1e} > tol "
                    f"{tol:g}). Raise max_iter or pass annotator_penalty=.")
 
 
 # =========================================================================== result
-class AnnotatorFit:
+class AnnotatorFit(ResultBase):
     r"""Annotator qualities and item scores (returned by :func:`fit_annotators`).
 
     Attributes
@@ -412,22 +497,27 @@ class AnnotatorFit:
         when fitted.
     standard_errors : pandas.Series
         Standard errors of the scores (``NaN`` when the scores were given).
+    params, params_se : pandas.Series
+        The outcome family's parameters shared by all annotators (``eta`` of Rao-Kupper and
+        Glenn-David, ``nu`` of Davidson, ``t1 .. tp`` of a graded model; empty for the
+        binary models) and their standard errors.
     loglik : float
-        Log-likelihood of the decisive labels at the estimate (penalties not included).
+        Log-likelihood of the fitted labels at the estimate (penalties not included).
     converged, n_iter, message
         How the solver went.
     """
 
-    def __init__(self, *, model, items, annotators, info, rec, s, beta, gamma, cov,
+    def __init__(self, *, model, items, annotators, info, problem, s, beta, gamma, theta, cov,
                  scores_fixed, penalty, annotator_penalty, converged, n_iter, message):
         self._model = model
         self._items = items
         self._annotators = annotators
         self._info = info
-        self._rec = rec
+        self._problem = problem
         self._s = np.asarray(s, dtype=float)
         self._beta = np.asarray(beta, dtype=float)
         self._gamma = None if gamma is None else np.asarray(gamma, dtype=float)
+        self._theta = np.asarray(theta, dtype=float)
         self._cov = cov
         self.scores_fixed = scores_fixed
         self.penalty = penalty
@@ -444,8 +534,9 @@ class AnnotatorFit:
 
     @property
     def n_labels(self):
-        """Decisive labels fitted (ties are dropped)."""
-        return float(self._info["n_decisive"].sum())
+        """Labels fitted: the decisive ones for a binary model (ties are dropped), all of
+        them for a tie model."""
+        return float(self._info["n_fitted"].sum())
 
     def _full(self, values_active):
         out = np.full(self.n_annotators, np.nan)
@@ -497,10 +588,28 @@ class AnnotatorFit:
         return pd.Series(self._full(self._se(off, k)), index=self._annotators,
                          name="position_bias_se")
 
+    def _param_names(self):
+        return extra_names(self._model, self._problem.n_cat, False)
+
+    @property
+    def params(self):
+        """The outcome family's parameters (``eta``, ``nu`` or ``t1 .. tp``) by name."""
+        return pd.Series(self._theta.copy(), index=pd.Index(self._param_names(), dtype=object),
+                         name="estimate", dtype=float)
+
+    @property
+    def params_se(self):
+        """Standard errors of :attr:`params`."""
+        p = self._theta.shape[0]
+        off = 0 if self._cov is None else self._cov.shape[0] - p
+        return pd.Series(self._se(off, p), index=pd.Index(self._param_names(), dtype=object),
+                         name="se", dtype=float)
+
     @property
     def covariance(self):
         """Covariance of the estimated parameters (observed information under the
-        constraints), labelled ``score[item]``, ``beta[annotator]``, ``gamma[annotator]``."""
+        constraints), labelled ``score[item]``, ``beta[annotator]``, ``gamma[annotator]`` and
+        the family's parameters by name."""
         if self._cov is None:
             return None
         names = [] if self.scores_fixed else [f"score[{i}]" for i in self._items]
@@ -508,14 +617,15 @@ class AnnotatorFit:
         names += [f"beta[{a}]" for a in act]
         if self._gamma is not None:
             names += [f"gamma[{a}]" for a in act]
+        names += self._param_names()
         return pd.DataFrame(self._cov, index=names, columns=names)
+
+    def _gammas(self):
+        return np.zeros_like(self._beta) if self._gamma is None else self._gamma
 
     @property
     def loglik(self):
-        g = np.zeros_like(self._beta) if self._gamma is None else self._gamma
-        r = self._rec
-        return float(_ka.annotator_loglik(self._model.link, self._s, self._beta, g, r["k"],
-                                          r["i"], r["j"], r["x"], r["wab"], r["wba"]))
+        return self._problem.loglik(self._s, self._beta, self._gammas(), self._theta)
 
     def expected_accuracy(self):
         """Per annotator: expected and observed share of labels that follow the scores.
@@ -527,11 +637,10 @@ class AnnotatorFit:
             model's probability that the label names the item with the larger score;
             ``observed_accuracy``: the share that does (equal scores count 1/2).
         """
-        r = self._rec
+        pr = self._problem
         out = np.empty((self._beta.shape[0], 3))
-        g = np.zeros_like(self._beta) if self._gamma is None else self._gamma
-        _ka.annotator_accuracy(self._model.link, self._s, self._beta, g, r["k"], r["i"],
-                               r["j"], r["x"], r["wab"], r["wba"], out)
+        _ka.cell_accuracy(pr.family, pr.link, pr.n_cat, self._s, self._beta, self._gammas(),
+                          self._theta, *pr.cells, out)
         with np.errstate(invalid="ignore", divide="ignore"):
             exp_acc = out[:, 0] / out[:, 2]
             obs_acc = out[:, 1] / out[:, 2]
@@ -539,12 +648,19 @@ class AnnotatorFit:
                              "observed_accuracy": self._full(obs_acc)},
                             index=pd.Index(self._annotators, name="annotator"))
 
-    def confidence_interval(self, confidence_level=0.95):
-        """Wald intervals ``beta -/+ z se`` of the qualities (columns ``low``, ``high``)."""
-        z = NormalDist().inv_cdf(0.5 + _v.check_confidence_level(confidence_level) / 2)
-        b = self.beta.to_numpy()
-        se = self.beta_se.to_numpy()
-        return pd.DataFrame({"low": b - z * se, "high": b + z * se}, index=self.beta.index)
+    def confidence_interval(self, confidence_level=0.95, *, interval="wald"):
+        """Wald intervals ``beta -/+ z se`` of the qualities.
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``low`` and ``high`` as Series by annotator (``NaN`` without a standard error).
+        """
+        _v.check_choice(interval, "interval", ("wald",))
+        beta = self.beta
+        return self._interval("wald", beta.index, estimate=beta.to_numpy(),
+                              standard_error=self.beta_se.to_numpy(),
+                              confidence_level=confidence_level)
 
     def to_frame(self, confidence_level=0.95):
         r"""The annotator table, one row per annotator.
@@ -561,7 +677,7 @@ class AnnotatorFit:
         df = pd.DataFrame({"n_labels": _as_count(self._info["n_labels"]),
                            "n_ties": _as_count(self._info["n_ties"]),
                            "beta": self.beta.to_numpy(), "se": self.beta_se.to_numpy(),
-                           "ci_low": ci["low"].to_numpy(), "ci_high": ci["high"].to_numpy()},
+                           "ci_low": ci.low.to_numpy(), "ci_high": ci.high.to_numpy()},
                           index=pd.Index(self._annotators, name="annotator"))
         if self._gamma is not None:
             df["position_bias"] = self.position_bias.to_numpy()
@@ -576,28 +692,32 @@ class AnnotatorFit:
 
     def item_frame(self, confidence_level=0.95):
         """Scores with standard errors and Wald intervals, best first."""
-        z = NormalDist().inv_cdf(0.5 + _v.check_confidence_level(confidence_level) / 2)
         se = self.standard_errors.to_numpy()
+        low, high = _wald(self._s, se, confidence_level)
         df = pd.DataFrame({"item": self._items, "score": self._s, "se": se,
-                           "ci_low": self._s - z * se, "ci_high": self._s + z * se})
+                           "ci_low": low, "ci_high": high})
         df.insert(0, "rank", df["score"].rank(ascending=False, method="min").astype(int))
         return df.sort_values("rank", kind="stable").reset_index(drop=True)
 
-    def summary(self, confidence_level=0.95):
-        """A text report: the fit, then the annotator table."""
+    # summary() and _repr_html_() come from ResultBase: this header, then to_frame()
+    _frame_format = {"float_format": "%.4f"}
+
+    @property
+    def _summary_title(self):
         how = "given scores" if self.scores_fixed else "joint with the scores"
-        head = [f"Annotator qualities ({self.model}, {how})", "=" * 48,
-                f"{'items':<20}{self.n_items}", f"{'annotators':<20}{self.n_annotators}",
-                f"{'decisive labels':<20}{self.n_labels:g}",
-                f"{'log-likelihood':<20}{self.loglik:.4f}",
-                f"{'converged':<20}{self.converged} ({self.n_iter} iterations)"]
+        return f"Annotator qualities ({self.model}, {how})"
+
+    def _header(self):
+        rows = [("items", f"{self.n_items}"), ("annotators", f"{self.n_annotators}"),
+                ("labels fitted", f"{self.n_labels:g}"),
+                ("log-likelihood", f"{self.loglik:.4f}"),
+                ("converged", f"{self.converged} ({self.n_iter} iterations)")]
         if self.penalty:
-            head.append(f"{'penalty':<20}{self.penalty:g} (L2 on the scores)")
+            rows.append(("penalty", f"{self.penalty:g} (L2 on the scores)"))
         if self.annotator_penalty:
-            head.append(f"{'annotator_penalty':<20}{self.annotator_penalty:g} (L2 on beta - 1"
-                        f" and gamma)")
-        table = self.to_frame(confidence_level).to_string(float_format="%.4f")
-        return "\n".join(head) + "\n\n" + table
+            rows.append(("annotator_penalty",
+                         f"{self.annotator_penalty:g} (L2 on beta - 1 and gamma)"))
+        return rows
 
     def __repr__(self):
         return (f"AnnotatorFit(model={self.model!r}, n_items={self.n_items}, "
@@ -640,13 +760,18 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
     data : DataFrame, Comparisons or path
         Individual labels in the long format of :meth:`btstats.Comparisons.from_frame`
         with an ``annotator`` column (and a ``position`` column, ``'a'`` or ``'b'``: the side
-        shown first, for ``position_bias``).  Tie labels are dropped.
-    model : {"bradley-terry", "thurstone"}
-        The link: ``P(label a) = sigma(beta_k d)`` or ``Phi(beta_k d)``.
+        shown first, for ``position_bias``; a ``grade`` column for a graded model).  Tie
+        labels are dropped by the binary models and fitted by the tie models.
+    model : str or Model
+        Any model of :func:`btstats.get_model`: ``"bradley-terry"`` (``P(label a) =
+        sigma(beta_k d)``), ``"thurstone"`` (``Phi(beta_k d)``), or a tie model
+        (``"rao-kupper"``, ``"glenn-david"``, ``"davidson"``, ``"graded"``) whose outcome
+        family takes ``z = beta_k d + gamma_k x`` and whose parameters (``eta``, ``nu``,
+        thresholds) are estimated jointly, shared by all annotators.
     scores : PairwiseFit, pandas.Series or array_like, optional
-        Known (or previously fitted) scores: then only the qualities are fitted, each
-        annotator separately (a one- or two-parameter logistic / probit regression), and
-        their scale is that of the given scores.
+        Known (or previously fitted) scores: then only the qualities are fitted (for a
+        binary model each annotator separately, a one- or two-parameter logistic / probit
+        regression), and their scale is that of the given scores.
     position_bias : bool
         Fit ``gamma_k``, an additive term for the item shown first.
     penalty : float
@@ -658,7 +783,9 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
         ``N(1, 1 / annotator_penalty)`` prior on each quality.  Needed when an annotator
         has few labels that all follow the order of the items (her ``beta`` is infinite).
     tol : float
-        Stop when the largest Newton step is below ``tol``.
+        Stop when ``max_a |g_a| / I_aa <= tol`` (gradient ``g`` and information ``I`` in the
+        free coordinates) and the full Newton step is at most ``1000 tol``: the stopping rule
+        of :func:`btstats.fit`'s Newton solver.
     max_iter : int
         Newton iterations at most.
     **columns
@@ -682,17 +809,25 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
     (close to those of an ordinary fit to all labels when annotators are alike).  Given
     scores, the qualities take the scale of those scores.
 
-    *Ties* are dropped (the model has no tie outcome); the annotator table reports how many
-    each annotator gave.
+    *Ties* are dropped by the binary models (they have no tie outcome) and are outcomes of
+    the tie models: a label's probability is that of the model in :func:`btstats.fit` with
+    ``z = beta_k d + gamma_k x`` in place of ``s_a - s_b`` (Rao-Kupper: ``P(a) = F(z - eta)``,
+    ``P(b) = F(-z - eta)``, a tie the rest), its parameters (``eta``, ``nu`` or the graded
+    thresholds) estimated jointly and shared by all annotators.  The annotator table reports
+    how many ties each annotator gave.
 
     *Fit.*  Newton's method on the exact log-likelihood in the subspace of the two
     constraints (the constrained coordinates are eliminated), with an Armijo line search; the
     log-likelihood is not jointly concave in ``(s, beta)``, so where the observed
     information is not positive definite the step uses the Gauss-Newton (expected-type)
     information instead.  Given the scores, each annotator's log-likelihood is concave in
-    ``(beta_k, gamma_k)`` and Newton's method is exact.  The likelihood and its derivatives
-    are compiled Numba passes over the labels aggregated to (annotator, pair, position)
-    records.
+    ``(beta_k, gamma_k)`` and Newton's method is exact (with a tie model the shared family
+    parameters border the per-annotator blocks, solved through their Schur complement).
+    The labels are aggregated in one compiled pass to (annotator, pair, position, category)
+    cells (:func:`btstats._kernels.cell_build.build_group_cells_arrays`); the likelihood and
+    its derivatives are compiled passes over them that take each label's log-probability and
+    its derivatives in ``(z, eta)`` from the outcome families of the general core
+    (:func:`btstats._kernels.families.cell_terms`), chained through ``z``.
 
     *Standard errors* come from the observed information under the constraints,
     ``Z (Z' I Z)^-1 Z'`` with ``Z`` a basis of the constraints' null space (conditional on
@@ -726,11 +861,19 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
     fair      1.00  0.06      ok
     good      1.98  0.06      ok
     random    0.00  0.04  random
+
+    With ties in the labels a tie model fits them, its threshold ``eta`` (true value
+    ``log 2 = 0.693`` here) jointly with the qualities:
+
+    >>> from btstats import simulate_annotation
+    >>> sim = simulate_annotation(20, 5, pairs_per_prompt=100, pairing="cross-prompt",
+    ...                           n_annotators=3, beta=[2.0, 1.0, 0.0], labels_per_pair=3,
+    ...                           model="rao-kupper", theta=2.0, rng=0)
+    >>> rk = fit_annotators(sim.data, "rao-kupper")
+    >>> rk.beta.round(2).tolist(), rk.params.round(3).to_dict()
+    ([2.05, 0.97, -0.02], {'eta': 0.706})
     """
-    mdl = pairwise_model(model, "fit_annotators")
-    if mdl.has_ties:
-        raise ValueError(f"`model` must be 'bradley-terry' or 'thurstone' (annotator fits "
-                         f"drop ties); got {mdl.name!r}.")
+    mdl = get_model(model)
     penalty = float(_v.check_number(penalty, "penalty", low=0.0))
     annotator_penalty = float(_v.check_number(annotator_penalty, "annotator_penalty",
                                               low=0.0))
@@ -739,48 +882,47 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
     if not isinstance(position_bias, (bool, np.bool_)):
         raise ValueError(f"`position_bias` must be True or False; got {position_bias!r}.")
     comparisons = as_comparisons(data, **columns)
-    rec, info = _records(comparisons, bool(position_bias))
+    cells, info = _annotator_cells(comparisons, mdl, bool(position_bias))
     n = comparisons.n_items
     n_ann = info["active"].shape[0]
     with_gamma = bool(position_bias)
-    link = mdl.link
+    prob = _Problem(mdl, cells, n, n_ann, with_gamma, 0.0 if scores is not None else penalty,
+                    annotator_penalty)
+    theta0 = _cells.start_extra(mdl, cells, False)
     gamma0 = np.zeros(n_ann)
     if scores is not None:
         s = _given_scores(scores, comparisons.items)
-        status, n_iter, beta, gamma, step = _newton_given(
-            link, s, np.ones(n_ann), gamma0, with_gamma, rec, annotator_penalty, tol, max_iter)
-        cov = _given_covariance(link, s, beta, gamma, with_gamma, rec, annotator_penalty)
+        status, n_iter, beta, gamma, theta, gnorm = _newton_given(
+            prob, s, np.ones(n_ann), gamma0, theta0, tol, max_iter)
+        cov = _given_covariance(prob, s, beta, gamma, theta)
     else:
-        p = n + n_ann * (2 if with_gamma else 1)
+        p = prob.size
         if p > MAX_JOINT_PARAMETERS:
             raise ValueError(f"the joint fit has {p:,} parameters ({n:,} items, {n_ann:,} "
                              f"annotators), more than its dense solver takes "
                              f"({MAX_JOINT_PARAMETERS:,}). Fit the scores first "
                              f"(btstats.fit) and pass them as scores=.")
-        n_groups, _ = _components(n, rec["i"], rec["j"])
+        n_groups, _ = _components(n, cells.ci, cells.cj)
         if n_groups > 1 and penalty == 0.0:
-            raise DataError(f"the decisive labels split the items into {n_groups} groups "
-                            f"never compared with each other (or leave items out), so their "
-                            f"scores are not identified. Pass penalty= (e.g. 0.01), or fit "
-                            f"each group separately.")
-        wk = info["n_decisive"][info["active"]]
+            raise DataError(f"the {'decisive ' if prob.n_theta == 0 else ''}labels split the "
+                            f"items into {n_groups} groups never compared with each other (or "
+                            f"leave items out), so their scores are not identified. Pass "
+                            f"penalty= (e.g. 0.01), or fit each group separately.")
+        wk = info["n_fitted"][info["active"]]
         wk = wk / wk.sum()
-        zeros = np.zeros(rec["k"].shape[0])
-        s0, _ = _likelihood.start_scores(n, rec["i"], rec["j"], rec["wab"], rec["wba"], zeros)
-        theta = np.concatenate([s0, np.ones(n_ann), gamma0 if with_gamma else []])
-        status, n_iter, theta, step = _newton_joint(link, theta, n, n_ann, with_gamma, rec, wk,
-                                                    penalty, annotator_penalty, tol, max_iter)
-        s = theta[:n]
-        beta = theta[n:n + n_ann]
-        gamma = theta[n + n_ann:] if with_gamma else gamma0
+        wab, wba, wtie = cells.side_weights()
+        s0, _ = _likelihood.start_scores(n, cells.ci.astype(np.int64),
+                                         cells.cj.astype(np.int64), wab, wba, wtie)
+        par = np.concatenate([s0, np.ones(n_ann), gamma0 if with_gamma else [], theta0])
+        status, n_iter, par, gnorm = _newton_joint(prob, par, wk, tol, max_iter)
+        s, beta, gamma, theta = prob.split(par)
         cov = None
         if status in (0, 2):
-            _, _, h = _derivatives(link, theta, n, n_ann, with_gamma, rec, penalty,
-                                   annotator_penalty, True)
-            red = _Reducer(n, wk, theta.shape[0])
+            _, _, h = prob.derivatives(par, True)
+            red = _Reducer(n, wk, p)
             inv = _inverse_pd(red.matrix(h, -1.0))
             cov = None if inv is None else red.covariance(inv)
-    converged, message = _message(status, n_iter, step, tol)
+    converged, message = _message(status, n_iter, gnorm, tol)
     if converged and scores is None and cov is None:
         converged = False
         message = ("the information matrix is not positive definite at the estimate, so some "
@@ -790,31 +932,41 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
     if not converged:
         warnings.warn(message, ConvergenceWarning, stacklevel=2)
     return AnnotatorFit(model=mdl, items=comparisons.items, annotators=info["labels"],
-                        info=info, rec=rec, s=s, beta=beta,
-                        gamma=gamma if with_gamma else None, cov=cov,
+                        info=info, problem=prob, s=s, beta=beta,
+                        gamma=gamma if with_gamma else None, theta=theta, cov=cov,
                         scores_fixed=scores is not None, penalty=penalty,
                         annotator_penalty=annotator_penalty, converged=converged,
                         n_iter=int(n_iter), message=message)
 
 
-def _given_covariance(link, s, beta, gamma, with_gamma, rec, ann_penalty):
-    """Block-diagonal covariance of ``(beta, gamma)`` given the scores."""
-    n_ann = beta.shape[0]
-    grad = np.empty((n_ann, 2))
-    hess = np.empty((n_ann, 2, 2))
-    _ka.annotator_blocks(link, s, beta, gamma, rec["k"], rec["i"], rec["j"], rec["x"],
-                         rec["wab"], rec["wba"], with_gamma, grad, hess)
-    m = 2 if with_gamma else 1
-    info = -hess[:, :m, :m] + ann_penalty * np.eye(m)
-    p = n_ann * m
-    eye = np.broadcast_to(np.eye(m), info.shape)
+def _given_covariance(prob, s, beta, gamma, theta):
+    """Covariance of ``(beta, gamma, theta)`` given the scores: the inverse of the arrow
+    information (block-diagonal in the annotators without family parameters); ``NaN`` for an
+    annotator whose block is not positive definite."""
+    _, _, hb, c, _, pm = prob.blocks(s, beta, gamma, theta)
+    n_ann, m, p = hb.shape[0], hb.shape[1], pm.shape[0]
+    eye = np.broadcast_to(np.eye(m), hb.shape)
     with np.errstate(divide="ignore", invalid="ignore"):
-        inv = np.stack([_solve_small(info, eye[:, :, c]) for c in range(m)], axis=2)
+        inv = np.stack([_solve_small(hb, eye[:, :, col]) for col in range(m)], axis=2)
     bad = ~np.all(np.isfinite(inv.reshape(n_ann, -1)), axis=1) | (inv[:, 0, 0] <= 0)
     inv[bad] = np.nan
-    cov = np.zeros((p, p))
+    q = n_ann * m
+    cov = np.zeros((q + p, q + p))
+    idx = np.arange(n_ann)
     for a in range(m):
         for b in range(m):
-            idx = np.arange(n_ann)
             cov[a * n_ann + idx, b * n_ann + idx] = inv[:, a, b]
+    if p:
+        # B^-1 C per annotator, the Schur complement S = P - C' B^-1 C and
+        # cov = [[B^-1 + U S^-1 U', -U S^-1], [-S^-1 U', S^-1]] with U = B^-1 C
+        xc = np.einsum("kab,kbr->kar", inv, c)
+        sinv = _inverse_pd(pm - np.einsum("kai,kaj->ij", c[~bad], xc[~bad]))
+        if sinv is None:
+            sinv = np.full((p, p), np.nan)
+        u = xc.transpose(1, 0, 2).reshape(q, p)
+        us = u @ sinv
+        cov[:q, :q] += us @ u.T
+        cov[:q, q:] = -us
+        cov[q:, :q] = -us.T
+        cov[q:, q:] = sinv
     return cov

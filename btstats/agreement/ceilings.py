@@ -9,16 +9,16 @@ import pandas as pd
 from .. import _validation as _v
 from .._kernels import annotators as _ka
 from .._kernels import ceilings_families as _kcf
-from .._kernels import families as _kf
 from ..data.comparisons import Comparisons
 from ..exceptions import DataError
-from ..models.model import _as_scores, get_model, pairwise_model
-from ._common import CEILING_STATISTICS, GRADE_STATISTICS, _check_level, _percentile_interval
+from ..models.model import _as_scores, _outcomes_iv, get_model, pairwise_model
+from .._results import ResultBase
+from ._common import CEILING_STATISTICS, GRADE_STATISTICS
 
 
 # =========================================================================== ceilings
 @dataclass(frozen=True, eq=False)
-class Ceilings:
+class Ceilings(ResultBase):
     r"""Model-implied agreement and the best achievable held-out scores (see :func:`ceilings`).
 
     Attributes
@@ -98,14 +98,14 @@ class Ceilings:
     def estimates(self):
         return np.array([getattr(self, k) for k in self.statistics])
 
-    def confidence_interval(self, confidence_level=0.95, *, kind="basic"):
+    def confidence_interval(self, confidence_level=0.95, *, interval="basic"):
         """Intervals from the draws of the scores (``NaN`` without draws).
 
         Parameters
         ----------
         confidence_level : float
             Coverage aimed at.
-        kind : {"basic", "percentile"}
+        interval : {"basic", "percentile"}
             ``"basic"`` (default): ``[2 c - q_high, 2 c - q_low]`` with ``c`` the plug-in
             value and ``q`` the quantiles of the draws.  The ceilings are convex in the
             score gaps, so draws around the estimate sit above it as the estimate sits above
@@ -114,18 +114,13 @@ class Ceilings:
 
         Returns
         -------
-        pandas.DataFrame
-            Columns ``low``, ``high``, indexed by quantity.
+        ConfidenceInterval
+            ``low`` and ``high`` as Series by quantity (:attr:`statistics`).
         """
-        _v.check_choice(kind, "kind", ("basic", "percentile"))
-        names = self.statistics
-        low, high = _percentile_interval(self.draws, _check_level(confidence_level),
-                                         len(names))
-        if kind == "basic":
-            est = self.estimates
-            low, high = 2.0 * est - high, 2.0 * est - low
-        return pd.DataFrame({"low": low, "high": high},
-                            index=pd.Index(names, name="quantity"))
+        _v.check_choice(interval, "interval", ("basic", "percentile"))
+        return self._interval(interval, pd.Index(self.statistics, name="quantity"),
+                              estimate=self.estimates, draws=self.draws,
+                              confidence_level=confidence_level)
 
     def bias(self):
         """Mean of the draws minus the plug-in value: the estimated upward bias of each
@@ -143,39 +138,47 @@ class Ceilings:
             return pd.Series(np.nan, index=names, name="se")
         return pd.Series(np.nanstd(self.draws, axis=0, ddof=1), index=names, name="se")
 
-    def to_frame(self, confidence_level=0.95, *, kind="basic"):
+    def to_frame(self, confidence_level=0.95, *, interval="basic"):
         """The eight quantities (twelve for a graded family) with their bias estimate and
-        intervals, one row each."""
-        ci = self.confidence_interval(confidence_level, kind=kind)
+        intervals (columns ``estimate, bias, low, high``), one row each."""
+        ci = self.confidence_interval(confidence_level, interval=interval)
         df = pd.DataFrame({"estimate": self.estimates, "bias": self.bias().to_numpy()},
                           index=pd.Index(self.statistics, name="quantity"))
-        return pd.concat([df, ci], axis=1)
+        return pd.concat([df, ci.to_frame()], axis=1)
 
-    def summary(self, confidence_level=0.95):
-        """A text report of the ceilings."""
-        ci = self.confidence_interval(confidence_level)
-        lines = [f"Model-implied ceilings ({self.model}, {self.n_comparisons:g} comparisons)",
-                 "=" * 56, f"{'':<28}{'all labels':>22}{'decisive labels':>22}"]
-        rows = [("labeler agreement", "agreement"), ("Bayes accuracy ceiling", "accuracy"),
-                ("smallest log loss (nats)", "log_loss"), ("smallest Brier score", "brier")]
-        for label, key in rows:
-            cells = []
-            for k in (key, f"{key}_no_ties"):
-                lo, hi = ci.loc[k, "low"], ci.loc[k, "high"]
-                iv = f" [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else ""
-                cells.append(f"{getattr(self, k):.4f}{iv}")
-            lines.append(f"{label:<28}{cells[0]:>22}{cells[1]:>22}")
+    # summary() and _repr_html_() come from ResultBase: the quantities by row, all labels /
+    # decisive labels (/ the grades) by column, each cell "estimate [low, high]"
+    _frame_format = {}
+    _SUMMARY_ROWS = (("labeler agreement", "agreement"), ("Bayes accuracy ceiling", "accuracy"),
+                     ("smallest log loss (nats)", "log_loss"),
+                     ("smallest Brier score", "brier"))
+
+    @property
+    def _summary_title(self):
+        return f"Model-implied ceilings ({self.model}, {self.n_comparisons:g} comparisons)"
+
+    def _header(self):
+        if self.draws is None:
+            return [("intervals", "none (no draws of the scores)")]
+        return [("draws", f"{self.draws.shape[0]} of the scores: {self.source}")]
+
+    def _summary_frame(self, confidence_level=0.95, *, interval="basic"):
+        ci = self.confidence_interval(confidence_level, interval=interval)
+        columns = {"all labels": "", "decisive labels": "_no_ties"}
         if GRADE_STATISTICS[0] in self.statistics:
-            lines.append(f"{'':<28}{f'over the {self.n_categories} grades':>22}")
-            for label, key in rows:
-                k = f"{key}_grades"
-                lo, hi = ci.loc[k, "low"], ci.loc[k, "high"]
-                iv = f" [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else ""
-                lines.append(f"{label:<28}{f'{getattr(self, k):.4f}{iv}':>22}")
+            columns[f"{self.n_categories} grades"] = "_grades"
+
+        def cell(key):
+            lo, hi = ci.low[key], ci.high[key]
+            iv = f" [{lo:.3f}, {hi:.3f}]" if np.isfinite(lo) else ""
+            return f"{getattr(self, key):.4f}{iv}"
+
+        frame = pd.DataFrame({col: [cell(key + end) for _, key in self._SUMMARY_ROWS]
+                              for col, end in columns.items()},
+                             index=[label for label, _ in self._SUMMARY_ROWS])
         if self.draws is not None:
-            lines.append(f"({100 * confidence_level:g}% basic intervals over "
-                         f"{self.draws.shape[0]} draws of the scores: {self.source})")
-        return "\n".join(lines)
+            frame.columns.name = f"{100 * ci.confidence_level:g}% {interval} intervals"
+        return frame
 
 
 def _ceiling_values(sums, total):
@@ -254,7 +257,7 @@ def _family_spec(fit):
     view of ``fit.params`` (``h`` the order effect, 0 without one; ``theta`` the family
     parameters, thresholds or Davidson's ``nu``; ``names`` those of ``fit.params``)."""
     mdl = get_model(fit.model)
-    fam = _kf.DAVIDSON if mdl.family == "davidson" else _kf.CUMULATIVE
+    fam = mdl.family.code
     params = fit.params
     names = [str(k) for k in params.index]
     vals = params.to_numpy(dtype=float)
@@ -263,15 +266,14 @@ def _family_spec(fit):
     return fam, mdl.link, int(fit.n_categories), h, theta, names
 
 
-def _project_params(fam, names, d):
+def _project_params(family, names, d):
     """Draws of ``fit.params`` (columns ``names``) to ``(h, theta)`` draws inside the family's
-    parameter space: ``nu >= 0``; thresholds ``0 <= t_1 <= ... <= t_p`` (each clipped at 0
-    and at the one before, as the Rao-Kupper ``eta`` is clipped at 0)."""
+    parameter space (:meth:`btstats.models.families.Family.project`: ``nu >= 0``; thresholds
+    ``0 <= t_1 <= ... <= t_p``, each clipped at 0 and at the one before, as the Rao-Kupper
+    ``eta`` is clipped at 0)."""
     h = d[:, names.index("h")] if "h" in names else np.zeros(d.shape[0])
     cols = [c for c, k in enumerate(names) if k != "h"]
-    theta = np.maximum(d[:, cols], 0.0)
-    if fam != _kf.DAVIDSON and theta.shape[1] > 1:
-        theta = np.maximum.accumulate(theta, axis=1)
+    theta = family.project(d[:, cols])
     return np.ascontiguousarray(h, dtype=float), np.ascontiguousarray(theta, dtype=float)
 
 
@@ -397,54 +399,8 @@ def _params_spec(mdl, params, n_categories, theta):
     ``params`` named as :attr:`btstats.estimation.core.CoreFit.params` (``h``, ``eta``, ``nu``,
     ``t1 .. tp``), ``n_categories`` for a graded model, ``theta`` (Rao-Kupper's) allowed for
     the threshold-tie models instead of ``eta``."""
-    if params is None:
-        params = {}
-    if isinstance(params, pd.Series):
-        params = params.to_dict()
-    if not isinstance(params, dict):
-        raise TypeError(f"`params` must be a dict or a pandas.Series of parameters by name "
-                        f"(e.g. {{'nu': 0.8}}, or a fit's params); got "
-                        f"{type(params).__name__}.")
-    vals = {}
-    for k, v in params.items():
-        vals[str(k)] = float(_v.check_number(v, f"params[{k!r}]"))
-    h = vals.pop("h", None)
-    if mdl.family == "davidson":
-        fam, expected = _kf.DAVIDSON, ["nu"]
-        k_cat = 3
-    elif mdl.family == "graded":
-        fam = _kf.CUMULATIVE
-        p = len(vals)
-        expected = [f"t{q + 1}" for q in range(p)]
-        allowed = sorted({max(2 * p + 1, 2), 2 * p + 2})
-        k_cat = allowed[0] if n_categories is None else \
-            int(_v.check_number(n_categories, "n_categories", low=2, integer=True))
-        if k_cat not in allowed:
-            raise ValueError(f"`n_categories` of a graded model with {p} thresholds is "
-                             f"{' or '.join(map(str, allowed))}; got {k_cat}.")
-    else:
-        fam = _kf.CUMULATIVE
-        expected = ["eta"] if mdl.has_ties else []
-        k_cat = 3 if mdl.has_ties else 2
-        if mdl.has_ties and theta is not None:
-            if "eta" in vals:
-                raise ValueError("give the tie threshold once: `theta` or params['eta'].")
-            from ..models.model import _eta_from_theta
-
-            vals["eta"] = _eta_from_theta(mdl, theta)
-    if mdl.family != "graded" and n_categories is not None and n_categories != k_cat:
-        raise ValueError(f"`n_categories` applies to graded models; the {mdl.name} model has "
-                         f"{k_cat} outcomes.")
-    if sorted(vals) != sorted(expected):
-        need = expected or "none"
-        raise ValueError(f"`params` of the {mdl.name} model: the parameters {need} (and 'h' "
-                         f"for an order effect); got {sorted(params)}.")
-    th = np.array([vals[k] for k in expected], dtype=float)
-    if np.any(th < 0) or np.any(np.diff(th) < 0):
-        raise ValueError(f"`params`: {expected} must be >= 0"
-                         f"{' and non-decreasing' if len(th) > 1 else ''}; got {th.tolist()}.")
-    names = (["h"] if h is not None else []) + expected
-    return fam, mdl.link, k_cat, 0.0 if h is None else h, th, names
+    spec = _outcomes_iv(mdl, params, n_categories, theta, "theta")
+    return spec.family, mdl.link, spec.n_categories, spec.h, spec.theta, list(spec.names)
 
 
 def _general_ceilings(spec, s, items, design, bootstrap, n_draws, rng, *, fit=None,
@@ -490,7 +446,7 @@ def _general_ceilings(spec, s, items, design, bootstrap, n_draws, rng, *, fit=No
     if draws_s is not None:
         if draws_p is None:
             draws_p = np.tile(mean_p, (draws_s.shape[0], 1))
-        dh, dtheta = _project_params(fam, names, draws_p)
+        dh, dtheta = _project_params(get_model(model).family, names, draws_p)
         sums = np.empty((draws_s.shape[0], _kcf.N_SUMS))
         _kcf.ceiling_sums(fam, link, k_cat, draws_s, dh, dtheta, pi, pj, po, w, sums)
         draws = _ceiling_values(sums, total)

@@ -9,9 +9,10 @@ import pandas as pd
 
 from .. import _validation as _v
 from .._kernels import annotators as _ka
+from .._results import ResultBase
 from ..data.comparisons import as_comparisons
 from ..exceptions import DataError
-from ._common import AGREEMENT_STATISTICS, _BOOT_BLOCK, _CATEGORIES, _check_level, _percentile_interval
+from ._common import AGREEMENT_STATISTICS, _BOOT_BLOCK, _CATEGORIES
 from .kappas import _alpha_from_sums, _fleiss_from_sums, _kappa_from_table, _kappa_stats
 
 
@@ -160,7 +161,7 @@ def _unit_bootstrap(stats, n_resamples, rng):
 
 
 @dataclass(frozen=True, eq=False)
-class Agreement:
+class Agreement(ResultBase):
     r"""Empirical agreement of repeated labels (returned by :func:`agreement`).
 
     Attributes
@@ -212,19 +213,27 @@ class Agreement:
         return np.array([self.agreement, self.agreement_no_ties, self.fleiss_kappa,
                          self.krippendorff_alpha])
 
-    def confidence_interval(self, confidence_level=0.95):
-        """Percentile bootstrap intervals (units resampled with replacement).
+    def confidence_interval(self, confidence_level=0.95, *, interval="percentile"):
+        """Bootstrap intervals (units resampled with replacement).
+
+        Parameters
+        ----------
+        confidence_level : float
+            Coverage of the two-sided interval.
+        interval : {"percentile", "basic"}
+            ``"percentile"``: the quantiles of the resampled statistics (their non-finite
+            values left out); ``"basic"``: those reflected about the estimate.
 
         Returns
         -------
-        pandas.DataFrame
-            Columns ``low``, ``high``, indexed by statistic; ``NaN`` without resamples.
+        ConfidenceInterval
+            ``low`` and ``high`` as Series by statistic (:data:`AGREEMENT_STATISTICS`);
+            ``NaN`` without resamples.
         """
-        low, high = _percentile_interval(self.bootstrap_distribution,
-                                         _check_level(confidence_level),
-                                         len(AGREEMENT_STATISTICS))
-        return pd.DataFrame({"low": low, "high": high},
-                            index=pd.Index(AGREEMENT_STATISTICS, name="statistic"))
+        _v.check_choice(interval, "interval", ("percentile", "basic"))
+        return self._interval(interval, pd.Index(AGREEMENT_STATISTICS, name="statistic"),
+                              estimate=self.estimates, draws=self.bootstrap_distribution,
+                              confidence_level=confidence_level)
 
     def accuracy_bounds(self):
         """Bounds on the Bayes accuracy ceiling from the agreement alone
@@ -243,40 +252,49 @@ class Agreement:
             rows[name] = {"agreement": a, "lower": lo, "upper": hi}
         return pd.DataFrame.from_dict(rows, orient="index")
 
-    def to_frame(self, confidence_level=0.95):
-        """The four statistics with counts and intervals, one row each."""
-        ci = self.confidence_interval(confidence_level)
+    def to_frame(self, confidence_level=0.95, *, interval="percentile"):
+        """The four statistics with counts and intervals, one row each (columns
+        ``estimate, numerator, denominator, low, high``)."""
+        ci = self.confidence_interval(confidence_level, interval=interval)
         df = pd.DataFrame({"estimate": self.estimates,
                            "numerator": [self.agreeing_pairs, self.agreeing_pairs_no_ties,
                                          np.nan, np.nan],
                            "denominator": [self.n_pairs, self.n_pairs_no_ties, np.nan,
                                            np.nan]},
                           index=pd.Index(AGREEMENT_STATISTICS, name="statistic"))
-        return pd.concat([df, ci], axis=1)
+        return pd.concat([df, ci.to_frame()], axis=1)
 
-    def summary(self, confidence_level=0.95):
-        """A text report: the statistics with intervals, then the annotator table."""
-        ci = self.confidence_interval(confidence_level)
-        pct = f"{100 * confidence_level:g}%"
-        lines = [f"Labeler agreement: {self.n_units} units, {self.n_labels} labels",
-                 "=" * 40]
-        names = {"agreement": f"raw agreement ({self.agreeing_pairs}/{self.n_pairs})",
-                 "agreement_no_ties": f"without ties ({self.agreeing_pairs_no_ties}/"
-                                      f"{self.n_pairs_no_ties})",
-                 "fleiss_kappa": "Fleiss' kappa", "krippendorff_alpha": "Krippendorff alpha"}
-        for key, est in zip(AGREEMENT_STATISTICS, self.estimates):
-            lo, hi = ci.loc[key, "low"], ci.loc[key, "high"]
-            iv = f"  [{lo:.4f}, {hi:.4f}]" if np.isfinite(lo) else ""
-            lines.append(f"{names[key]:<34}{est:8.4f}{iv}")
-        if np.isfinite(ci["low"]).any():
-            lines.append(f"({pct} percentile intervals, {self.bootstrap_distribution.shape[0]}"
-                         f" resamples of the units)")
+    # summary() and _repr_html_() come from ResultBase: this header, the statistics with
+    # their intervals, then the kappas of the annotator pairs and the annotator table
+    _frame_format = {"float_format": "%.4f"}
+
+    @property
+    def _summary_title(self):
+        return f"Labeler agreement: {self.n_units} units, {self.n_labels} labels"
+
+    def _header(self):
+        n = self.bootstrap_distribution.shape[0]
+        return [("bootstrap", f"{n} resamples of the units" if n else
+                 "none (n_resamples=0: no intervals)")]
+
+    def _summary_frame(self, confidence_level=0.95, *, interval="percentile"):
+        ci = self.confidence_interval(confidence_level, interval=interval)
+        names = [f"raw agreement ({self.agreeing_pairs}/{self.n_pairs})",
+                 f"without ties ({self.agreeing_pairs_no_ties}/{self.n_pairs_no_ties})",
+                 "Fleiss' kappa", "Krippendorff alpha"]
+        frame = pd.DataFrame({"estimate": self.estimates, "low": ci.low.to_numpy(),
+                              "high": ci.high.to_numpy()}, index=names)
+        frame.columns.name = f"{100 * ci.confidence_level:g}% {interval} intervals"
+        return frame
+
+    def _sections(self, confidence_level=0.95, *, interval="percentile"):
+        out = []
         if self.cohen is not None and len(self.cohen):
-            lines += ["", "Cohen's kappa by annotator pair",
-                      self.cohen.head(20).to_string(index=False, float_format="%.4f")]
+            out.append(("Cohen's kappa by annotator pair", self.cohen.head(20),
+                        {"index": False, "float_format": "%.4f"}))
         if self.annotators is not None:
-            lines += ["", "Annotators", self.annotators.to_string(float_format="%.4f")]
-        return "\n".join(lines)
+            out.append(("Annotators", self.annotators, {"float_format": "%.4f"}))
+        return out
 
     def __repr__(self):
         return (f"Agreement(agreement={self.agreement:.4f}, agreement_no_ties="
@@ -439,7 +457,7 @@ def agreement(data, *, confidence_level=0.95, n_resamples=2000, min_common=10,
     ``bob``'s two labels both sit on units where the other two labels disagree, so neither
     has a majority to compare with.
     """
-    _check_level(confidence_level)
+    _v.check_confidence_level(confidence_level)
     _check_resamples(n_resamples)
     _v.check_number(min_common, "min_common", low=1, integer=True)
     rng = _v.as_generator(rng)
@@ -529,7 +547,7 @@ def agreement_by(data, by, *, confidence_level=0.95, n_resamples=0, orientation=
     if not isinstance(data.columns.get_loc(by), numbers.Integral):
         raise DataError(f"the data have several columns named {by!r} (given as `by`); "
                         f"rename or drop the repeats.")
-    _check_level(confidence_level)
+    _v.check_confidence_level(confidence_level)
     _check_resamples(n_resamples)
     rng = _v.as_generator(rng)
     codes, groups = _v.factorize_column(data[by], by)
@@ -544,8 +562,8 @@ def agreement_by(data, by, *, confidence_level=0.95, n_resamples=0, orientation=
         for name, est in zip(AGREEMENT_STATISTICS, res.estimates):
             row[name] = est
             if n_resamples:
-                row[f"{name}_low"] = ci.loc[name, "low"]
-                row[f"{name}_high"] = ci.loc[name, "high"]
+                row[f"{name}_low"] = ci.low[name]
+                row[f"{name}_high"] = ci.high[name]
         rows[key] = row
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
 

@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .. import _validation as _v
+from .._results import ResultBase
 from ..exceptions import DataError
-from ._common import _check_level
 
 
 # =========================================================================== generic kappas
@@ -315,7 +316,7 @@ def krippendorff_alpha(data, *, counts=False):
 
 
 @dataclass(frozen=True, eq=False)
-class KappaResult:
+class KappaResult(ResultBase):
     """Cohen's kappa of two raters with its large-sample standard error.
 
     Attributes
@@ -339,12 +340,38 @@ class KappaResult:
     expected: float
     table: pd.DataFrame = field(repr=False)
 
-    def confidence_interval(self, confidence_level=0.95):
-        """Wald interval ``kappa -/+ z se`` as ``(low, high)``."""
-        from statistics import NormalDist
+    def confidence_interval(self, confidence_level=0.95, *, interval="wald"):
+        """Wald interval ``kappa -/+ z se``.
 
-        z = NormalDist().inv_cdf(0.5 + _check_level(confidence_level) / 2.0)
-        return self.kappa - z * self.se, self.kappa + z * self.se
+        Returns
+        -------
+        ConfidenceInterval
+            Scalar limits (floats; ``low, high = res.confidence_interval()`` unpacks them).
+
+        Examples
+        --------
+        >>> from btstats.agreement import cohen_kappa
+        >>> ci = cohen_kappa([[0, 4, 1], [0, 8, 0], [0, 1, 5]]).confidence_interval()
+        >>> round(ci.low, 4), round(ci.high, 4)
+        (0.2137, 0.7547)
+        """
+        _v.check_choice(interval, "interval", ("wald",))
+        return self._interval("wald", None, estimate=self.kappa, standard_error=self.se,
+                              confidence_level=confidence_level)
+
+    def to_frame(self, confidence_level=0.95):
+        """One row ``kappa``: ``estimate, se, low, high, n, observed, expected``."""
+        ci = self.confidence_interval(confidence_level)
+        return pd.DataFrame({"estimate": [self.kappa], "se": [self.se], "low": [ci.low],
+                             "high": [ci.high], "n": [self.n], "observed": [self.observed],
+                             "expected": [self.expected]}, index=pd.Index(["kappa"]))
+
+    # summary() and _repr_html_() come from ResultBase: to_frame(), then the table
+    _summary_title = "Cohen's kappa"
+
+    def _sections(self, confidence_level=0.95):
+        return [("Contingency table (rater 1 in rows, rater 2 in columns)", self.table,
+                 {"float_format": lambda x: f"{x:g}"})]
 
 
 def _kappa_from_table(t):

@@ -179,6 +179,7 @@ def _analyse(args):
     from .. import agreement as ag
     from ..agreement.annotators import fit_annotators
     from ..estimation.fit import fit
+    from ..models.model import Model, get_model
 
     if args.n_resamples < 0:
         raise ValueError(f"--n-resamples must be >= 0 (0: no intervals); got "
@@ -192,15 +193,16 @@ def _analyse(args):
                        n_resamples=args.n_resamples, min_common=args.min_common,
                        orientation=args.orientation, rng=args.seed)
     has_ties = bool((res.units["n_tie"] > 0).any())
-    model = args.model
-    if model == "auto":
-        model = "rao-kupper" if has_ties else "bradley-terry"
+    # auto: threshold ties (Rao-Kupper) when there are ties, else Bradley-Terry
+    mdl = (Model(ties="threshold" if has_ties else None) if args.model == "auto"
+           else get_model(args.model))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fitted = fit(df, model, penalty=args.penalty,
-                     ties=None if model == "rao-kupper" or not has_ties else args.ties)
+        fitted = fit(df, mdl, penalty=args.penalty,
+                     ties=None if mdl.has_ties or not has_ties else args.ties)
         ceil = ag.ceilings(fitted, n_draws=1000 if args.n_resamples else 0, rng=args.seed)
-        link = "thurstone" if model == "thurstone" else "bradley-terry"
+        # the annotator model drops ties: the binary model of the same link
+        link = Model(link=mdl.link_name)
         ann_fit = None
         try:
             ann_fit = fit_annotators(df, link, position_bias="position" in df.columns,

@@ -15,7 +15,7 @@ from ..data.comparisons import read_comparisons
 from ..examples import EXAMPLES, load_example
 from ..exceptions import ConvergenceWarning, DegenerateResampleWarning
 from ..estimation.fit import METHODS, fit
-from ..models.model import MODELS
+from ..models.model import MODELS, get_model
 
 EXIT_USAGE = 2
 
@@ -40,7 +40,9 @@ def _parser():
     f.add_argument("--example", choices=EXAMPLES, help="fit a bundled example instead")
     f.add_argument("--model", default="bradley-terry", choices=sorted(MODELS))
     f.add_argument("--link", choices=("logit", "probit"),
-                   help="link of --model graded (default logit)")
+                   help="replace the link of --model, keeping its outcome family (--model "
+                        "rao-kupper --link probit is glenn-david; --model graded --link "
+                        "probit the cumulative probit); default: the model's own")
     f.add_argument("--order-effect", action="store_true",
                    help="estimate an order / home effect h (needs an order column: 1 = "
                         "item_a at home or shown first, -1 = item_b, 0 = neutral; arena "
@@ -57,8 +59,8 @@ def _parser():
                    default="observed", help="covariance of the Wald intervals")
     f.add_argument("--bootstrap", type=int, metavar="N",
                    help="add bootstrap intervals, rank intervals and P(first) from N replicates")
-    f.add_argument("--ci-method", choices=("percentile", "basic", "bca"), default="percentile",
-                   help="bootstrap interval (with --bootstrap)")
+    f.add_argument("--interval", choices=("percentile", "basic", "bca"), default="percentile",
+                   help="kind of bootstrap interval (with --bootstrap)")
     f.add_argument("--seed", type=int, help="seed of the bootstrap (with --bootstrap)")
     f.add_argument("--format", choices=("table", "csv", "json"), default="table")
     for role in ("winner", "loser", "item-a", "item-b", "outcome", "weight", "order",
@@ -90,6 +92,8 @@ def _simulate_parser(sub):
     s.add_argument("--ensure-mle", action="store_true",
                    help="redraw the outcomes until a finite MLE exists")
     s.add_argument("--model", default="bradley-terry", choices=sorted(MODELS))
+    s.add_argument("--link", choices=("logit", "probit"),
+                   help="replace the link of --model, keeping its outcome family")
     s.add_argument("--theta", type=float, help="tie parameter theta >= 1 (rao-kupper)")
     s.add_argument("--annotators", type=int, metavar="N",
                    help="label by a pool of N annotators (adds annotator, position columns)")
@@ -132,8 +136,8 @@ def _run_fit(args):
     if args.bootstrap is not None and args.bootstrap < 1:
         raise ValueError(f"--bootstrap must be a positive number of replicates; got "
                          f"{args.bootstrap}.")
-    if args.bootstrap is None and (args.seed is not None or args.ci_method != "percentile"):
-        raise ValueError("--seed and --ci-method apply to bootstrap intervals: add "
+    if args.bootstrap is None and (args.seed is not None or args.interval != "percentile"):
+        raise ValueError("--seed and --interval apply to bootstrap intervals: add "
                          "--bootstrap N.")
     boot = None
     with warnings.catch_warnings(record=True) as caught:
@@ -154,7 +158,7 @@ def _run_fit(args):
     boot_table = None
     if boot is not None:
         boot_table = boot.to_frame(confidence_level=args.confidence_level,
-                                   method=args.ci_method, scale=args.scale)
+                                   interval=args.interval, scale=args.scale)
         extra = boot_table.drop(columns=["rank", "score"]).rename(
             columns={"se": "boot_se", "ci_low": "boot_low", "ci_high": "boot_high"})
         table = table.merge(extra, on="item", how="left")
@@ -170,11 +174,11 @@ def _run_fit(args):
                "theta": res.theta,
                "theta_se": res.theta_se if res.has_intervals else None, "scale": args.scale,
                "parameters": (json.loads(res.coefficients.to_json(orient="index"))
-                              if hasattr(res, "coefficients") else None),
+                              if res.has_intervals else None),
                "covariance": args.covariance,
                "leaderboard": json.loads(table.to_json(orient="records"))}
         if boot is not None:
-            out["bootstrap"] = {"n_resamples": boot.n_resamples, "method": args.ci_method,
+            out["bootstrap"] = {"n_resamples": boot.n_resamples, "interval": args.interval,
                                 "n_degenerate": boot.n_degenerate, "seed": args.seed}
         sys.stdout.write(json.dumps(out, indent=2) + "\n")
     else:
@@ -182,7 +186,7 @@ def _run_fit(args):
         if boot_table is not None:
             sys.stdout.write(f"\nBootstrap: {boot.n_resamples} replicates "
                              f"({boot.n_degenerate} without a finite MLE), "
-                             f"{args.confidence_level:.0%} {args.ci_method} intervals, "
+                             f"{args.confidence_level:.0%} {args.interval} intervals, "
                              f"rank intervals and P(first)\n"
                              f"{boot_table.to_string(index=False, float_format=_fmt_float)}\n")
     return 0
@@ -256,7 +260,8 @@ def _run_simulate(args):
           args.labels_per_pair) != (1.0, 0.0, 0.0, 0.0, 1):
         raise ValueError("--beta, --position-bias, --position-lapse, --tie-propensity and "
                          "--labels-per-pair describe annotators: add --annotators N.")
-    sim = simulate(scores, design, model=args.model, theta=args.theta, annotators=annotators,
+    sim = simulate(scores, design, model=get_model(args.model, args.link), theta=args.theta,
+                   annotators=annotators,
                    labels_per_pair=args.labels_per_pair,
                    ensure_mle=True if args.ensure_mle else None, rng=rng)
     if args.truth is not None:

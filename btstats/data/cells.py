@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._kernels import cell_build as _build
-from ..exceptions import DataError, TiesError
+from ..exceptions import DataError
 
 
 @dataclass(frozen=True)
@@ -47,45 +47,8 @@ def row_categories(comparisons, mdl, ties):
     if not keep.all():
         a, b, o, w = a[keep], b[keep], o[keep], w[keep]
         extra = None if extra is None else extra.loc[keep].reset_index(drop=True)
-    if mdl.family_name == "graded":
-        if extra is None or "grade" not in extra.columns:
-            raise DataError("model='graded' needs graded outcomes: a column `grade` of "
-                            "integers -m .. m (+m: item_a much better, 0: a tie) or an "
-                            "ordered categorical (name it with grade='<column>').")
-        g = extra["grade"].to_numpy().astype(np.int64)
-        top = int(np.max(np.abs(g)))
-        if top == 0:
-            raise DataError("every grade is 0 (a tie): a graded model needs some decisive "
-                            "grades.")
-        if np.any(g == 0):
-            k = g + top
-            n_cat = 2 * top + 1
-        else:
-            k = np.where(g > 0, g + top - 1, g + top)
-            n_cat = 2 * top
-        return a, b, k, w, n_cat
-    n_cat = mdl.n_categories
-    if n_cat == 3:
-        k = np.where(o == 0, 2, np.where(o == 1, 0, 1))
-        return a, b, k, w, 3
-    # binary: a tie is dropped, halved or refused (as fit() does for the pair counts)
-    is_tie = o == 2
-    if is_tie.any():
-        if ties is None:
-            raise TiesError(f"the data hold {float(w[is_tie].sum()):g} ties but the "
-                            f"{mdl.name} model has no tie outcome. Choose ties='drop', "
-                            f"ties='half', or a tie model (model='rao-kupper', "
-                            f"'glenn-david', 'davidson').")
-        if ties == "drop":
-            keep = ~is_tie
-            return a[keep], b[keep], np.where(o[keep] == 0, 1, 0), w[keep], 2
-        # half: each tie is half a win each way
-        a2 = np.concatenate([a, a[is_tie]])
-        b2 = np.concatenate([b, b[is_tie]])
-        k2 = np.concatenate([np.where(o == 1, 0, 1), np.zeros(int(is_tie.sum()), np.int64)])
-        w2 = np.concatenate([np.where(is_tie, 0.5 * w, w), 0.5 * w[is_tie]])
-        return a2, b2, k2, w2, 2
-    return a, b, np.where(o == 0, 1, 0), w, 2
+    # the family maps each row's outcome (or grade) to a category, and says how many
+    return mdl.family.row_categories(a, b, o, w, extra, ties=ties, model=mdl.name)
 
 
 def _positive_rows(comparisons):
@@ -126,30 +89,11 @@ def build_cells(comparisons, mdl, ties, order_effect):
 
 
 def start_extra(mdl, cells, order_effect):
-    """Start values of ``(h, theta)``: ``h = 0`` and thresholds (or Davidson's ``nu``) that
-    give the observed category shares at ``z = 0``."""
-    from scipy.stats import norm
-
-    n_cat = cells.n_categories
-    share = np.bincount(cells.ck, weights=cells.cw, minlength=n_cat)
-    # symmetric shares: average each category with its mirror image
-    share = 0.5 * (share + share[::-1]) / share.sum()
-    share = np.maximum(share, 1e-6)
-    share /= share.sum()
-    out = [0.0] if order_effect else []
-    if mdl.family_name == "davidson":
-        tie = share[1]
-        out.append(max(2.0 * tie / (1.0 - tie), 1e-3))
-        return np.array(out)
-    p = (n_cat - 1) // 2
-    cum = np.cumsum(share)[:-1]
-    inv = (lambda q: np.log(q / (1 - q))) if mdl.link_name == "logit" else norm.ppf
-    cuts = inv(np.clip(cum, 1e-9, 1 - 1e-9))
-    upper = cuts[len(cuts) - p:]
-    t = np.maximum.accumulate(np.maximum(upper, 1e-3))
-    t = t + 1e-3 * np.arange(p)
-    out.extend(t.tolist())
-    return np.array(out)
+    """Start values of ``(h, theta)``: ``h = 0`` and the family's start values from the
+    observed category shares (:meth:`btstats.models.families.Family.start`)."""
+    counts = np.bincount(cells.ck, weights=cells.cw, minlength=cells.n_categories)
+    theta = mdl.family.start(counts, mdl.link_function)
+    return np.concatenate([[0.0] if order_effect else [], np.asarray(theta, dtype=float)])
 
 
 # ---------------------------------------------------------------- rows, units and groups

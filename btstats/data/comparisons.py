@@ -24,7 +24,10 @@ a file (.csv, .json, .jsonl, .parquet)     :func:`read_comparisons`
 Outcome codes (column ``outcome``): ``1``, ``"a"`` or ``"win"`` = the first item wins;
 ``0``, ``"b"`` or ``"loss"`` = the second item wins; ``0.5``, ``"tie"`` or ``"draw"`` = a tie.
 Arena ``winner`` values: ``"model_a"``, ``"model_b"``, ``"tie"``, ``"tie (bothbad)"``.
-Anything else is an error, never silently a tie.
+Anything else is an error, never silently a tie.  Both tie kinds are ties (outcome 2) for
+every model; the data's distinction is kept as the boolean per-row column
+``extra["bothbad"]`` (True on the ``"tie (bothbad)"`` rows), which :meth:`Comparisons.to_frame`
+writes and :meth:`Comparisons.from_frame` reads back (a column ``bothbad``).
 """
 import os
 from dataclasses import dataclass
@@ -44,7 +47,7 @@ _IMPLICIT_ORDER = object()
 #: Above this many items (or when n**2 exceeds 4 x rows) aggregation uses the sort path.
 _DENSE_MAX_ITEMS = 3000
 
-_EXTRA_ROLES = ("annotator", "cluster", "position", "order", "grade")
+_EXTRA_ROLES = ("annotator", "cluster", "position", "order", "grade", "bothbad")
 
 
 @dataclass(frozen=True)
@@ -307,7 +310,8 @@ class Comparisons:
     @classmethod
     def from_frame(cls, df, *, winner=None, loser=None, item_a=None, item_b=None,
                    outcome=None, wins_a=None, wins_b=None, ties=None, weight=None,
-                   annotator=None, cluster=None, position=None, order=None, grade=None):
+                   annotator=None, cluster=None, position=None, order=None, grade=None,
+                   bothbad=None):
         """Comparisons from a DataFrame, in any of the long or aggregated layouts.
 
         Column roles are given as keywords or inferred from the column names:
@@ -323,8 +327,10 @@ class Comparisons:
         Optional: ``weight`` (or a column ``weight`` / ``count``); ``order`` (or a column
         ``order`` / ``home`` / ``home_a`` / ``first``): 1 when ``item_a`` was at home or
         shown first, -1 when ``item_b`` was, 0 neutral, used by ``fit(...,
-        order_effect=True)``; and the per-row columns ``annotator``, ``cluster`` (or
-        ``prompt``), ``position`` kept for later analyses.
+        order_effect=True)``; the per-row columns ``annotator``, ``cluster`` (or
+        ``prompt``), ``position`` kept for later analyses; and ``bothbad`` (or a column
+        ``bothbad`` / ``both_bad``): True on the ties that were "both bad" (the arena's
+        ``"tie (bothbad)"``), kept as ``extra["bothbad"]``; every model reads them as ties.
         """
         df = _v.as_frame(df)
         cols = set(df.columns)
@@ -332,11 +338,13 @@ class Comparisons:
                                           item_b=item_b, outcome=outcome, wins_a=wins_a,
                                           wins_b=wins_b, ties=ties, weight=weight,
                                           annotator=annotator, cluster=cluster,
-                                          position=position, order=order, grade=grade))
+                                          position=position, order=order, grade=grade,
+                                          bothbad=bothbad))
         layout = roles.pop("layout")
         if layout == "arena":
             return cls.from_arena(df, weight=roles.get("weight"),
-                                  **{k: roles.get(k) for k in _EXTRA_ROLES if k != "grade"})
+                                  **{k: roles.get(k) for k in _EXTRA_ROLES
+                                     if k not in ("grade", "bothbad")})
         if layout == "counts":
             return cls.from_counts(df, item_a=roles["item_a"], item_b=roles["item_b"],
                                    wins_a=roles["wins_a"], wins_b=roles["wins_b"],
@@ -359,7 +367,10 @@ class Comparisons:
         """Comparisons from arena battles (a DataFrame or a .json / .jsonl file).
 
         ``winner`` must be one of ``model_a``, ``model_b``, ``tie``, ``tie (bothbad)``;
-        both tie kinds are ties.  Any other value raises :class:`DataError`.  ``model_a``
+        both tie kinds are ties for every model, and the distinction is kept: the boolean
+        column ``extra["bothbad"]`` is True on the ``tie (bothbad)`` rows
+        (:attr:`n_bothbad` is their total weight).  Any other value raises
+        :class:`DataError`.  ``model_a``
         was shown first (on the left): that is the order indicator (+1 on every row) unless
         an ``order`` column says otherwise, so ``fit(..., order_effect=True)`` estimates the
         position bias.
@@ -377,6 +388,7 @@ class Comparisons:
                                                      position=position, order=order))
         roles["weight"] = weight
         roles["grade"] = None
+        roles["bothbad"] = _v.arena_bothbad(df[winner])
         if roles.get("order") is None:
             roles["order"] = _IMPLICIT_ORDER
         return cls._from_labels(df[model_a], df[model_b], codes, df, roles)
@@ -475,6 +487,10 @@ class Comparisons:
                     cols[k] = _v.order_codes(df[c], c)
                 elif k == "grade":
                     cols[k] = _v.grade_codes(df[c], c)
+                elif k == "bothbad":
+                    # arena data derive it from `winner`; a frame names a boolean column
+                    cols[k] = c if isinstance(c, np.ndarray) else \
+                        _v.bothbad_flags(df[c], c, outcome)
                 else:
                     cols[k] = df[c].to_numpy()
             extra = pd.DataFrame(cols)
@@ -511,6 +527,17 @@ class Comparisons:
         return float(self._pairs.tie.sum())
 
     @property
+    def n_bothbad(self):
+        """Total weight of the ties marked "both bad" (``extra["bothbad"]``, the arena's
+        ``"tie (bothbad)"``); 0 when the data do not make the distinction.  They are
+        among :attr:`n_ties`: every model reads them as ties."""
+        if self._extra is None or "bothbad" not in self._extra.columns:
+            return 0.0
+        flags = self._extra["bothbad"].to_numpy(dtype=bool)
+        w = np.ones(flags.shape[0]) if self._weight is None else np.asarray(self._weight)
+        return float(w[flags].sum())
+
+    @property
     def extra(self):
         """Per-row columns (annotator, cluster, position) or ``None``."""
         return self._extra
@@ -528,6 +555,42 @@ class Comparisons:
         p = self._pairs
         return pd.DataFrame({"item_a": self._items[p.pi], "item_b": self._items[p.pj],
                              "wins_a": p.wab, "wins_b": p.wba, "ties": p.tie})
+
+    def to_frame(self):
+        """The stored rows as a long DataFrame that :meth:`from_frame` reads back.
+
+        Columns ``item_a``, ``item_b`` (labels), ``outcome`` (1.0: ``item_a`` won, 0.0:
+        ``item_b`` won, 0.5: a tie), ``weight`` when the rows are weighted, then the per-row
+        columns of :attr:`extra` (``annotator``, ``cluster``, ``position``, ``order``,
+        ``grade``, ``bothbad``).
+
+        Examples
+        --------
+        >>> import pandas as pd
+        >>> import btstats
+        >>> battles = pd.DataFrame({"model_a": ["x", "x", "y"], "model_b": ["y", "z", "z"],
+        ...                         "winner": ["model_a", "tie", "tie (bothbad)"]})
+        >>> c = btstats.Comparisons.from_arena(battles)
+        >>> c.n_ties, c.n_bothbad
+        (2.0, 1.0)
+        >>> c.to_frame()
+          item_a item_b  outcome  order  bothbad
+        0      x      y      1.0    1.0    False
+        1      x      z      0.5    1.0    False
+        2      y      z      0.5    1.0     True
+        """
+        m = self.n_rows
+        o = np.zeros(m, np.int8) if self._outcome is None else np.asarray(self._outcome)
+        cols = {"item_a": self._items[np.asarray(self._a)],
+                "item_b": self._items[np.asarray(self._b)],
+                "outcome": np.where(o == 0, 1.0, np.where(o == 1, 0.0, 0.5))}
+        if self._weight is not None:
+            cols["weight"] = np.asarray(self._weight, dtype=float)
+        df = pd.DataFrame(cols)
+        if self._extra is not None:
+            for k in self._extra.columns:
+                df[k] = self._extra[k].to_numpy()
+        return df
 
     def wins_matrix(self):
         """Dense ``wins[i, j]`` DataFrame (for small item sets)."""

@@ -5,15 +5,14 @@
 model with ``order_effect=True``; :class:`CoreFit` is its result (a :class:`PairwiseFit`
 with a coefficient table for the parameters beyond the scores).
 """
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy import special
 
 from ..data import cells as _cells
 from .._checks import DENSE_MAX, _status_message, check_mle_exists
 from .._kernels import cells as _kc
+from .._kernels import gradient_cells as _kg
 from .._kernels import families as _kf
 from .._kernels import resample_cells as _krs
 from .._kernels import robust_cells as _krc
@@ -23,45 +22,42 @@ from ..data.cells import cell_groups, cluster_units, comparison_atoms, expand_gr
 __all__ = ["CoreFit", "fit_core"]
 
 
-_FAMILY_CODES = {"cumulative": _kf.CUMULATIVE, "graded": _kf.CUMULATIVE,
-                 "davidson": _kf.DAVIDSON}
-
-
 def extra_names(mdl, n_categories, order_effect):
-    """Names of the parameters beyond the scores, in the kernels' order."""
-    names = ["h"] if order_effect else []
-    if mdl.family == "davidson":
-        return names + ["nu"]
-    p = (n_categories - 1) // 2
-    if mdl.family == "cumulative" and n_categories == 3:
-        return names + ["eta"]
-    return names + [f"t{q + 1}" for q in range(p)]
+    """Names of the parameters beyond the scores, in the kernels' order: ``h`` (with an
+    order effect), then the family's (:meth:`btstats.models.families.Family.param_names`)."""
+    return (["h"] if order_effect else []) + list(mdl.family.param_names(n_categories))
+
+
+#: The solvers of the general core (MM is specific to the models of the pair counts).
+_SOLVERS = ("newton", "gradient")
 
 
 def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_effect):
     """Fit ``mdl`` to ``comparisons`` by the general core (Newton on cells)."""
-    if method != "newton":
+    if method not in _SOLVERS:
         raise ValueError(f"method={method!r} is not available for the {mdl.name} model"
                          f"{' with an order effect' if order_effect else ''}: the general "
-                         f"model core fits it by method='newton'.")
+                         f"model core fits it by method='newton' or 'gradient' (MM exists "
+                         f"for Bradley-Terry and Rao-Kupper without an order effect).")
     cells = _cells.build_cells(comparisons, mdl, ties, order_effect)
-    if cells.n_categories > 2 and mdl.family != "graded":
-        if not np.any(cells.ck == 1):
-            from ..exceptions import TiesError
-            raise TiesError(f"the {mdl.name} model estimates a tie parameter but the data "
-                            f"hold no ties. Fit model='bradley-terry' instead.")
+    mdl.family.check_data(np.bincount(cells.ck, weights=cells.cw,
+                                      minlength=cells.n_categories), mdl.name)
     if penalty == 0.0:
         check_mle_exists(comparisons.pairs, comparisons.items, True)
     n = comparisons.n_items
-    fam = _FAMILY_CODES[mdl.family]
+    fam = mdl.family.code
     s = _start_scores(cells, n)
     extra = _cells.start_extra(mdl, cells, order_effect)
-    status, n_iter, gnorm = _kc.newton_cells(
-        fam, mdl.link, cells.n_categories, order_effect, s, extra, *cells.arrays(),
-        float(penalty), float(tol), int(max_iter), DENSE_MAX)
+    solver_args = (fam, mdl.link, cells.n_categories, order_effect, s, extra, *cells.arrays(),
+                   float(penalty), float(tol), int(max_iter))
+    if method == "newton":
+        status, n_iter, gnorm = _kc.newton_cells(*solver_args, DENSE_MAX)
+    else:
+        status, n_iter, gnorm = _kg.gradient_cells(*solver_args)
     return CoreFit(model=mdl, comparisons=comparisons, cells=cells, scores=s, extra=extra,
                    order_effect=order_effect, penalty=penalty, n_iter=int(n_iter),
-                   status=int(status), gradient_norm=float(gnorm), tol=tol, ties=ties)
+                   status=int(status), gradient_norm=float(gnorm), tol=tol, ties=ties,
+                   method=method)
 
 
 def _start_scores(cells, n):
@@ -118,9 +114,9 @@ class CoreFit(PairwiseFit):
     resampling_design = "cells"
 
     def __init__(self, *, model, comparisons, cells, scores, extra, order_effect, penalty,
-                 n_iter, status, gradient_norm, tol, ties):
-        converged, message = _status_message(status, n_iter, gradient_norm, tol, "newton")
-        super().__init__(model=model, method="newton", comparisons=comparisons,
+                 n_iter, status, gradient_norm, tol, ties, method="newton"):
+        converged, message = _status_message(status, n_iter, gradient_norm, tol, method)
+        super().__init__(model=model, method=method, comparisons=comparisons,
                          counts=comparisons.pairs, scores=scores, eta=None, penalty=penalty,
                          n_iter=n_iter, converged=converged, message=message,
                          gradient_norm=gradient_norm, covariance_type="observed", ties=ties)
@@ -150,7 +146,7 @@ class CoreFit(PairwiseFit):
         return self.n_items - 1 + self._extra.shape[0]
 
     def _kernel_args(self):
-        return (_FAMILY_CODES[self._model.family], self._model.link, self._cells.n_categories,
+        return (self._model.family.code, self._model.link, self._cells.n_categories,
                 self._order_effect, np.ascontiguousarray(self._s), self._extra.copy())
 
     @property
@@ -236,27 +232,13 @@ class CoreFit(PairwiseFit):
         names = list(self.items) + self._names
         return pd.DataFrame(self._full_covariance(), index=names, columns=names)
 
-    @property
-    def coefficients(self):
-        """Estimate, standard error, z (against 0), two-sided p and 95% Wald interval of each
-        parameter beyond the scores."""
-        return self.coefficient_table()
+    # the coefficient table, summary() and _repr_html_() are those of PairwiseFit, over
+    # these parameters
+    def _coefficient_names(self):
+        return list(self._names)
 
-    def coefficient_table(self, confidence_level=0.95):
-        """:attr:`coefficients` at another confidence level."""
-        from .. import _validation as _v
-        confidence_level = _v.check_confidence_level(confidence_level)
-        n = self.n_items
-        cov = self._full_covariance()
-        se = np.sqrt(np.maximum(np.diag(cov)[n:], 0.0))
-        est = self._extra
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = np.where(se > 0, est / se, np.nan)
-        p = 2.0 * special.ndtr(-np.abs(z))
-        q = NormalDist().inv_cdf(0.5 + confidence_level / 2)
-        return pd.DataFrame({"estimate": est, "se": se, "z": z, "p": p,
-                             "ci_low": est - q * se, "ci_high": est + q * se},
-                            index=pd.Index(self._names, name="parameter"))
+    def _coefficient_values(self):
+        return self._extra.copy()
 
     def category_probabilities(self, a, b, order=0.0):
         """``P(category k)`` for ``k = 0 .. K - 1`` (``K - 1``: ``a`` best) of comparisons of
@@ -275,7 +257,7 @@ class CoreFit(PairwiseFit):
         k = self._cells.n_categories
         out = np.empty((ia.shape[0], k))
         row = np.empty(k)
-        fam = _FAMILY_CODES[self._model.family]
+        fam = self._model.family.code
         for r in range(ia.shape[0]):
             z = self._s[ia[r]] - self._s[ib[r]] + h * o[r]
             _kf.log_probabilities(fam, self._model.link, k, z, theta, row)
@@ -298,18 +280,6 @@ class CoreFit(PairwiseFit):
 
     def _header(self):
         rows = super()._header()
-        rows.insert(1, ("family", f"{self._model.family}, {self._cells.n_categories} "
+        rows.insert(1, ("family", f"{self._model.family_name}, {self._cells.n_categories} "
                                   f"categories, {self._model.link_name} link"))
         return rows
-
-    def summary(self, *, scale="log"):
-        text = super().summary(scale=scale)
-        if not self._names:
-            return text
-        table = self.coefficients.to_string(float_format=lambda x: f"{x:.4f}")
-        return f"{text}\n\nCoefficients\n{table}"
-
-    def _repr_html_(self):
-        html = super()._repr_html_()
-        return html[:-6] + self.coefficients.to_html(float_format=lambda x: f"{x:.4f}") + \
-            "</div>"

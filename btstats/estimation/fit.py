@@ -38,7 +38,9 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     model : {"bradley-terry", "thurstone", "rao-kupper", "glenn-david", "davidson", "graded"}
         The model; see :mod:`btstats.models`.  ``"glenn-david"`` is Thurstone with threshold
         ties, ``"davidson"`` Davidson's (1970) ties, ``"graded"`` a cumulative link with
-        symmetric thresholds for graded outcomes (a ``grade`` column, ``-m .. m``).
+        symmetric thresholds for graded outcomes (a ``grade`` column, ``-m .. m``).  Or a
+        composed model, ``btstats.Model(link="probit", ties="threshold")`` (which is
+        ``"glenn-david"``).
     method : {"newton", "mm", "gradient"}
         ``"newton"``: safeguarded Newton in the sum-to-zero subspace (joint in the scores and
         ``eta`` for Rao-Kupper), dense Cholesky for up to 500 items, preconditioned conjugate
@@ -74,7 +76,9 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
         first, -1: ``item_b``, 0: neutral).  For arena data ``model_a`` was shown first, so
         ``h`` is the position bias.  Fitted by the general core (``method="newton"``).
     link : {"logit", "probit"}, optional
-        The link of ``model="graded"`` (default logit).
+        Replaces the link of ``model``, keeping its outcome family: ``model="graded",
+        link="probit"`` is the cumulative probit, ``model="rao-kupper", link="probit"`` is
+        Glenn-David.  Default: the model's own link.
     **columns
         Column roles for a DataFrame or file (see :meth:`Comparisons.from_frame`).
 
@@ -289,7 +293,7 @@ def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparamet
     >>> boot = btstats.bootstrap(btstats.load_example("baseball"), n_resamples=200, rng=1)
     >>> boot.n_resamples, boot.n_degenerate
     (200, 0)
-    >>> ci = boot.confidence_interval(method="percentile")
+    >>> ci = boot.confidence_interval(interval="percentile")
     >>> [round(float(x), 2) for x in (ci.low["Milwaukee"], ci.high["Milwaukee"])]
     [0.17, 0.96]
     """

@@ -2,10 +2,10 @@
 import copy
 import math
 from collections import namedtuple
-from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from ..data import rows as _rows
 from .._checks import COVARIANCE_TYPES
@@ -14,8 +14,12 @@ from .._kernels import robust as _robust
 from .. import _validation as _v
 from .._validation import check_choice as _check_choice
 from ..data.comparisons import _record_frame
+from .._results import ResultBase
 from .._scale import ELO_BASE, ELO_PER_UNIT
+from ..inference import intervals as _intervals
 from ..inference.bootstrap import bootstrap_fit
+from ..inference.comparison import contrast as _contrast
+from ..inference.quasi import quasi_variances
 from ..inference.ranks import rank_confidence_sets
 from ..plotting import forest_plot
 
@@ -33,7 +37,7 @@ PairProbabilities = namedtuple("PairProbabilities", ["a_wins", "tie", "b_wins"])
 PairProbabilities.__doc__ = "Outcome probabilities of comparisons between a and b."
 
 
-class PairwiseFit:
+class PairwiseFit(ResultBase):
     """The fit of a paired-comparison model (returned by :func:`btstats.fit`).
 
     Scores are log-strengths centred to sum to zero; their covariance is the inverse
@@ -52,6 +56,10 @@ class PairwiseFit:
     theta, theta_se : float or None
         Rao-Kupper tie parameter ``theta = exp(eta) >= 1`` and its standard error (delta
         method); ``None`` for models without ties.
+    coefficients : pandas.DataFrame
+        The parameters beyond the scores (``eta`` for the threshold-tie models; the order
+        effect, tie parameters or thresholds of a :class:`~btstats.estimation.core.CoreFit`)
+        with estimate, se, z, p and Wald interval; empty for Bradley-Terry and Thurstone.
     loglik, aic, bic : float
         Log-likelihood (sum over comparisons of log P(observed outcome), at the estimate),
         ``-2 loglik + 2 k`` and ``-2 loglik + k log(n_comparisons)``, ``k = n_items - 1``
@@ -124,6 +132,8 @@ class PairwiseFit:
 
     @property
     def n_params(self):
+        """Number of free parameters: ``n_items - 1`` scores (they sum to zero) plus the
+        parameters beyond the scores (the rows of :attr:`coefficients`)."""
         return self.n_items - 1 + (self._eta is not None)
 
     @property
@@ -136,11 +146,26 @@ class PairwiseFit:
 
     @property
     def aic(self):
+        """Akaike's criterion ``-2 loglik + 2 n_params`` (smaller is better)."""
         return -2.0 * self.loglik + 2.0 * self.n_params
 
     @property
     def bic(self):
+        """Schwarz's criterion ``-2 loglik + n_params log(n)`` with ``n = n_comparisons``,
+        the total weight of the comparisons fitted (a row of weight ``w`` counts as ``w``
+        comparisons).  That is R's ``BIC()`` of a ``glm`` on one row per comparison; R's
+        ``BIC()`` of a ``glm`` / ``BTm`` on aggregated binomial counts uses the number of
+        rows (pairs) instead, and its ``logLik`` adds ``log choose(n, k)`` constants."""
         return -2.0 * self.loglik + self.n_params * math.log(self.n_comparisons)
+
+    @property
+    def deviance(self):
+        """``-2 loglik``: the deviance against a model that predicts every comparison
+        exactly (log-likelihood 0).  R's ``deviance()`` of a ``glm`` on one row per
+        comparison is this; on aggregated counts R measures it against the saturated model
+        of the cells, a constant away, so differences between models of the same data
+        (:func:`btstats.compare`) agree either way."""
+        return -2.0 * self.loglik
 
     # ------------------------------------------------------------------ covariance
     def _full_covariance(self):
@@ -288,31 +313,163 @@ class PairwiseFit:
             return None
         return self.theta * self.eta_se
 
-    def confidence_interval(self, confidence_level=0.95):
+    def confidence_interval(self, confidence_level=0.95, *, interval="wald"):
         """Wald intervals ``score -/+ z se`` for the centred scores.
+
+        Parameters
+        ----------
+        confidence_level : float
+            Coverage of the two-sided interval, in ``(0, 1)``.
+        interval : {"wald"}
+            The interval kind; a fit has Wald intervals from its covariance (for bootstrap
+            intervals see :meth:`bootstrap`).
+
+        Returns
+        -------
+        ConfidenceInterval
+            ``low`` and ``high`` as Series by item.
+
+        Examples
+        --------
+        >>> import btstats
+        >>> fit = btstats.fit(btstats.load_example("citations"))
+        >>> low, high = fit.confidence_interval(0.95)
+        >>> round(float(low["JASA"]), 3), round(float(high["JASA"]), 3)
+        (0.229, 0.392)
+        """
+        _check_choice(interval, "interval", ("wald",))
+        return self._interval("wald", self.items, estimate=self._s,
+                              standard_error=self.standard_errors.to_numpy(),
+                              confidence_level=confidence_level)
+
+    # ------------------------------------------------------------------ coefficients
+    def _coefficient_names(self):
+        """Names of the parameters beyond the scores, in the order of the covariance."""
+        return [] if self._eta is None else ["eta"]
+
+    def _coefficient_values(self):
+        return np.array([] if self._eta is None else [self._eta], dtype=float)
+
+    @property
+    def coefficients(self):
+        """Estimate, standard error, z (against 0), two-sided p and 95% Wald interval of each
+        parameter beyond the scores: ``eta = log(theta)`` for Rao-Kupper and Glenn-David
+        fits (``z`` tests ``theta = 1``, no ties), the order effect, tie parameters or
+        thresholds of the general core; an empty table for Bradley-Terry and Thurstone."""
+        return self.coefficient_table()
+
+    def coefficient_table(self, confidence_level=0.95):
+        """:attr:`coefficients` at another confidence level.
 
         Returns
         -------
         pandas.DataFrame
-            Columns ``low`` and ``high``, indexed by item.
-        """
-        confidence_level = _v.check_confidence_level(confidence_level)
-        z = NormalDist().inv_cdf(0.5 + confidence_level / 2)
-        se = self.standard_errors.to_numpy()
-        return pd.DataFrame({"low": self._s - z * se, "high": self._s + z * se},
-                            index=self.items)
+            Columns ``estimate, se, z, p, ci_low, ci_high``, indexed by ``parameter``.
 
-    def plot(self, *, confidence_level=0.95, scale="log", ax=None):
+        Notes
+        -----
+        ``z = estimate / se``, ``p = 2 Phi(-|z|)`` and the Wald interval
+        ``estimate -/+ z_{1 - alpha} se`` (:func:`btstats.inference.intervals.wald`), with
+        the standard errors of this fit's covariance (:meth:`with_covariance`).
+        """
+        level = _v.check_confidence_level(confidence_level)
+        names = self._coefficient_names()
+        est = self._coefficient_values()
+        se = (np.sqrt(np.maximum(np.diag(self._full_covariance())[self.n_items:], 0.0))
+              if names else np.zeros(0))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.where(se > 0, est / np.where(se > 0, se, 1.0), np.nan)
+        low, high = _intervals.wald(est, se, level)
+        return pd.DataFrame({"estimate": est, "se": se, "z": z, "p": 2.0 * ndtr(-np.abs(z)),
+                             "ci_low": low, "ci_high": high},
+                            index=pd.Index(names, name="parameter", dtype=object))
+
+    def plot(self, *, confidence_level=0.95, scale="log", quasi=False, ax=None):
         """Forest plot of the scores with Wald intervals (needs matplotlib).
+
+        With ``quasi=True`` the bars are ``score -/+ z quasi_se`` (:meth:`quasi_variances`):
+        comparison intervals, so two items whose bars do not overlap differ at about the
+        stated level, whatever pair is looked at.
 
         Returns
         -------
         matplotlib.axes.Axes
         """
         frame = self.to_frame(scale=scale, confidence_level=confidence_level)
+        kind = "Wald"
+        if quasi:
+            ci = self.quasi_variances().confidence_interval(confidence_level)
+            mult, base = (ELO_PER_UNIT, ELO_BASE) if scale == "elo" else (1.0, 0.0)
+            frame["ci_low"] = base + mult * ci.low[frame["item"]].to_numpy()
+            frame["ci_high"] = base + mult * ci.high[frame["item"]].to_numpy()
+            kind = "quasi-variance comparison"
         return forest_plot(frame, ax=ax, xlabel="Elo" if scale == "elo" else "score",
-                           title=f"{self.model}: {confidence_level:.0%} Wald intervals "
+                           title=f"{self.model}: {confidence_level:.0%} {kind} intervals "
                                  f"({self.covariance_type})")
+
+    def contrast(self, a, b=None):
+        """The difference of two scores, or a linear contrast of them, with its standard
+        error, z and two-sided p.
+
+        Parameters
+        ----------
+        a, b : item labels, or a weight vector / dict as ``a`` alone
+            ``contrast(a, b)`` is ``s_a - s_b`` (under Bradley-Terry the log odds of ``a``
+            beating ``b`` on neutral ground).  ``contrast(weights)`` is ``c's`` for weights
+            given as a dict or Series ``{label: c_label}`` (items left out weigh 0) or a
+            list / array with one entry per item in the order of :attr:`items`; the weights
+            must sum to zero (only such contrasts are estimable).
+
+        Returns
+        -------
+        Contrast
+            ``estimate``, ``standard_error`` (from this fit's covariance: observed,
+            expected, sandwich or cluster, see :meth:`with_covariance`), ``statistic``
+            (z), ``pvalue``, ``weights``; ``confidence_interval(confidence_level)``,
+            ``to_frame()``, ``summary()``.
+
+        Raises
+        ------
+        KeyError
+            For a label that is not one of the fitted items (the message names it).
+        ValueError
+            For weights that do not sum to zero, are all zero, or have the wrong length.
+
+        Notes
+        -----
+        ``estimate = c's``, ``standard_error = sqrt(c' V c)`` with ``V`` the covariance of
+        the centred scores (:attr:`covariance`); both are the same under any identification
+        of the scores when ``sum(c) = 0`` (R: the same from ``BTabilities`` with a reference
+        item).  See :func:`btstats.inference.comparison.contrast`.
+
+        Examples
+        --------
+        >>> import btstats
+        >>> fit = btstats.fit(btstats.load_example("baseball"))
+        >>> res = fit.contrast("Milwaukee", "Baltimore")
+        >>> round(res.estimate, 4), round(res.standard_error, 4), round(res.statistic, 3)
+        (1.5814, 0.3433, 4.607)
+        >>> low, high = res.confidence_interval(0.95)
+        >>> round(low, 4), round(high, 4)
+        (0.9086, 2.2541)
+        >>> fit.contrast({"Milwaukee": 0.5, "New York": 0.5, "Baltimore": -1}).label
+        '0.5 Milwaukee + 0.5 New York - Baltimore'
+        """
+        n = self.n_items
+        return _contrast(self.scores, self._full_covariance()[:n, :n], a, b,
+                         covariance_type=self._covariance_type)
+
+    def quasi_variances(self):
+        """Quasi-variances of the scores (Firth and de Menezes 2004), from this fit's
+        covariance (observed, sandwich or cluster): one variance per item with
+        ``q_i + q_j ~ Var(s_i - s_j)`` for every pair, the criterion of R's ``qvcalc``.
+        See :func:`btstats.inference.quasi.quasi_variances`.
+
+        Returns
+        -------
+        QuasiVariances
+        """
+        return quasi_variances(self.scores, self.covariance.to_numpy())
 
     def rank_sets(self, confidence_level=0.95, *, simultaneous=False, stepdown=True,
                   n_draws=None, rng=None):
@@ -446,12 +603,11 @@ class PairwiseFit:
                 ("log-likelihood", f"{self.loglik:.4f}"), ("AIC", f"{self.aic:.2f}"),
                 ("BIC", f"{self.bic:.2f}"),
                 ("converged", f"{self.converged} ({self.n_iter} iterations)")]
-        if self._eta is not None and self._model.name == "rao-kupper":
-            se = f" (se {self.theta_se:.4f})" if self.has_intervals else ""
-            rows.append(("theta", f"{self.theta:.4f}{se}"))
-        elif self._eta is not None:
-            se = f" (se {self.eta_se:.4f})" if self.has_intervals else ""
-            rows.append(("eta (threshold)", f"{self.eta:.4f}{se}"))
+        if self._eta is not None:
+            # the family prints its parameter (Rao-Kupper's as theta = exp(eta))
+            rows.append(self._model.family.param_text(
+                "eta", self.eta, self.eta_se if self.has_intervals else None,
+                self._model.link_function))
         if self._penalty:
             rows.append(("penalty", f"{self._penalty:g} (MAP, L2 on the scores)"))
         if self._covariance_type != "observed":
@@ -465,26 +621,32 @@ class PairwiseFit:
         """Whether standard errors are computed (up to ``MAX_DENSE_COVARIANCE`` items)."""
         return self.n_items <= MAX_DENSE_COVARIANCE
 
-    def summary(self, *, scale="log"):
-        """A text report: the fit's header and the leaderboard (without intervals above
-        ``MAX_DENSE_COVARIANCE`` items)."""
-        head = "\n".join(f"{k:<16}{v}" for k, v in self._header())
-        table = self.to_frame(scale=scale, intervals=self.has_intervals).to_string(
-            index=False, formatters=_FORMATTERS)
-        title = f"{self._model.description}"
-        return f"{title}\n{'=' * len(title)}\n{head}\n\n{table}"
+    # ------------------------------------------------------------------ display
+    # summary() and _repr_html_() come from ResultBase: the header above, the leaderboard
+    # (without intervals above MAX_DENSE_COVARIANCE items), then the coefficient table of
+    # the parameters beyond the scores, as statsmodels prints its models.
+    @property
+    def _summary_title(self):
+        return self._model.description
+
+    @property
+    def _frame_format(self):
+        return {"index": False, "formatters": _FORMATTERS}
+
+    def _summary_frame(self, *, scale="log", confidence_level=0.95):
+        return self.to_frame(scale=scale, confidence_level=confidence_level,
+                             intervals=self.has_intervals)
+
+    def _sections(self, *, scale="log", confidence_level=0.95):
+        if not self._coefficient_names() or not self.has_intervals:
+            return []
+        return [("Coefficients", self.coefficient_table(confidence_level),
+                 {"float_format": _fmt})]
 
     def __repr__(self):
         return (f"PairwiseFit(model={self.model!r}, method={self.method!r}, "
                 f"n_items={self.n_items}, n_comparisons={self.n_comparisons:g}, "
                 f"loglik={self.loglik:.4f}, converged={self.converged})")
-
-    def _repr_html_(self):
-        head = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
-                       for k, v in self._header())
-        table = self.to_frame(intervals=self.has_intervals).to_html(index=False,
-                                                                    formatters=_FORMATTERS)
-        return (f"<div><b>{self._model.description}</b><table>{head}</table>{table}</div>")
 
 
 def _fmt(x):

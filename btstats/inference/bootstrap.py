@@ -8,15 +8,15 @@ intervals and rank probabilities are computed without refitting.
 import sys
 import time
 import warnings
-from collections import namedtuple
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
 
 from .. import _validation as _v
 from .._checks import DENSE_MAX
+from .._results import ConfidenceInterval, ResultBase
 from . import ranks as _ranks
+from .intervals import jackknife_acceleration
 from .._kernels import cells as _kc
 from .._kernels import likelihood as _likelihood
 from .._kernels import resample as _rs
@@ -27,13 +27,11 @@ from ..exceptions import DegenerateResampleWarning
 from .._scale import ELO_BASE, ELO_PER_UNIT
 from ..plotting import forest_plot
 
-__all__ = ["bootstrap_fit", "BootstrapResult", "ConfidenceInterval"]
-
-ConfidenceInterval = namedtuple("ConfidenceInterval", ["low", "high"])
-ConfidenceInterval.__doc__ = "Lower and upper confidence limits (pandas Series by parameter)."
+__all__ = ["bootstrap_fit", "BootstrapResult"]
 
 KINDS = ("nonparametric", "parametric")
-CI_METHODS = ("percentile", "basic", "bca")
+#: The interval kinds of :meth:`BootstrapResult.confidence_interval` (``interval=``).
+INTERVALS = ("percentile", "basic", "bca")
 from .._kernels.links import LOGISTIC as _LOGISTIC
 #: Tolerance of the replicate fits (the convergence measure of :func:`btstats.fit`): far below
 #: any bootstrap standard error, and one Newton step cheaper than the default 1e-10.
@@ -571,7 +569,7 @@ def bootstrap_fit(fit, *, n_resamples=1000, kind="nonparametric", cluster=None,
 
 
 # ---------------------------------------------------------------------------- the result
-class BootstrapResult:
+class BootstrapResult(ResultBase):
     """A bootstrap distribution of the centred scores (and the other parameters) with
     intervals from it.
 
@@ -661,14 +659,14 @@ class BootstrapResult:
         return pd.DataFrame(self._dist[:, :self._fit.n_items], columns=self._fit.items)
 
     # ------------------------------------------------------------------ intervals
-    def confidence_interval(self, confidence_level=0.95, method="percentile"):
+    def confidence_interval(self, confidence_level=0.95, *, interval="percentile"):
         r"""Bootstrap confidence intervals for every parameter.
 
         Parameters
         ----------
         confidence_level : float
             Coverage of the two-sided interval.
-        method : {"percentile", "basic", "bca"}
+        interval : {"percentile", "basic", "bca"}
             ``percentile``: the ``alpha`` and ``1 - alpha`` quantiles of the distribution
             (``alpha = (1 - confidence_level) / 2``); ``basic``: those reflected about the
             estimate, ``(2 t - q_hi, 2 t - q_lo)``; ``bca``: bias-corrected and accelerated.
@@ -692,53 +690,35 @@ class BootstrapResult:
         with the exact leave-one-out gradient and information (Woodbury; its error is of the
         order of the square of a deletion's effect, so its relative error in ``U`` is of the
         order of that effect); deletions that remove an edge of the win graph or leave no
-        finite MLE, and clusters, are refitted.  These are the formulas of ``scipy.stats.bootstrap`` (quantiles by linear interpolation).
+        finite MLE, and clusters, are refitted.  These are the formulas of
+        ``scipy.stats.bootstrap`` (quantiles by linear interpolation), computed by
+        :mod:`btstats.inference.intervals`.
+
+        Examples
+        --------
+        >>> import btstats
+        >>> boot = btstats.fit(btstats.load_example("citations")).bootstrap(n_resamples=200,
+        ...                                                                  rng=1)
+        >>> ci = boot.confidence_interval(0.9, interval="basic")
+        >>> ci.interval, bool((ci.low <= boot.estimate).all())
+        ('basic', True)
         """
-        confidence_level = _v.check_confidence_level(confidence_level)
-        _v.check_choice(method, "method", CI_METHODS)
-        alpha = (1.0 - confidence_level) / 2.0
-        dist = self._dist
-        est = self._estimate
-        if method == "bca":
-            a_hat = self.acceleration
-            below = ((dist < est).sum(axis=0) + (dist <= est).sum(axis=0)) / (2.0 * dist.shape[0])
-            with np.errstate(divide="ignore", invalid="ignore"):
-                z0 = ndtri(below)
-                za = ndtri(alpha)
-                n1 = z0 + za
-                n2 = z0 - za
-                q1 = ndtr(z0 + n1 / (1.0 - a_hat * n1))
-                q2 = ndtr(z0 + n2 / (1.0 - a_hat * n2))
-            if not (np.all(np.isfinite(q1)) and np.all(np.isfinite(q2))):
-                bad = [self._names[i] for i in np.flatnonzero(~(np.isfinite(q1) &
-                                                                 np.isfinite(q2)))][:5]
-                raise ValueError(
-                    f"BCa is undefined for {bad}: every bootstrap replicate lies on one side of "
-                    f"the estimate. Use method='percentile' or more resamples.")
-            low = np.array([np.percentile(dist[:, i], 100 * q1[i]) for i in range(dist.shape[1])])
-            high = np.array([np.percentile(dist[:, i], 100 * q2[i]) for i in range(dist.shape[1])])
-        else:
-            lo_q = np.percentile(dist, 100 * alpha, axis=0)
-            hi_q = np.percentile(dist, 100 * (1 - alpha), axis=0)
-            if method == "percentile":
-                low, high = lo_q, hi_q
-            else:
-                low, high = 2 * est - hi_q, 2 * est - lo_q
-        return ConfidenceInterval(pd.Series(low, index=self._names, name="low"),
-                                  pd.Series(high, index=self._names, name="high"))
+        level = _v.check_confidence_level(confidence_level)
+        _v.check_choice(interval, "interval", INTERVALS)
+        return self._interval(interval, pd.Index(self._names), estimate=self._estimate,
+                              draws=self._dist,
+                              acceleration=self.acceleration if interval == "bca" else None,
+                              confidence_level=level)
 
     @property
     def acceleration(self):
-        """BCa acceleration per parameter, from the jackknife (see :meth:`confidence_interval`)."""
+        """BCa acceleration per parameter, from the jackknife (see :meth:`confidence_interval`;
+        :func:`btstats.inference.intervals.jackknife_acceleration`), 0 without a usable
+        deletion."""
         values, mult = self.jackknife_values()
-        total = mult.sum()
-        mean = (mult[:, None] * values).sum(axis=0) / total
-        u = (total - 1.0) * (mean - values)
-        num = (mult[:, None] * u ** 3).sum(axis=0) / total ** 3
-        den = (mult[:, None] * u ** 2).sum(axis=0) / total ** 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            a = num / (6.0 * den ** 1.5)
-        return np.where(den > 0, a, 0.0)
+        if not mult.sum() > 0:
+            return np.zeros(len(self._names))
+        return jackknife_acceleration(values, mult)
 
     def jackknife_values(self):
         """Leave-one-out estimates ``(values, multiplicity)``: one row per deleted unit (a
@@ -759,13 +739,16 @@ class BootstrapResult:
         return _ranks.rank_distribution(self._score_draws(), ties=ties)
 
     def rank_interval(self, confidence_level=0.95):
-        """Percentile intervals of each item's rank across replicates, as
-        ``ConfidenceInterval(low, high)`` (see :func:`btstats.inference.ranks.rank_intervals`; these
+        """Percentile intervals of each item's rank across replicates, as a
+        :class:`~btstats.ConfidenceInterval` (``interval="percentile"``, Series ``rank_low``
+        and ``rank_high`` by item; see :func:`btstats.inference.ranks.rank_intervals`).  These
         describe the bootstrap distribution, they are not confidence sets for the true rank:
-        use :meth:`rank_sets` for those)."""
-        frame = _ranks.rank_intervals(self._score_draws(), confidence_level)
+        use :meth:`rank_sets` for those."""
+        level = _v.check_confidence_level(confidence_level)
+        frame = _ranks.rank_intervals(self._score_draws(), level)
         low, high = frame.iloc[:, 0], frame.iloc[:, 1]
-        return ConfidenceInterval(low.rename("rank_low"), high.rename("rank_high"))
+        return ConfidenceInterval(low.rename("rank_low"), high.rename("rank_high"), level,
+                                  "percentile")
 
     def probability_first(self):
         """Share of replicates in which each item has the highest score (ties share)."""
@@ -784,14 +767,15 @@ class BootstrapResult:
                                            simultaneous=simultaneous, stepdown=stepdown)
 
     # ------------------------------------------------------------------ display
-    def to_frame(self, *, confidence_level=0.95, method="percentile", scale="log"):
-        """Leaderboard with bootstrap intervals, the arena rank upper bound (``rank_ub``: 1 +
-        the number of items whose interval lies entirely above this item's), percentile rank
-        intervals and P(first), best first."""
+    def to_frame(self, *, confidence_level=0.95, interval="percentile", scale="log"):
+        """Leaderboard with bootstrap intervals (of the kind ``interval``, see
+        :meth:`confidence_interval`), the arena rank upper bound (``rank_ub``: 1 + the number
+        of items whose interval lies entirely above this item's), percentile rank intervals
+        and P(first), best first."""
         _v.check_choice(scale, "scale", ("log", "elo"))
         fit = self._fit
         n = fit.n_items
-        ci = self.confidence_interval(confidence_level, method)
+        ci = self.confidence_interval(confidence_level, interval=interval)
         rk = self.rank_interval(confidence_level)
         f = 1.0 if scale == "log" else ELO_PER_UNIT
         off = 0.0 if scale == "log" else ELO_BASE
@@ -811,17 +795,34 @@ class BootstrapResult:
         df.insert(0, "rank", np.arange(1, n + 1))
         return df
 
-    def plot(self, *, confidence_level=0.95, method="percentile", scale="log", ax=None):
+    def plot(self, *, confidence_level=0.95, interval="percentile", scale="log", ax=None):
         """Forest plot of the scores with bootstrap intervals (needs matplotlib).
 
         Returns
         -------
         matplotlib.axes.Axes
         """
-        frame = self.to_frame(confidence_level=confidence_level, method=method, scale=scale)
+        frame = self.to_frame(confidence_level=confidence_level, interval=interval,
+                              scale=scale)
         return forest_plot(frame, ax=ax, xlabel="Elo" if scale == "elo" else "score",
-                           title=f"{self._fit.model}: {confidence_level:.0%} {method} "
+                           title=f"{self._fit.model}: {confidence_level:.0%} {interval} "
                                  f"bootstrap intervals ({self.n_resamples} replicates)")
+
+    # summary() and _repr_html_() come from ResultBase: this header, then to_frame()
+    _frame_format = {"index": False, "float_format": lambda x: f"{x:.4f}"}
+
+    @property
+    def _summary_title(self):
+        return f"Bootstrap of the {self._fit.model} fit"
+
+    def _header(self):
+        kept = self._dist.shape[0]
+        rows = [("replicates", f"{self.n_resamples} ({kept} kept)"),
+                ("kind", self.kind), ("resampled", self.resampling),
+                ("degenerate", f"{self.n_degenerate} ({self.degenerate})")]
+        if self.n_unconverged:
+            rows.append(("not converged", f"{self.n_unconverged}"))
+        return rows
 
     def __repr__(self):
         return (f"BootstrapResult({self.kind}, {self.resampling} resampled, "

@@ -24,6 +24,7 @@ import pandas as pd
 
 from .. import _validation as _v
 from .._kernels import ranks as _k
+from .._results import ConfidenceInterval, ResultBase
 
 __all__ = ["RankSets", "rank_confidence_sets", "rank_upper_bound", "rank_lower_bound",
            "rank_distribution", "probability_first", "pairwise_superiority",
@@ -39,7 +40,7 @@ _MAX_SHOWN = 5
 
 # ---------------------------------------------------------------------------- result
 @dataclass(frozen=True, repr=False, eq=False)
-class RankSets:
+class RankSets(ResultBase):
     """Confidence sets for ranks (returned by :func:`rank_confidence_sets`).
 
     Item ``j``'s set is the integer range ``lower[j] .. upper[j]``; rank 1 is the best.
@@ -98,6 +99,41 @@ class RankSets:
         return pd.Series((self.lower.to_numpy() <= r) & (r <= self.upper.to_numpy()),
                          index=self.items, name="covers")
 
+    def confidence_interval(self, confidence_level=None):
+        """The sets as a :class:`~btstats.ConfidenceInterval` of ranks: ``low`` is
+        :attr:`lower`, ``high`` :attr:`upper` (int Series by item), ``interval`` is
+        ``"marginal"`` or ``"simultaneous"``.
+
+        Parameters
+        ----------
+        confidence_level : float, optional
+            The sets' own level (:attr:`confidence_level`, the default).  Sets at another
+            level need new draws: call :func:`rank_confidence_sets` (or ``rank_sets``) again.
+
+        Returns
+        -------
+        ConfidenceInterval
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from btstats import rank_confidence_sets
+        >>> sets = rank_confidence_sets(np.array([1.0, 0.95, 0.0]), covariance=0.01 * np.eye(3),
+        ...                             rng=1, labels=list("abc"))
+        >>> low, high = sets.confidence_interval()
+        >>> low.tolist(), high.tolist()
+        ([1, 1, 3], [2, 2, 3])
+        """
+        if confidence_level is not None:
+            level = _v.check_confidence_level(confidence_level)
+            if level != self.confidence_level:
+                raise ValueError(f"these rank sets are at confidence_level="
+                                 f"{self.confidence_level:g}; sets at {level:g} need new "
+                                 f"draws: call rank_confidence_sets(..., confidence_level="
+                                 f"{level:g}) or fit.rank_sets({level:g}).")
+        return ConfidenceInterval(self.lower, self.upper, self.confidence_level,
+                                  "simultaneous" if self.simultaneous else "marginal")
+
     def to_frame(self):
         """The sets as a table, best estimate first.
 
@@ -110,6 +146,20 @@ class RankSets:
                            "score": self.estimate.to_numpy(),
                            "lower": self.lower.to_numpy(), "upper": self.upper.to_numpy()})
         return df.sort_values("rank", kind="stable").reset_index(drop=True)
+
+    # summary() and _repr_html_() come from ResultBase: this header, then to_frame()
+    _frame_format = {"index": False, "float_format": lambda x: f"{x:.4f}"}
+
+    @property
+    def _summary_title(self):
+        kind = "Simultaneous" if self.simultaneous else "Marginal"
+        return f"{kind} rank confidence sets ({100 * self.confidence_level:g}%)"
+
+    def _header(self):
+        source = ("bootstrap draws" if self.source == "draws" else
+                  "Gaussian draws from the covariance")
+        return [("items", f"{self.lower.size}"), ("source", f"{self.n_draws} {source}"),
+                ("step-down", f"{self.stepdown} ({self.n_steps} steps)")]
 
     def __repr__(self):
         kind = "simultaneous" if self.simultaneous else "marginal"
@@ -173,10 +223,6 @@ def _align_columns(x, labels, name):
     return _finite_float(x, name, 2)
 
 
-def _check_confidence_level(confidence_level):
-    return _v.check_confidence_level(confidence_level)
-
-
 def _rank_confidence_sets_iv(estimate, draws, covariance, confidence_level, simultaneous,
                              n_draws, stepdown, labels):
     if (draws is None) == (covariance is None):
@@ -194,7 +240,7 @@ def _rank_confidence_sets_iv(estimate, draws, covariance, confidence_level, simu
     if labels is None:
         labels = _labels_of(estimate, draws, covariance)
     labels = _check_labels(pd.RangeIndex(n) if labels is None else labels, n)
-    confidence_level = _check_confidence_level(confidence_level)
+    confidence_level = _v.check_confidence_level(confidence_level)
     for flag, name in ((simultaneous, "simultaneous"), (stepdown, "stepdown")):
         if not isinstance(flag, (bool, np.bool_)):
             raise ValueError(f"`{name}` must be True or False; got {flag!r}.")
@@ -463,10 +509,16 @@ def _rank_sets(x, zt, var, var_item, level, simultaneous, stepdown):
 
 # ---------------------------------------------------------------------------- interval bounds
 def _interval_table(low, high, func):
+    if high is None and isinstance(low, ConfidenceInterval):
+        if low.is_scalar:
+            raise ValueError(f"{func}() needs one interval per item; got the "
+                             f"ConfidenceInterval of a single statistic.")
+        low, high = low.low, low.high
     if high is None:
         if not isinstance(low, pd.DataFrame):
-            raise ValueError(f"{func}() takes `low` and `high`, or one DataFrame with columns "
-                             f"'low' and 'high' (as fit.confidence_interval() returns).")
+            raise ValueError(f"{func}() takes `low` and `high`, a ConfidenceInterval (as "
+                             f"fit.confidence_interval() returns), or one DataFrame with "
+                             f"columns 'low' and 'high' (or 'ci_low' and 'ci_high').")
         cols = [c for c in (("low", "high"), ("ci_low", "ci_high"))
                 if c[0] in low.columns and c[1] in low.columns]
         if not cols:
@@ -496,8 +548,9 @@ def rank_upper_bound(low, high=None):
     ----------
     low, high : array_like or pandas.Series
         Lower and upper ends of each item's score interval.  Alternatively pass one
-        DataFrame with columns ``low`` and ``high`` (``fit.confidence_interval()``) or
-        ``ci_low`` and ``ci_high``.
+        :class:`~btstats.ConfidenceInterval` (``fit.confidence_interval()``), or one
+        DataFrame with columns ``low`` and ``high`` or ``ci_low`` and ``ci_high`` (a
+        leaderboard).
 
     Returns
     -------
@@ -706,7 +759,7 @@ def rank_intervals(draws, confidence_level=0.95, *, labels=None):
     1      1      2
     2      3      3
     """
-    level = _check_confidence_level(confidence_level)
+    level = _v.check_confidence_level(confidence_level)
     x, labels = _as_draws(draws, labels)
     greater, _ = _k.rank_counts(x)
     r = greater + 1

@@ -1,17 +1,22 @@
-"""The paired-comparison models: a link function and a tie threshold.
+"""The paired-comparison models: a link (:mod:`.links`) times an outcome family
+(:mod:`.families`) over the linear predictor ``z = s_a - s_b (+ h o)``.
 
-With ``d = s_a - s_b`` (scores are log-strengths centred to sum to zero) and a symmetric
-link ``F``, every model here is::
+``Model(link=..., ties=...)`` composes them; the named ones (:data:`MODELS`) are
 
-    P(a wins) = F(d - eta),   P(b wins) = F(-d - eta),   P(tie) = F(d + eta) - F(d - eta)
+=================  ==========  ===============  ====================================================
+model              ``link``    ``ties``         outcomes
+=================  ==========  ===============  ====================================================
+bradley-terry      logit       ``None``         ``P(a) = logistic(z)``
+thurstone          probit      ``None``         ``P(a) = Phi(z)``; Case V without ``sqrt(2)``
+rao-kupper         logit       ``"threshold"``  ``P(a) = logistic(z - eta)``, ``eta = log theta``
+glenn-david        probit      ``"threshold"``  ``P(a) = Phi(z - eta)``
+davidson           logit       ``"davidson"``   ``P(a) : P(tie) : P(b) = pi_a : nu sqrt(.) : pi_b``
+graded             logit       ``"graded"``     ``P(grade <= k) = logistic(c_k - z)``
+graded-probit      probit      ``"graded"``     ``P(grade <= k) = Phi(c_k - z)``
+=================  ==========  ===============  ====================================================
 
-=================  ==========================  ===========================================
-model              link ``F``                  tie threshold
-=================  ==========================  ===========================================
-bradley-terry      logistic                    none (``eta = 0``)
-thurstone          standard normal CDF ``Phi``  none; Case V with ``Phi(d)``, no ``sqrt(2)``
-rao-kupper         logistic                    ``eta = log(theta) >= 0``, estimated
-=================  ==========================  ===========================================
+The family owns its parameters (names, bounds, start values, how to read them from data and
+how to print them), so nothing outside this package branches on a model's name.
 
 Thurstone's Case V is often written ``Phi((s_a - s_b) / sqrt(2))``; btstats (like
 BradleyTerry2's probit fits) absorbs the ``sqrt(2)`` into the scale of the scores, so its
@@ -33,46 +38,132 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import _validation as _v
-from .._kernels import families as _families
 from .._kernels import likelihood as _likelihood
-from .._kernels import links as _links
 from .._kernels import sample as _sample
 from .._kernels import sample_families as _sample_families
 from ..exceptions import DataError
+from . import families as _fam
 
 __all__ = ["Model", "MODELS", "get_model"]
 
 
-@dataclass(frozen=True)
-class Model:
-    """A paired-comparison model: a link and an outcome family.
+#: The named models: ``(link, ties)`` -> ``(name, description)``.  Every other combination a
+#: family allows is named ``"<family>-<link>"``.
+_NAMED = {
+    ("logit", None): ("bradley-terry", "Bradley-Terry: P(a wins) = logistic(s_a - s_b)"),
+    ("probit", None): ("thurstone", "Thurstone Case V: P(a wins) = Phi(s_a - s_b)"),
+    ("logit", "threshold"): ("rao-kupper",
+                             "Rao-Kupper: P(a wins) = logistic(s_a - s_b - log theta)"),
+    ("probit", "threshold"): ("glenn-david", "Glenn-David: P(a wins) = Phi(s_a - s_b - eta)"),
+    ("logit", "davidson"): ("davidson", "Davidson: P(a wins) = pi_a / (pi_a + pi_b + "
+                                        "nu sqrt(pi_a pi_b))"),
+    ("logit", "graded"): ("graded", "Graded (cumulative logit, symmetric thresholds): "
+                                    "P(grade <= k) = logistic(c_k - (s_a - s_b))"),
+    ("probit", "graded"): ("graded-probit", "Graded (cumulative probit, symmetric "
+                                            "thresholds): P(grade <= k) = Phi(c_k - (s_a - "
+                                            "s_b))"),
+}
 
-    ``family`` is ``"cumulative"`` (binary or threshold ties: a cumulative link with
-    symmetric cutpoints and ``n_categories`` outcomes), ``"davidson"`` (Davidson's ties) or
-    ``"graded"`` (a cumulative link whose number of ordered categories comes from the data).
+
+class Model:
+    """A paired-comparison model: a link times an outcome family, over the linear predictor
+    ``z = s_a - s_b (+ h o)``.
+
+    A model is data: ``Model(link=..., ties=...)`` composes it, and the family object
+    (:mod:`btstats.models.families`) owns its parameters, so nothing else needs to know
+    which model it is.  A combination with a name in :data:`MODELS` equals that entry and
+    carries its name; any other allowed combination is named ``"<family>-<link>"``.
+
+    Parameters
+    ----------
+    link : {"logit", "probit"} or Link
+        The link ``F``: logistic, or the standard normal CDF (no ``sqrt(2)``).
+    ties : {None, "threshold", "davidson", "graded"} or Family
+        The outcome family: ``None`` binary (no ties), ``"threshold"`` ties by a threshold
+        ``eta`` (``P(a) = F(z - eta)``), ``"davidson"`` Davidson's ties (logit link only:
+        the family fixes its own scale), ``"graded"`` ordered grades with symmetric
+        thresholds.
+
+    Attributes
+    ----------
+    name, description : str
+    link : int
+        The kernels' link code (:mod:`btstats._kernels.links`).
+    link_name : str
+        ``"logit"`` or ``"probit"``.
+    link_function : Link
+        The :class:`~btstats.models.links.Link` object.
+    family : Family
+        The outcome family object.
+    family_name : str
+        ``"binary"``, ``"threshold"``, ``"davidson"`` or ``"graded"``.
+    ties : str or None
+        The ``ties=`` that composes it.
+    has_ties : bool
+    n_categories : int
+        Number of outcome categories (0: from the data, for graded models).
+
+    Examples
+    --------
+    >>> import btstats
+    >>> btstats.Model(link="probit", ties="threshold")
+    Model('glenn-david', link='probit', ties='threshold')
+    >>> btstats.Model(link="probit", ties="threshold") == btstats.get_model("glenn-david")
+    True
+    >>> btstats.Model().name, btstats.Model(ties="graded").family.param_names(5)
+    ('bradley-terry', ('t1', 't2'))
     """
 
-    name: str
-    link: int
-    has_ties: bool
-    description: str
-    family: str = "cumulative"
-    n_categories: int = 2
+    __slots__ = ("_link", "_family", "_name", "_description")
 
-    @property
-    def family_name(self):
-        return self.family
+    def __init__(self, link="logit", ties=None):
+        family = _fam.get_family(ties)
+        lk = family.check_link(link)
+        name, description = _NAMED.get(
+            (lk.name, family.ties),
+            (f"{family.name}-{lk.name}", f"{family.description}, {lk.description} link"))
+        for attr, value in (("_link", lk), ("_family", family), ("_name", name),
+                            ("_description", description)):
+            object.__setattr__(self, attr, value)
 
-    @property
-    def link_name(self):
-        return "logit" if self.link == _links.LOGISTIC else "probit"
+    def __setattr__(self, name, value):
+        raise AttributeError(f"a Model is immutable; build another one with "
+                             f"Model(link=..., ties=...) instead of setting {name!r}.")
+
+    def __reduce__(self):
+        return (Model, (self._link.name, self._family.ties))
+
+    def __eq__(self, other):
+        if not isinstance(other, Model):
+            return NotImplemented
+        return self._link == other._link and self._family == other._family
+
+    def __hash__(self):
+        return hash((self._link.code, self._family.name))
+
+    def __repr__(self):
+        return (f"Model({self._name!r}, link={self._link.name!r}, "
+                f"ties={self._family.ties!r})")
+
+    name = property(lambda self: self._name, doc="The model's name.")
+    description = property(lambda self: self._description, doc="A one-line description.")
+    link = property(lambda self: self._link.code, doc="The kernels' link code.")
+    link_name = property(lambda self: self._link.name, doc="``'logit'`` or ``'probit'``.")
+    link_function = property(lambda self: self._link, doc="The :class:`Link` object.")
+    family = property(lambda self: self._family, doc="The outcome :class:`Family` object.")
+    family_name = property(lambda self: self._family.name, doc="The family's name.")
+    ties = property(lambda self: self._family.ties, doc="The ``ties=`` that composes it.")
+    has_ties = property(lambda self: self._family.has_ties,
+                        doc="Whether a tie (or a middle grade) is an outcome.")
+    n_categories = property(lambda self: self._family.n_categories,
+                            doc="Number of outcome categories (0: from the data).")
 
     @property
     def pairwise_kernel(self):
         """Whether the pair-count kernels (bootstrap replicates, ceilings, the annotator
         model, the simulators' samplers) serve this model: the binary and threshold-tie
         families do; Davidson and graded outcomes are fitted by the general core only."""
-        return self.family == "cumulative"
+        return self._family.pairwise
 
     def require_pairwise_kernel(self, what):
         """Raise a clear error when ``what`` is not yet available for this model."""
@@ -298,11 +389,12 @@ class _Outcomes:
     eta: float
     names: tuple
     values: tuple
+    family_pairwise: bool = False
 
     @property
     def pairwise(self):
         """Whether the pair-count sampler (:mod:`._kernels.sample`) draws these outcomes."""
-        return self.family == _families.CUMULATIVE and not self.graded and not self.has_h
+        return self.family_pairwise and not self.has_h
 
     def outcomes(self, k):
         """Categories ``k`` (``0 .. K - 1``) to the outcome codes 1.0 / 0.5 / 0.0 of side a
@@ -343,85 +435,23 @@ def _params_iv(params):
     return out
 
 
-def _check_names(model, given, allowed):
-    unknown = sorted(set(given) - set(allowed))
-    if unknown:
-        names = "'h', 't1', 't2', ..." if model.family == "graded" else \
-            ", ".join(repr(x) for x in ("h",) + tuple(allowed))
-        raise ValueError(f"`params` of the {model.name} model are among {names}; unknown: "
-                         f"{unknown}.")
-
-
 def _outcomes_iv(model, params, n_categories, tie, tie_name):
     """The :class:`_Outcomes` of ``model`` with ``params`` (and the tie parameter ``tie`` of
     the pair-count API: ``theta`` for :meth:`Model.rvs`, ``eta`` for
-    :meth:`Model.probabilities`)."""
+    :meth:`Model.probabilities`); the family checks its own parameters."""
     p = _params_iv(params)
     has_h = "h" in p
     h = p.pop("h", 0.0)
-    where = f"the {model.name} model"
-    if n_categories is not None and model.family != "graded":
-        _v.check_number(n_categories, "n_categories", integer=True)
-        if int(n_categories) != model.n_categories:
-            raise ValueError(f"`n_categories` applies to graded models; {where} has "
-                             f"{model.n_categories} outcomes. Drop it.")
-    if model.family != "cumulative" and tie is not None:
-        other = ("params={'nu': ...}" if model.family == "davidson" else
-                 "params={'t1': ..., 't2': ...}")
-        raise ValueError(f"`{tie_name}` applies to the threshold-tie models (rao-kupper, "
-                         f"glenn-david); pass the parameters of {where} as {other}.")
-    if model.family == "davidson":
-        _check_names(model, p, ("nu",))
-        if "nu" not in p:
-            raise ValueError(f"{where} needs its tie parameter: pass params={{'nu': ...}} "
-                             f"(nu >= 0; nu = 0 gives no ties, nu = 1 a tie as likely as "
-                             f"either win at d = 0).")
-        nu = _v.check_number(p["nu"], "params['nu']", low=0.0)
-        return _spec(_families.DAVIDSON, 3, [nu], h, has_h, False, 0.0, ("nu",))
-    if model.family == "graded":
-        n_t = len(p)
-        names = tuple(f"t{q + 1}" for q in range(n_t))
-        _check_names(model, p, names)
-        if n_categories is None:
-            k = 2 * n_t + 1 if n_t else 2
-        else:
-            k = int(_v.check_number(n_categories, "n_categories", low=2, integer=True))
-            if (k - 1) // 2 != n_t:
-                raise ValueError(f"`n_categories`={k} needs {(k - 1) // 2} thresholds "
-                                 f"t1 .. t{(k - 1) // 2} in `params`; got {n_t} "
-                                 f"({list(names)}).")
-        t = [p[nm] for nm in names]
-        for q in range(n_t):
-            low = 0.0 if q == 0 else t[q - 1]
-            if t[q] < low:
-                raise ValueError(f"the thresholds of {where} must satisfy 0 <= t1 <= t2 <= "
-                                 f"...; got {dict(zip(names, t))}.")
-        return _spec(_families.CUMULATIVE, k, t, h, has_h, True, 0.0, names)
-    k = model.n_categories
-    if k == 3:
-        _check_names(model, p, ("eta",))
-        if "eta" in p:
-            if tie is not None:
-                raise ValueError(f"give the tie parameter of {where} once: `{tie_name}` or "
-                                 f"params['eta'], not both.")
-            eta = float(_v.check_number(p["eta"], "params['eta']", low=0.0))
-        elif tie_name == "theta":
-            eta = _eta_from_theta(model, tie)
-        else:
-            eta = 0.0 if tie is None else float(_v.check_number(tie, "eta", low=0.0))
-        return _spec(_families.CUMULATIVE, 3, [eta], h, has_h, False, eta, ("eta",))
-    _check_names(model, p, ())
-    if tie_name == "theta":
-        _eta_from_theta(model, tie)
-    return _spec(_families.CUMULATIVE, k, [], h, has_h, False, 0.0, ())
-
-
-def _spec(family, k, theta, h, has_h, graded, eta, names):
-    theta = np.array(theta, dtype=float)
+    family = model.family
+    theta, k = family.check_params(p, n_categories=n_categories, tie=tie, tie_name=tie_name,
+                                   model=model.name)
+    theta = np.ascontiguousarray(theta, dtype=float)
+    names = family.param_names(k)
+    eta = float(theta[0]) if family.pairwise and theta.shape[0] else 0.0
     all_names = (("h",) if has_h else ()) + tuple(names)
     values = ((float(h),) if has_h else ()) + tuple(float(x) for x in theta)
-    return _Outcomes(family, int(k), theta, float(h), bool(has_h), bool(graded), float(eta),
-                     all_names, values)
+    return _Outcomes(family.code, int(k), theta, float(h), bool(has_h), bool(family.graded),
+                     eta, all_names, values, bool(family.pairwise))
 
 
 def _order_values(order, name="order"):
@@ -463,28 +493,8 @@ def _draw_categories(spec, link, s, a, b, o, u):
     return out
 
 
-MODELS = {
-    "bradley-terry": Model("bradley-terry", _links.LOGISTIC, False,
-                           "Bradley-Terry: P(a wins) = logistic(s_a - s_b)"),
-    "thurstone": Model("thurstone", _links.PROBIT, False,
-                       "Thurstone Case V: P(a wins) = Phi(s_a - s_b)"),
-    "rao-kupper": Model("rao-kupper", _links.LOGISTIC, True,
-                        "Rao-Kupper: P(a wins) = logistic(s_a - s_b - log theta)",
-                        n_categories=3),
-    "glenn-david": Model("glenn-david", _links.PROBIT, True,
-                         "Glenn-David: P(a wins) = Phi(s_a - s_b - eta)", n_categories=3),
-    "davidson": Model("davidson", _links.LOGISTIC, True,
-                      "Davidson: P(a wins) = pi_a / (pi_a + pi_b + nu sqrt(pi_a pi_b))",
-                      family="davidson", n_categories=3),
-    "graded": Model("graded", _links.LOGISTIC, True,
-                    "Graded (cumulative logit, symmetric thresholds): "
-                    "P(grade <= k) = logistic(c_k - (s_a - s_b))", family="graded",
-                    n_categories=0),
-    "graded-probit": Model("graded-probit", _links.PROBIT, True,
-                           "Graded (cumulative probit, symmetric thresholds): "
-                           "P(grade <= k) = Phi(c_k - (s_a - s_b))", family="graded",
-                           n_categories=0),
-}
+#: The named models, by name: each is ``Model(link=..., ties=...)`` of its row of ``_NAMED``.
+MODELS = {name: Model(link=link, ties=ties) for (link, ties), (name, _) in _NAMED.items()}
 
 _ALIASES = {"bt": "bradley-terry", "bradley_terry": "bradley-terry", "bradleyterry":
             "bradley-terry", "probit": "thurstone", "thurstone-mosteller": "thurstone",
@@ -596,19 +606,40 @@ def pairwise_model(model, what, fit=None):
     return mdl
 
 
-def get_model(model, link=None):
-    """Return the :class:`Model` named ``model`` (a name, an alias or a Model).
+def _composed_names():
+    """``"<family>-<link>"`` -> ``(link, ties)`` for every allowed combination."""
+    return {f"{fam.name}-{lk}": (lk, fam.ties) for fam in _fam.FAMILIES.values()
+            for lk in fam.links}
 
-    ``link="probit"`` with ``model="graded"`` gives ``"graded-probit"``.
+
+def get_model(model, link=None):
+    """Return the :class:`Model` ``model``: a name or alias from :data:`MODELS`, a composed
+    name ``"<family>-<link>"`` (``"threshold-probit"`` is ``"glenn-david"``) or a Model.
+
+    ``link`` (``"logit"`` or ``"probit"``) replaces the model's link, keeping its family:
+    ``get_model("graded", link="probit")`` is ``"graded-probit"``,
+    ``get_model("rao-kupper", link="probit")`` is ``"glenn-david"``.
+
+    Examples
+    --------
+    >>> from btstats.models import get_model
+    >>> get_model("rao-kupper", link="probit").name, get_model("threshold-logit").name
+    ('glenn-david', 'rao-kupper')
     """
     if isinstance(model, Model):
-        return model
-    key = str(model).strip().lower()
-    if link is not None:
-        _v.check_choice(link, "link", ("logit", "probit"))
-        if key == "graded" and link == "probit":
-            key = "graded-probit"
-    key = _ALIASES.get(key, key)
-    if key not in MODELS:
-        raise ValueError(f"`model` must be one of {sorted(MODELS)}; got {model!r}.")
-    return MODELS[key]
+        mdl = model
+    else:
+        key = str(model).strip().lower()
+        key = _ALIASES.get(key, key)
+        if key in MODELS:
+            mdl = MODELS[key]
+        elif key in _composed_names():
+            mdl = Model(*_composed_names()[key])
+        else:
+            raise ValueError(f"`model` must be one of {sorted(MODELS)} (or a composed name "
+                             f"such as 'threshold-probit', or btstats.Model(link=..., "
+                             f"ties=...)); got {model!r}.")
+    if link is None:
+        return mdl
+    _v.check_choice(link, "link", ("logit", "probit"))
+    return mdl if link == mdl.link_name else Model(link=link, ties=mdl.family)

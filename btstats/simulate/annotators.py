@@ -161,7 +161,7 @@ def annotation_accuracy(beta, delta_sd, *, model="bradley-terry"):
     >>> round(annotation_accuracy(1.0, 2 ** 0.5), 4)
     0.7252
     """
-    from scipy import integrate, special
+    from scipy import integrate
 
     mdl = pairwise_model(model, "annotation_accuracy")
     if mdl.has_ties:
@@ -172,7 +172,7 @@ def annotation_accuracy(beta, delta_sd, *, model="bradley-terry"):
     c = beta * delta_sd
     if c == 0.0:
         return 0.5
-    cdf = special.expit if mdl.name == "bradley-terry" else special.ndtr
+    cdf = mdl.link_function.cdf
     val, _ = integrate.quad(lambda x: cdf(c * x) * math.exp(-0.5 * x * x), 0.0, np.inf,
                             epsabs=1e-13, epsrel=1e-12)
     return float(2.0 * val / math.sqrt(2.0 * math.pi))

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _validation as _v
+from .._results import ResultBase
 from ..exceptions import DataError
 from ..models.model import _as_pairs
 from ._common import _BYTES_PER_ITEM, _BYTES_PER_ROW, _MAX_ITEMS
@@ -13,7 +14,7 @@ from ._common import _BYTES_PER_ITEM, _BYTES_PER_ROW, _MAX_ITEMS
 
 # --------------------------------------------------------------------------- designs
 @dataclass(frozen=True, eq=False, repr=False)
-class Design:
+class Design(ResultBase):
     """Which pairs are compared: row ``k`` compares item ``a[k]`` (side a) with ``b[k]``.
 
     Build it with :func:`round_robin`, :func:`random_pairs`, :func:`sparse_connected` or
@@ -50,6 +51,45 @@ class Design:
     def pairs(self):
         """``(m, 2)`` array of the item codes, one row ``(a, b)`` per comparison."""
         return np.stack([self.a, self.b], axis=1)
+
+    def _labels(self):
+        return pd.RangeIndex(self.n_items) if self.items is None else pd.Index(self.items)
+
+    def to_frame(self):
+        """One row per comparison: ``item_a``, ``item_b`` (labels for a design given by
+        label, else codes)."""
+        labels = self._labels()
+        return pd.DataFrame({"item_a": labels[self.a], "item_b": labels[self.b]})
+
+    def item_counts(self):
+        """Per item: ``comparisons`` (rows it is in) and ``opponents`` (distinct items it
+        meets), by item label or code."""
+        n = self.n_items
+        a = self.a.astype(np.int64)
+        b = self.b.astype(np.int64)
+        pair = np.unique(np.minimum(a, b) * n + np.maximum(a, b))
+        lo, hi = pair // n, pair % n
+        distinct = lo != hi
+        return pd.DataFrame(
+            {"comparisons": np.bincount(a, minlength=n) + np.bincount(b, minlength=n),
+             "opponents": np.bincount(lo[distinct], minlength=n) +
+             np.bincount(hi[distinct], minlength=n)},
+            index=pd.Index(self._labels(), name="item"))
+
+    # summary() and _repr_html_() come from ResultBase: this header, then item_counts() (a
+    # design is not an estimate: it has no confidence_interval)
+    _frame_format = {"max_rows": 20}
+
+    @property
+    def _summary_title(self):
+        return f"Design ({self.kind})"
+
+    def _header(self):
+        return [("items", f"{self.n_items:,}"), ("comparisons", f"{self.n_comparisons:,}"),
+                ("ensure_mle", f"{self.ensure_mle}")]
+
+    def _summary_frame(self):
+        return self.item_counts()
 
     def __repr__(self):
         mle = ", ensure_mle=True" if self.ensure_mle else ""

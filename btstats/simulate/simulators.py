@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .. import _validation as _v
+from .._results import ResultBase
 from .._kernels import graph as _graph
 from .._kernels import sample as _sample
 from ..data.comparisons import Comparisons
@@ -22,7 +23,7 @@ from .annotators import _annotators_iv, annotator_pool
 
 # --------------------------------------------------------------------------- result
 @dataclass(frozen=True, eq=False, repr=False)
-class Simulation:
+class Simulation(ResultBase):
     """Simulated comparisons and the truth they were drawn from.
 
     Attributes
@@ -132,6 +133,45 @@ class Simulation:
         got = got - got.mean()
         return pd.DataFrame({"true": true, "fitted": got, "error": got - true},
                             index=pd.Index(common, name="item"))
+
+    def to_frame(self):
+        """The truth by item: ``score`` (centred), ``utility`` (uncentred) and
+        ``comparisons`` (rows of :attr:`data` the item is in).  The simulated comparisons
+        themselves are :attr:`data`."""
+        index = pd.Index(self.scores.index, name="item")
+        seen = pd.concat([pd.Series(np.asarray(self.data["item_a"], dtype=object)),
+                          pd.Series(np.asarray(self.data["item_b"], dtype=object))],
+                         ignore_index=True).value_counts()
+        return pd.DataFrame({"score": self.scores.to_numpy(),
+                             "utility": self.utilities.reindex(index).to_numpy(),
+                             "comparisons": seen.reindex(index, fill_value=0).to_numpy()},
+                            index=index)
+
+    # summary() and _repr_html_() come from ResultBase: this header, to_frame() and the true
+    # parameters beyond the scores (a simulation is the truth: it has no
+    # confidence_interval)
+    _frame_format = {"float_format": lambda x: f"{x:.4f}", "max_rows": 20}
+
+    @property
+    def _summary_title(self):
+        return f"Simulation ({self.model})"
+
+    def _header(self):
+        kind = self.design.kind if self.design is not None else "given"
+        rows = [("items", f"{self.n_items:,}"), ("rows", f"{self.n_comparisons:,}"),
+                ("design", kind)]
+        if self.theta is not None:
+            rows.append(("theta", f"{self.theta:g}"))
+        if self.annotators is not None:
+            rows.append(("annotators", f"{len(self.annotators):,}"))
+        if self.attempts > 1:
+            rows.append(("attempts", f"{self.attempts} (ensure_mle)"))
+        return rows
+
+    def _sections(self):
+        if self.params is None or not len(self.params):
+            return []
+        return [("True parameters", self.params.rename("value").to_frame())]
 
     def __repr__(self):
         extra = "" if self.annotators is None else f", {len(self.annotators)} annotators"

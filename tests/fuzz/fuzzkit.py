@@ -511,7 +511,7 @@ def check_value(v):
     elif isinstance(v, btstats.PairProbabilities):
         check_probability_triple(v)
     elif isinstance(v, btstats.ConfidenceInterval):
-        check_ci_frame(pd.DataFrame({"low": v.low, "high": v.high}))
+        check_ci_frame(v.to_frame())
     elif type(v).__name__ == "KappaResult":
         check_kappa(v)
     elif isinstance(v, (float, np.floating)):

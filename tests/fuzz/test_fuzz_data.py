@@ -126,7 +126,7 @@ def fit_argv(draw, path):
         argv += ["--bootstrap", draw(st.sampled_from(["3", "5", "1", "0", "-2"])),
                  "--seed", "1"]
         if draw(st.booleans()):
-            argv += ["--ci-method", draw(st.sampled_from(["percentile", "basic", "bca"]))]
+            argv += ["--interval", draw(st.sampled_from(["percentile", "basic", "bca"]))]
     return argv
 
 

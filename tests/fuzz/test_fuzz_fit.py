@@ -241,9 +241,9 @@ boot_kwargs = h.kwargs_of(
 
 def _check_bootstrap_result(boot, data):
     level = data.draw(h.levels)
-    method = data.draw(h.choice(("percentile", "basic", "bca"), odds=6))
+    interval = data.draw(h.choice(("percentile", "basic", "bca"), odds=6))
     fk.call("BootstrapResult.confidence_interval", boot.confidence_interval, level,
-            method=method)
+            interval=interval)
     fk.call("BootstrapResult.to_frame", boot.to_frame,
             check=lambda df: fk.check_frame_finite(df, "bootstrap leaderboard"))
 
