@@ -1016,14 +1016,14 @@ def _profile_core(comps, spec, reps=5):
           lambda: check_mle_exists(comps.pairs, comps.items, True))
     s0 = timed("start values (_start_scores + start_extra)",
                lambda: (core._start_scores(cells, n), _cells.start_extra(mdl, cells,
-                                                                        order_effect)))
+                                                                        cells.n_lin)))
     fam = core._FAMILY_CODES[mdl.family]
     n_iter = [0]
 
     def newton():
         s = s0[0].copy()
         e = s0[1].copy()
-        st, it, gn = _kc.newton_cells(fam, mdl.link, cells.n_categories, order_effect, s, e,
+        st, it, gn = _kc.newton_cells(fam, mdl.link, cells.n_categories, cells.n_lin, s, e,
                                       *cells.arrays(), 0.0, 1e-10, 100, core.DENSE_MAX)
         n_iter[0] = int(it)
         return st
@@ -1034,7 +1034,7 @@ def _profile_core(comps, spec, reps=5):
     cross = np.empty((n, s0[1].shape[0]))
     hpp = np.empty((s0[1].shape[0], s0[1].shape[0]))
     timed("  one cell_pass (log-lik + derivatives over the cells)", lambda: _kc.cell_pass(
-        fam, mdl.link, cells.n_categories, order_effect, s0[0], s0[1], *cells.arrays(), grad,
+        fam, mdl.link, cells.n_categories, cells.n_lin, s0[0], s0[1], *cells.arrays(), grad,
         hcell, cross, hpp))
     out["_cell_pass_ns_per_cell"] = 1e9 * out[
         "  one cell_pass (log-lik + derivatives over the cells)"] / max(1, cells.ci.shape[0])

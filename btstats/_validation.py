@@ -462,6 +462,48 @@ def check_memory(n_bytes, name, value, what, fix):
     return n_bytes
 
 
+#: Names a covariate column cannot take (they are roles of ``Comparisons.extra``).
+RESERVED_COVARIATE_NAMES = ("annotator", "cluster", "position", "order", "grade", "bothbad")
+
+
+def covariate_names(covariates):
+    """``covariates=`` as a tuple of column names (empty for None), checked."""
+    if covariates is None:
+        return ()
+    if isinstance(covariates, str):
+        covariates = [c.strip() for c in covariates.split(",") if c.strip()]
+    try:
+        names = tuple(covariates)
+    except TypeError:
+        raise TypeError(f"`covariates` must be a list of column names (e.g. ['x1', 'x2']); "
+                        f"got {type(covariates).__name__}.") from None
+    if len(set(names)) != len(names):
+        raise ValueError(f"`covariates` names a column twice: {list(names)}.")
+    bad = [c for c in names if c in RESERVED_COVARIATE_NAMES]
+    if bad:
+        raise ValueError(f"`covariates` cannot name the column roles {bad}: use "
+                         f"order_effect=True for the order / home indicator, or rename the "
+                         f"column.")
+    return names
+
+
+def covariate_values(col, name):
+    """A covariate column as finite float64 values."""
+    s = pd.Series(col).reset_index(drop=True)
+    if pd.api.types.is_bool_dtype(s):
+        return s.to_numpy(dtype=float)
+    try:
+        v = s.to_numpy(dtype=float)
+    except (TypeError, ValueError):
+        raise DataError(f"covariate {name!r} must be numeric (a row's value for item_a "
+                        f"against item_b); it holds {s.iloc[:3].tolist()}.") from None
+    bad = np.flatnonzero(~np.isfinite(v))
+    if bad.size:
+        raise DataError(f"covariate {name!r} has {bad.size} missing or infinite value(s) in "
+                        f"rows {_rows_text(bad)}; fill or drop those rows.")
+    return v
+
+
 def order_codes(col, name):
     """An order / home column to floats ``+1`` (the first item at home or shown first),
     ``-1`` (the second), ``0`` (neutral); booleans map to +1 / -1."""

@@ -1,13 +1,15 @@
 """The general model core: passes over cells and a Newton solver, for any outcome family.
 
-Numba only.  The data are *cells*: ``(ci[c], cj[c], co[c], ck[c], cw[c])`` = the two items
-(codes ``ci < cj`` not required), the order indicator of ``ci`` (``+1`` ``ci`` at home / shown
-first, ``-1`` ``cj``, ``0`` neutral), the outcome category in ``ci``'s favour (``0 .. K - 1``,
-see :mod:`.families`) and the weight (a count).  The linear predictor of a cell is
-``z = s[ci] - s[cj] + h co``.
+Numba only.  The data are *cells*: ``(ci[c], cj[c], cx[c], ck[c], cw[c])`` = the two items
+(codes ``ci < cj`` not required), the row ``cx[c, :]`` of the ``n_lin`` linear-predictor
+columns for ``ci`` against ``cj`` (antisymmetric: ``cj`` against ``ci`` has ``-cx[c]``; the
+order indicator, +1 ``ci`` at home / shown first, -1 ``cj``, 0 neutral, is one such column,
+comparison-level covariates are the others), the outcome category in ``ci``'s favour
+(``0 .. K - 1``, see :mod:`.families`) and the weight (a count).  The linear predictor of a
+cell is ``z = s[ci] - s[cj] + sum_l beta_l cx[c, l]``.
 
-The parameters beyond the scores are ``extra = (h, theta_1, ..., theta_p)`` (``h`` only with
-an order effect); the negative Hessian is bordered: a weighted graph Laplacian in the scores
+The parameters beyond the scores are ``extra = (beta_0, ..., beta_{n_lin - 1}, theta_1, ...,
+theta_p)``; the negative Hessian is bordered: a weighted graph Laplacian in the scores
 (weights ``-w d2l/dz2`` per cell), a cross block ``C`` (n x q) and a small block ``P``
 (q x q).  A Newton step solves it through the Schur complement: ``L x1 = g_s`` and
 ``L X2 = C`` (dense Cholesky up to ``dense_max`` items, preconditioned conjugate gradients on
@@ -26,12 +28,12 @@ from .newton import _dense_matrix, pcg
 
 
 @njit(cache=True)
-def n_extra(family, n_categories, has_h):
-    return n_family_params(family, n_categories) + (1 if has_h else 0)
+def n_extra(family, n_categories, n_lin):
+    return n_family_params(family, n_categories) + n_lin
 
 
 @njit(cache=True)
-def cell_pass(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, grad, hcell,
+def cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, grad, hcell,
               cross, hpp):
     """Log-likelihood of the cells, with its gradient and negative-Hessian pieces.
 
@@ -42,9 +44,9 @@ def cell_pass(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, g
     """
     n = s.shape[0]
     p = n_family_params(family, n_categories)
-    off = 1 if has_h else 0
-    h = extra[0] if has_h else 0.0
+    off = n_lin
     theta = extra[off:]
+    h = extra[0] if n_lin == 1 else 0.0
     g = np.empty(1 + p)
     hh = np.empty((1 + p, 1 + p))
     grad[:] = 0.0
@@ -58,8 +60,15 @@ def cell_pass(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, g
             continue
         i = ci[c]
         j = cj[c]
-        o = co[c]
-        z = s[i] - s[j] + h * o
+        z = s[i] - s[j]
+        if n_lin == 1:
+            # one column (the order effect alone): the common case, kept branch-light
+            x0 = cx[c, 0]
+            z += h * x0
+        else:
+            x0 = 0.0
+            for l in range(n_lin):
+                z += extra[l] * cx[c, l]
         lp = cell_terms(family, link, n_categories, z, ck[c], theta, g, hh)
         if not math.isfinite(lp):
             return -math.inf
@@ -69,32 +78,47 @@ def cell_pass(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, g
         grad[j] -= gz
         hzz = w * hh[0, 0]
         hcell[c] = -hzz
-        if has_h:
-            grad[n] += gz * o
-            cross[i, 0] -= hzz * o
-            cross[j, 0] += hzz * o
-            hpp[0, 0] -= hzz * o * o
+        if n_lin == 1:
+            grad[n] += gz * x0
+            hx = hzz * x0
+            cross[i, 0] -= hx
+            cross[j, 0] += hx
+            hpp[0, 0] -= hx * x0
+        else:
+            for l in range(n_lin):
+                x = cx[c, l]
+                grad[n + l] += gz * x
+                hx = hzz * x
+                cross[i, l] -= hx
+                cross[j, l] += hx
+                for l2 in range(l, n_lin):
+                    hpp[l, l2] -= hx * cx[c, l2]
         for a in range(p):
             grad[n + off + a] += w * g[1 + a]
             hza = w * hh[0, 1 + a]
             cross[i, off + a] -= hza
             cross[j, off + a] += hza
-            if has_h:
-                hpp[0, off + a] -= hza * o
-                hpp[off + a, 0] -= hza * o
+            for l in range(n_lin):
+                hpp[l, off + a] -= hza * cx[c, l]
             for b in range(p):
                 hpp[off + a, off + b] -= w * hh[1 + a, 1 + b]
+    # the linear-predictor blocks were filled above the diagonal only
+    for l in range(n_lin):
+        for l2 in range(l + 1, n_lin):
+            hpp[l2, l] = hpp[l, l2]
+        for a in range(p):
+            hpp[off + a, l] = hpp[l, off + a]
     return total
 
 
 @njit(cache=True)
-def feasible(family, n_categories, has_h, extra):
+def feasible(family, n_categories, n_lin, extra):
     """Whether the family parameters are inside their domain (thresholds positive and
-    increasing; Davidson's ``nu`` positive)."""
-    off = 1 if has_h else 0
-    if has_h and not math.isfinite(extra[0]):
-        return False
-    return in_domain(family, n_categories, extra, off)
+    increasing; Davidson's ``nu`` positive) and the linear-predictor coefficients finite."""
+    for l in range(n_lin):
+        if not math.isfinite(extra[l]):
+            return False
+    return in_domain(family, n_categories, extra, n_lin)
 
 
 @njit(cache=True)
@@ -117,7 +141,7 @@ def _measure(n, ci, cj, hcell, penalty, grad, hpp, hdiag):
 
 
 @njit(cache=True)
-def newton_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, penalty,
+def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
                  tol, max_iter, dense_max):
     """Maximise ``l(s, extra) - penalty / 2 |s|^2`` from ``(s, extra)`` (both updated in
     place).  Returns ``(status, n_iter, gnorm)``."""
@@ -140,7 +164,7 @@ def newton_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw
     x2 = np.empty((n, q))
     col = np.empty(n)
     s -= s.mean()
-    f = cell_pass(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, grad,
+    f = cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, grad,
                   hcell, cross, hpp)
     if penalty != 0.0:
         f -= 0.5 * penalty * np.dot(s, s)
@@ -235,8 +259,8 @@ def newton_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw
                 s_new[i] = s[i] + step * x1[i]
             for b in range(q):
                 e_new[b] = extra[b] + step * dq[b]
-            if feasible(family, n_categories, has_h, e_new):
-                f_new = cell_pass(family, link, n_categories, has_h, s_new, e_new, ci, cj, co,
+            if feasible(family, n_categories, n_lin, e_new):
+                f_new = cell_pass(family, link, n_categories, n_lin, s_new, e_new, ci, cj, cx,
                                   ck, cw, grad_t, hcell_t, cross_t, hpp_t)
                 if penalty != 0.0 and math.isfinite(f_new):
                     f_new -= 0.5 * penalty * np.dot(s_new, s_new)
@@ -259,7 +283,7 @@ def newton_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw
 
 
 @njit(cache=True)
-def loglik_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw):
+def loglik_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw):
     """Log-likelihood of the cells."""
     n = s.shape[0]
     q = extra.shape[0]
@@ -267,12 +291,12 @@ def loglik_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw
     hcell = np.empty(ci.shape[0])
     cross = np.empty((n, q))
     hpp = np.empty((q, q))
-    return cell_pass(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, grad,
+    return cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, grad,
                      hcell, cross, hpp)
 
 
 @njit(cache=True)
-def information_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw):
+def information_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw):
     """Dense observed information (negative Hessian) of ``(s, extra)``, size ``n + q``."""
     n = s.shape[0]
     q = extra.shape[0]
@@ -280,7 +304,7 @@ def information_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, c
     hcell = np.empty(ci.shape[0])
     cross = np.empty((n, q))
     hpp = np.empty((q, q))
-    cell_pass(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, grad, hcell,
+    cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, grad, hcell,
               cross, hpp)
     info = np.zeros((n + q, n + q))
     for k in range(ci.shape[0]):
@@ -302,18 +326,18 @@ def information_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, c
 
 
 @njit(cache=True)
-def cell_scores(family, link, n_categories, has_h, s, extra, ci, cj, co, ck):
+def cell_scores(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck):
     """Per-cell score vectors of one comparison: ``d log P / d (z, theta)`` (rows), for the
     sandwich."""
     p = n_family_params(family, n_categories)
-    off = 1 if has_h else 0
-    h = extra[0] if has_h else 0.0
-    theta = extra[off:]
+    theta = extra[n_lin:]
     out = np.zeros((ci.shape[0], 1 + p))
     g = np.empty(1 + p)
     hh = np.empty((1 + p, 1 + p))
     for c in range(ci.shape[0]):
-        z = s[ci[c]] - s[cj[c]] + h * co[c]
+        z = s[ci[c]] - s[cj[c]]
+        for l in range(n_lin):
+            z += extra[l] * cx[c, l]
         cell_terms(family, link, n_categories, z, ck[c], theta, g, hh)
         for a in range(1 + p):
             out[c, a] = g[a]

@@ -1,7 +1,7 @@
 """Gradient ascent on cells for every outcome family of the general core.
 
 Numba only.  The loop of :mod:`.gradient` over the family interface of :mod:`.cells`: each
-iteration moves every score and every family / order parameter by its gradient over its own
+iteration moves every score and every family / linear-predictor parameter by its gradient over its own
 curvature, ``x <- x + step * g_a / H_aa`` (``H_aa`` the diagonal of the negative Hessian:
 the Laplacian degree of a score, ``-d2l/d extra_a^2`` of a parameter), re-centres the scores
 (mean anchoring), and accepts the step by Armijo's rule (halved until the penalised
@@ -23,9 +23,9 @@ from .cells import _measure, cell_pass, feasible
 
 
 @njit(cache=True)
-def _penalised(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, penalty,
+def _penalised(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
                grad, hcell, cross, hpp):
-    f = cell_pass(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, grad,
+    f = cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, grad,
                   hcell, cross, hpp)
     if penalty != 0.0 and math.isfinite(f):
         f -= 0.5 * penalty * np.dot(s, s)
@@ -35,7 +35,7 @@ def _penalised(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, 
 
 
 @njit(cache=True)
-def gradient_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, penalty,
+def gradient_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
                    tol, max_iter):
     """Maximise ``l(s, extra) - penalty / 2 |s|^2`` from ``(s, extra)`` (both updated in
     place).  Returns ``(status, n_iter, gnorm)``."""
@@ -54,7 +54,7 @@ def gradient_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, 
     s_new = np.empty(n)
     e_new = np.empty(q)
     s -= s.mean()
-    f = _penalised(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, cw, penalty,
+    f = _penalised(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
                    grad, hcell, cross, hpp)
     noise = 1e-12 * abs(f) + 1e-300
     step = 1.0
@@ -81,9 +81,9 @@ def gradient_cells(family, link, n_categories, has_h, s, extra, ci, cj, co, ck, 
             s_new -= s_new.mean()
             for b in range(q):
                 e_new[b] = extra[b] + step * grad[n + b] / scale[n + b]
-            if feasible(family, n_categories, has_h, e_new):
-                f_new = _penalised(family, link, n_categories, has_h, s_new, e_new, ci, cj,
-                                   co, ck, cw, penalty, grad_t, hcell_t, cross, hpp_t)
+            if feasible(family, n_categories, n_lin, e_new):
+                f_new = _penalised(family, link, n_categories, n_lin, s_new, e_new, ci, cj,
+                                   cx, ck, cw, penalty, grad_t, hcell_t, cross, hpp_t)
                 if math.isfinite(f_new):
                     if step * slope >= noise:
                         if f_new >= f + 1e-4 * step * slope:

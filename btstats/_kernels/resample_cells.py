@@ -1,6 +1,6 @@
 """Bootstrap and jackknife replicates of the general model core: redraw the cells, refit.
 
-Numba only.  The data are the cells of :mod:`.cells` (``ci, cj, co, ck`` and a weight per
+Numba only.  The data are the cells of :mod:`.cells` (``ci, cj, cx, ck`` and a weight per
 cell); a replicate is a new weight vector over the same cells, refitted by
 :func:`.cells.newton_cells` from the full-data estimate.
 
@@ -24,8 +24,8 @@ Resampling kinds (``KIND_*``):
 
 Degenerate replicates: when ``penalty == 0`` a replicate whose pair counts (cells classified
 by ``cclass``: 0 a win of ``pi``, 1 of ``pj``, 2 a tie, counted both ways) do not form a
-strongly connected win graph, or (with an order effect) whose outcomes are separated along
-``h`` (:func:`order_separable`), has no finite MLE; it is refitted with ``fallback_penalty``
+strongly connected win graph, or (with an order effect or covariates) whose outcomes are
+separated along one linear-predictor column (:func:`order_separable`), has no finite MLE; it is refitted with ``fallback_penalty``
 (status + 10) or left out (status 20, its rows NaN).  So is a replicate whose fit runs off
 (iteration limit or a non-finite likelihood) all the same.  Other status codes are those of
 :func:`.cells.newton_cells`.
@@ -90,15 +90,15 @@ def draw_groups(totals, prob, out):
 
 
 @njit(cache=True)
-def category_probabilities(family, link, n_categories, has_h, s, extra, ci, cj, co):
-    """``P(k | z)`` of every category (columns) at ``z = s[ci] - s[cj] + h co`` (rows)."""
-    off = 1 if has_h else 0
-    h = extra[0] if has_h else 0.0
-    theta = extra[off:].copy()
+def category_probabilities(family, link, n_categories, n_lin, s, extra, ci, cj, cx):
+    """``P(k | z)`` of every category (columns) at ``z = s[ci] - s[cj] + cx beta`` (rows)."""
+    theta = extra[n_lin:].copy()
     out = np.empty((ci.shape[0], n_categories))
     row = np.empty(n_categories)
     for g in range(ci.shape[0]):
-        z = s[ci[g]] - s[cj[g]] + h * co[g]
+        z = s[ci[g]] - s[cj[g]]
+        for l in range(n_lin):
+            z += extra[l] * cx[g, l]
         log_probabilities(family, link, n_categories, z, theta, row)
         tot = 0.0
         for k in range(n_categories):
@@ -173,9 +173,10 @@ def order_separable(n, co, cclass, w, cpair, pi, pj, sign):
 
 
 @njit(cache=True)
-def has_mle(n, has_h, co, cclass, w, cpair, pi, pj):
+def has_mle(n, n_lin, cx, cclass, w, cpair, pi, pj):
     """The existence check of a replicate: a strongly connected win graph (ties both ways)
-    and, with an order effect, no separation along it (:func:`order_separable`).  (Runaway
+    and no separation along any one linear-predictor column (the order effect, a covariate;
+    :func:`order_separable`).  (Separation along a combination of columns and runaway
     thresholds are not looked for; a fit that runs off is caught by its status.)"""
     m = pi.shape[0]
     wab = np.empty(m)
@@ -184,15 +185,16 @@ def has_mle(n, has_h, co, cclass, w, cpair, pi, pj):
     pair_counts(cpair, cclass, w, wab, wba, tie)
     if not strongly_connected(n, pi, pj, wab, wba, tie, True):
         return False
-    if has_h:
+    for l in range(n_lin):
+        col = np.ascontiguousarray(cx[:, l])
         for sign in (1.0, -1.0):
-            if order_separable(n, co, cclass, w, cpair, pi, pj, sign):
+            if order_separable(n, col, cclass, w, cpair, pi, pj, sign):
                 return False
     return True
 
 
 @njit(cache=True)
-def deletions_have_mle(del_ptr, del_cell, del_weight, cw, n, has_h, co, cclass, cpair, pi,
+def deletions_have_mle(del_ptr, del_cell, del_weight, cw, n, n_lin, cx, cclass, cpair, pi,
                        pj, out):
     """``out[u]``: whether the data ``cw`` without unit ``u`` (CSR ``del_*``) pass
     :func:`has_mle`."""
@@ -200,13 +202,13 @@ def deletions_have_mle(del_ptr, del_cell, del_weight, cw, n, has_h, co, cclass, 
     for u in range(del_ptr.shape[0] - 1):
         for e in range(del_ptr[u], del_ptr[u + 1]):
             w[del_cell[e]] = max(0.0, cw[del_cell[e]] - del_weight[e])
-        out[u] = has_mle(n, has_h, co, cclass, w, cpair, pi, pj)
+        out[u] = has_mle(n, n_lin, cx, cclass, w, cpair, pi, pj)
         for e in range(del_ptr[u], del_ptr[u + 1]):
             w[del_cell[e]] = cw[del_cell[e]]
 
 
 @njit(cache=True)
-def newton_start(has_h, s_hat, e_hat, ci, cj, co, w, gcell, cov, penalty, out_s, out_e):
+def newton_start(n_lin, s_hat, e_hat, ci, cj, cx, w, gcell, cov, penalty, out_s, out_e):
     """``(out_s, out_e) = (s_hat, e_hat) + cov g``: one Newton step from the full-data
     estimate with its information (``cov``, its inverse in the sum-to-zero subspace) and the
     gradient ``g`` of the weights ``w`` there, from the per-cell scores ``gcell`` of one
@@ -214,7 +216,7 @@ def newton_start(has_h, s_hat, e_hat, ci, cj, co, w, gcell, cov, penalty, out_s,
     matrix-vector product)."""
     n = s_hat.shape[0]
     q = e_hat.shape[0]
-    off = 1 if has_h else 0
+    off = n_lin
     p = gcell.shape[1] - 1
     grad = np.zeros(n + q)
     for c in range(w.shape[0]):
@@ -224,8 +226,8 @@ def newton_start(has_h, s_hat, e_hat, ci, cj, co, w, gcell, cov, penalty, out_s,
         gz = x * gcell[c, 0]
         grad[ci[c]] += gz
         grad[cj[c]] -= gz
-        if has_h:
-            grad[n] += gz * co[c]
+        for l in range(n_lin):
+            grad[n + l] += gz * cx[c, l]
         for a in range(p):
             grad[n + off + a] += x * gcell[c, 1 + a]
     for i in range(n):
@@ -241,7 +243,7 @@ def newton_start(has_h, s_hat, e_hat, ci, cj, co, w, gcell, cov, penalty, out_s,
 
 
 @njit(cache=True)
-def refit_cells(family, link, n_categories, has_h, s_hat, e_hat, ci, cj, co, ck, w, cpair,
+def refit_cells(family, link, n_categories, n_lin, s_hat, e_hat, ci, cj, cx, ck, w, cpair,
                 cclass, pi, pj, gcell, cov, penalty, degenerate, fallback_penalty, tol,
                 max_iter, dense_max, out_s, out_e):
     """Warm-started fit of the cell weights ``w`` into ``(out_s, out_e)``, with the no-MLE
@@ -254,7 +256,7 @@ def refit_cells(family, link, n_categories, has_h, s_hat, e_hat, ci, cj, co, ck,
     n = s_hat.shape[0]
     flag = 0
     if penalty == 0.0:
-        if not has_mle(n, has_h, co, cclass, w, cpair, pi, pj):
+        if not has_mle(n, n_lin, cx, cclass, w, cpair, pi, pj):
             if degenerate == DEGENERATE_DROP:
                 out_s[:] = np.nan
                 out_e[:] = np.nan
@@ -264,14 +266,14 @@ def refit_cells(family, link, n_categories, has_h, s_hat, e_hat, ci, cj, co, ck,
     out_s[:] = s_hat
     out_e[:] = e_hat
     if flag == 0 and cov.shape[0] == n + e_hat.shape[0]:
-        newton_start(has_h, s_hat, e_hat, ci, cj, co, w, gcell, cov, penalty, out_s, out_e)
-        ok = feasible(family, n_categories, has_h, out_e)
+        newton_start(n_lin, s_hat, e_hat, ci, cj, cx, w, gcell, cov, penalty, out_s, out_e)
+        ok = feasible(family, n_categories, n_lin, out_e)
         for i in range(n):
             ok = ok and np.isfinite(out_s[i])
         if not ok:
             out_s[:] = s_hat
             out_e[:] = e_hat
-    status, _, _ = newton_cells(family, link, n_categories, has_h, out_s, out_e, ci, cj, co,
+    status, _, _ = newton_cells(family, link, n_categories, n_lin, out_s, out_e, ci, cj, cx,
                                 ck, w, penalty, tol, max_iter, dense_max)
     if flag == 0 and penalty == 0.0 and (status == 1 or status == 3):
         # a connected win graph, yet no finite MLE: the outcomes are separated along the
@@ -282,16 +284,16 @@ def refit_cells(family, link, n_categories, has_h, s_hat, e_hat, ci, cj, co, ck,
             return 20
         out_s[:] = s_hat
         out_e[:] = e_hat
-        status, _, _ = newton_cells(family, link, n_categories, has_h, out_s, out_e, ci, cj,
-                                    co, ck, w, fallback_penalty, tol, max_iter, dense_max)
+        status, _, _ = newton_cells(family, link, n_categories, n_lin, out_s, out_e, ci, cj,
+                                    cx, ck, w, fallback_penalty, tol, max_iter, dense_max)
         flag = 10
     return status + flag
 
 
 @njit(parallel=True, cache=True)
 def bootstrap_cells_block(kind, seeds, mass, cum, lam, aprob, aidx, total, a_ptr, a_cell,
-                          a_coef, g_totals, g_prob, family, link, n_categories, has_h, s_hat,
-                          e_hat, ci, cj, co, ck, cpair, cclass, pi, pj, gcell, cov, penalty,
+                          a_coef, g_totals, g_prob, family, link, n_categories, n_lin, s_hat,
+                          e_hat, ci, cj, cx, ck, cpair, cclass, pi, pj, gcell, cov, penalty,
                           degenerate, fallback_penalty, tol, max_iter, dense_max, out_s, out_e,
                           out_status):
     """Replicates ``r = 0 .. len(seeds) - 1`` into row ``r`` of the outputs, in parallel.
@@ -309,8 +311,8 @@ def bootstrap_cells_block(kind, seeds, mass, cum, lam, aprob, aidx, total, a_ptr
             draw_atoms(a_ptr, a_cell, a_coef, cum, total, lam, aprob, aidx, mass, w)
         else:
             draw_groups(g_totals, g_prob, w)
-        out_status[r] = refit_cells(family, link, n_categories, has_h, s_hat, e_hat, ci, cj,
-                                    co, ck, w, cpair, cclass, pi, pj, gcell, cov, penalty,
+        out_status[r] = refit_cells(family, link, n_categories, n_lin, s_hat, e_hat, ci, cj,
+                                    cx, ck, w, cpair, cclass, pi, pj, gcell, cov, penalty,
                                     degenerate, fallback_penalty, tol, max_iter, dense_max,
                                     out_s[r], out_e[r])
 
@@ -346,13 +348,13 @@ def _solve_small(a, b):
 
 
 @njit(parallel=True, cache=True)
-def jackknife_one_step(family, link, n_categories, has_h, s_hat, e_hat, ci, cj, co, ck, cov,
+def jackknife_one_step(family, link, n_categories, n_lin, s_hat, e_hat, ci, cj, cx, ck, cov,
                        del_ptr, del_cell, del_weight, out_s, out_e, out_ok):
     """Leave-one-unit-out estimates by one Newton step from the full-data estimate.
 
     Deleting the weights ``d_e`` from the cells ``c_e`` of unit ``u`` leaves the gradient
     ``-B gamma`` and the information ``J - B M B'`` at the estimate, with ``B`` the columns
-    ``e_ci - e_cj + co e_h`` (one per cell) and the family-parameter directions, ``gamma``
+    ``e_ci - e_cj + sum_l cx[c, l] e_{beta_l}`` (one per cell) and the family-parameter directions, ``gamma``
     the deleted scores and ``M`` the deleted negative Hessian in those coordinates.  With
     ``V = cov`` the inverse of ``J`` in the sum-to-zero subspace (Woodbury), the step is
     ``-V B (I - M S)^{-1} gamma``, ``S = B' V B``: ``O(n r)`` per unit, ``r`` = cells of
@@ -360,9 +362,8 @@ def jackknife_one_step(family, link, n_categories, has_h, s_hat, e_hat, ci, cj, 
     """
     n = s_hat.shape[0]
     q = e_hat.shape[0]
-    off = 1 if has_h else 0
+    off = n_lin
     p = q - off
-    h = e_hat[0] if has_h else 0.0
     theta = e_hat[off:].copy()
     size = n + q
     for u in prange(del_ptr.shape[0] - 1):
@@ -379,8 +380,9 @@ def jackknife_one_step(family, link, n_categories, has_h, s_hat, e_hat, ci, cj, 
             d = del_weight[lo + e]
             i = ci[c]
             j = cj[c]
-            o = co[c]
-            z = s_hat[i] - s_hat[j] + h * o
+            z = s_hat[i] - s_hat[j]
+            for l in range(n_lin):
+                z += e_hat[l] * cx[c, l]
             cell_terms(family, link, n_categories, z, ck[c], theta, g, hh)
             # the deleted comparisons: score d g, negative Hessian -d hh (so M = -d hh)
             gam[e] += d * g[0]
@@ -393,20 +395,20 @@ def jackknife_one_step(family, link, n_categories, has_h, s_hat, e_hat, ci, cj, 
                     mm[n_c + a, n_c + b] -= d * hh[1 + a, 1 + b]
             for x in range(size):
                 v = cov[x, i] - cov[x, j]
-                if has_h:
-                    v += o * cov[x, n]
+                for l in range(n_lin):
+                    v += cx[c, l] * cov[x, n + l]
                 vb[x, e] = v
         for a in range(p):
             for x in range(size):
                 vb[x, n_c + a] = cov[x, n + off + a]
-        # S = B' V B, row by row: B' picks rows ci - cj + co h (cells) and n + off + a
+        # S = B' V B, row by row: B' picks rows ci - cj + cx beta (cells) and n + off + a
         sm = np.empty((r, r))
         for e in range(n_c):
             c = del_cell[lo + e]
             for b in range(r):
                 v = vb[ci[c], b] - vb[cj[c], b]
-                if has_h:
-                    v += co[c] * vb[n, b]
+                for l in range(n_lin):
+                    v += cx[c, l] * vb[n + l, b]
                 sm[e, b] = v
         for a in range(p):
             for b in range(r):
@@ -436,7 +438,7 @@ def jackknife_one_step(family, link, n_categories, has_h, s_hat, e_hat, ci, cj, 
 
 @njit(parallel=True, cache=True)
 def jackknife_cells_block(del_ptr, del_cell, del_weight, cw, family, link, n_categories,
-                          has_h, s_hat, e_hat, ci, cj, co, ck, cpair, cclass, pi, pj, gcell, cov,
+                          n_lin, s_hat, e_hat, ci, cj, cx, ck, cpair, cclass, pi, pj, gcell, cov,
                           penalty, degenerate, fallback_penalty, tol, max_iter, dense_max, out_s,
                           out_e, out_status):
     """Leave-one-unit-out refits: unit ``u`` removes ``del_weight`` from the cells
@@ -445,8 +447,8 @@ def jackknife_cells_block(del_ptr, del_cell, del_weight, cw, family, link, n_cat
         w = cw.copy()
         for e in range(del_ptr[u], del_ptr[u + 1]):
             w[del_cell[e]] = max(0.0, w[del_cell[e]] - del_weight[e])
-        out_status[u] = refit_cells(family, link, n_categories, has_h, s_hat, e_hat, ci, cj,
-                                    co, ck, w, cpair, cclass, pi, pj, gcell, cov, penalty,
+        out_status[u] = refit_cells(family, link, n_categories, n_lin, s_hat, e_hat, ci, cj,
+                                    cx, ck, w, cpair, cclass, pi, pj, gcell, cov, penalty,
                                     degenerate, fallback_penalty, tol, max_iter, dense_max,
                                     out_s[u], out_e[u])
 

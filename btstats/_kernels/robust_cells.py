@@ -1,7 +1,8 @@
 """Sums of outer products of score vectors over units of cells, for the general model core.
 
 Numba only.  The score of one comparison in cell ``c`` (see :mod:`.cells`) is, in the
-parameters ``(s, h, theta)``, ``g_z (e_ci - e_cj)`` in the scores, ``g_z co`` in ``h`` and
+parameters ``(s, beta, theta)``, ``g_z (e_ci - e_cj)`` in the scores, ``g_z cx[c]`` in the
+linear-predictor coefficients ``beta`` (order effect, covariates) and
 ``g_theta`` in the family parameters, with ``(g_z, g_theta)`` the row of
 :func:`.cells.cell_scores` for the cell.  A *unit* is a sparse vector of cells with
 coefficients (CSR ``ptr, cell, coef``) and a mass; its score is
@@ -19,10 +20,11 @@ from numba import njit
 
 
 @njit(cache=True)
-def meat_units(n, has_h, ci, cj, co, gcell, ptr, cell, coef, mass):
-    """``sum_u mass_u U_u U_u'`` (size ``n + q``, ``q`` = ``h`` and the family parameters)."""
+def meat_units(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass):
+    """``sum_u mass_u U_u U_u'`` (size ``n + q``, ``q`` = ``n_lin`` linear-predictor
+    coefficients and the family parameters)."""
     p = gcell.shape[1] - 1
-    off = 1 if has_h else 0
+    off = n_lin
     q = off + p
     out = np.zeros((n + q, n + q))
     u = np.zeros(n)
@@ -51,8 +53,8 @@ def meat_units(n, has_h, ci, cj, co, gcell, ptr, cell, coef, mass):
                 nt += 1
             u[i] += gz
             u[j] -= gz
-            if has_h:
-                uq[0] += gz * co[c]
+            for l in range(n_lin):
+                uq[l] += gz * cx[c, l]
             for a in range(p):
                 uq[off + a] += f * gcell[c, 1 + a]
         for x_ in range(nt):

@@ -238,7 +238,7 @@ class _Problem:
 
     def loglik(self, s, beta, gamma, theta):
         """The log-likelihood, ``-inf`` outside the family's domain (``eta, nu > 0``)."""
-        if not _kc.feasible(self.family, self.n_cat, False, theta):
+        if not _kc.feasible(self.family, self.n_cat, 0, theta):
             return -math.inf
         return float(_ka.cell_loglik(self.family, self.link, self.n_cat, s, beta, gamma, theta,
                                      *self.cells))
@@ -247,7 +247,7 @@ class _Problem:
         """Objective, gradient and dense Hessian in the joint vector (``observed=False``:
         the Gauss-Newton matrix); the objective is ``-inf`` outside the family's domain."""
         s, beta, gamma, theta = self.split(par)
-        if not _kc.feasible(self.family, self.n_cat, False, theta):
+        if not _kc.feasible(self.family, self.n_cat, 0, theta):
             return -math.inf, None, None
         n, k, t0 = self.n, self.n_ann, self.t0
         grad = np.empty(self.size)
@@ -272,7 +272,7 @@ class _Problem:
         cross block ``c`` (A, m, p) with ``theta``, and ``gt`` (p), ``pm`` (p, p) of
         ``theta`` (``m = 2`` with position bias, else 1)."""
         k, p, ap = self.n_ann, self.n_theta, self.ann_penalty
-        if not _kc.feasible(self.family, self.n_cat, False, theta):
+        if not _kc.feasible(self.family, self.n_cat, 0, theta):
             return (-math.inf,) + (None,) * 5
         grad = np.empty((k, 2))
         hess = np.empty((k, 2, 2))
@@ -888,7 +888,7 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
     with_gamma = bool(position_bias)
     prob = _Problem(mdl, cells, n, n_ann, with_gamma, 0.0 if scores is not None else penalty,
                     annotator_penalty)
-    theta0 = _cells.start_extra(mdl, cells, False)
+    theta0 = _cells.start_extra(mdl, cells, 0)
     gamma0 = np.zeros(n_ann)
     if scores is not None:
         s = _given_scores(scores, comparisons.items)

@@ -256,6 +256,11 @@ def _family_spec(fit):
     """``(family code, link, K, h, theta, names)`` of a fit of the general core: the kernels'
     view of ``fit.params`` (``h`` the order effect, 0 without one; ``theta`` the family
     parameters, thresholds or Davidson's ``nu``; ``names`` those of ``fit.params``)."""
+    if getattr(fit, "covariates", ()):
+        raise ValueError(f"this is not yet available for fits with comparison-level "
+                         f"covariates ({list(fit.covariates)}): the outcome probabilities "
+                         f"depend on each comparison's covariate values. Refit without "
+                         f"covariates= for this.")
     mdl = get_model(fit.model)
     fam = mdl.family.code
     params = fit.params

@@ -11,6 +11,7 @@ import warnings
 
 from . import agreement as cli_agreement
 from .agreement import error_line, one_line
+from .._validation import covariate_names
 from ..data.comparisons import read_comparisons
 from ..examples import EXAMPLES, load_example
 from ..exceptions import ConvergenceWarning, DegenerateResampleWarning
@@ -47,6 +48,9 @@ def _parser():
                    help="estimate an order / home effect h (needs an order column: 1 = "
                         "item_a at home or shown first, -1 = item_b, 0 = neutral; arena "
                         "data: model_a was shown first)")
+    f.add_argument("--covariates", metavar="COLUMNS",
+                   help="comparison-level covariates: comma-separated numeric columns, a "
+                        "row's values for item_a against item_b (e.g. --covariates x1,x2)")
     f.add_argument("--method", default="newton", choices=METHODS)
     f.add_argument("--penalty", type=float, default=0.0,
                    help="L2 prior on the scores (makes every graph fittable)")
@@ -132,7 +136,10 @@ def _run_fit(args):
     if args.example is not None:
         data, source = load_example(args.example), f"example {args.example!r}"
     else:
-        data, source = read_comparisons(args.file, **_columns(args)), args.file
+        roles = _columns(args)
+        if args.covariates:
+            roles["covariates"] = covariate_names(args.covariates)
+        data, source = read_comparisons(args.file, **roles), args.file
     if args.bootstrap is not None and args.bootstrap < 1:
         raise ValueError(f"--bootstrap must be a positive number of replicates; got "
                          f"{args.bootstrap}.")
@@ -145,7 +152,7 @@ def _run_fit(args):
         warnings.simplefilter("always", DegenerateResampleWarning)
         res = fit(data, args.model, method=args.method, penalty=args.penalty, ties=args.ties,
                   covariance_type=args.covariance, order_effect=args.order_effect,
-                  link=args.link)
+                  covariates=covariate_names(args.covariates), link=args.link)
         if args.bootstrap is not None:
             boot = res.bootstrap(n_resamples=args.bootstrap, rng=args.seed)
     # warnings are written once everything has been computed, so that a failure is one line

@@ -1,10 +1,13 @@
 """Comparison rows to the cells of the general model core.
 
-A cell is one distinct ``(pair, order, outcome category)`` with its total weight: items
-``ci < cj``, the order indicator ``co`` of ``ci`` (+1 at home / shown first, -1, 0), the
-category ``ck`` in ``ci``'s favour (``0 .. K - 1``, ``K - 1``: ``ci`` best) and the weight
-``cw``.  Every fit of the general core costs the same for 10**3 or 10**8 rows once the cells
-are built.
+A cell is one distinct ``(pair, linear-predictor row, outcome category)`` with its total
+weight: items ``ci < cj``, the row ``cx[c]`` of the ``n_lin`` linear-predictor columns for
+``ci`` against ``cj`` (the order indicator, +1 ``ci`` at home / shown first, -1, 0, when an
+order effect is fitted, then the comparison-level covariates; all antisymmetric, so turning
+a row round so that ``ci < cj`` negates them), the category ``ck`` in ``ci``'s favour
+(``0 .. K - 1``, ``K - 1``: ``ci`` best) and the weight ``cw``.  Without covariates every fit
+of the general core costs the same for 10**3 or 10**8 rows once the cells are built; with
+continuous covariates there is about one cell per row.
 """
 from dataclasses import dataclass
 
@@ -22,12 +25,19 @@ class Cells:
     n_categories: int
     ci: np.ndarray
     cj: np.ndarray
-    co: np.ndarray
+    cx: np.ndarray
     ck: np.ndarray
     cw: np.ndarray
+    #: with covariates: the cell of every row of :func:`row_categories` (else None)
+    row_cell: np.ndarray = None
 
     def arrays(self):
-        return self.ci, self.cj, self.co, self.ck, self.cw
+        return self.ci, self.cj, self.cx, self.ck, self.cw
+
+    @property
+    def n_lin(self):
+        """Number of linear-predictor columns (order indicator, covariates)."""
+        return self.cx.shape[1]
 
     @property
     def n_comparisons(self):
@@ -58,42 +68,102 @@ def _positive_rows(comparisons):
     return None if weight is None else np.asarray(weight) > 0
 
 
-def build_cells(comparisons, mdl, ties, order_effect):
-    """The :class:`Cells` of ``comparisons`` for the model ``mdl``."""
+def _row_columns(comparisons, names, m):
+    """The ``extra`` columns ``names`` of the rows of :func:`row_categories` (``m`` rows),
+    float64, rows x names."""
+    extra = comparisons.extra
+    cols = np.column_stack([extra[c].to_numpy(dtype=float) for c in names])
+    keep = _positive_rows(comparisons)
+    outcome = comparisons.rows()[2]
+    if keep is not None:
+        cols = cols[keep]
+        outcome = None if outcome is None else np.asarray(outcome)[keep]
+    if cols.shape[0] != m:
+        # ties="half" appended copies of the tie rows
+        cols = np.concatenate([cols, cols[np.asarray(outcome) == 2]])
+    return np.ascontiguousarray(cols)
+
+
+def _check_columns(comparisons, order_effect, covariates):
+    extra = comparisons.extra
+    if order_effect and (extra is None or "order" not in extra.columns):
+        raise DataError("order_effect=True needs the order of presentation (or home "
+                        "advantage) of each comparison: a column `order` / `home` / "
+                        "`first` with 1 (item_a at home or shown first), -1 (item_b) or 0 "
+                        "(neutral), or arena data (model_a is shown first).")
+    missing = [c for c in covariates if extra is None or c not in extra.columns]
+    if missing:
+        raise DataError(f"covariates {missing} are not columns of the comparisons: pass a "
+                        f"DataFrame with these columns to fit(..., covariates=[...]), or build "
+                        f"the data with Comparisons.from_frame(df, covariates=[...]).")
+
+
+def build_cells(comparisons, mdl, ties, order_effect, covariates=()):
+    """The :class:`Cells` of ``comparisons`` for the model ``mdl`` (linear-predictor columns:
+    the order indicator with ``order_effect``, then the ``covariates`` columns of
+    ``comparisons.extra``)."""
+    covariates = list(covariates)
+    _check_columns(comparisons, order_effect, covariates)
     a, b, k, w, n_cat = row_categories(comparisons, mdl, ties)
     m = a.shape[0]
-    if order_effect:
-        extra = comparisons.extra
-        if extra is None or "order" not in extra.columns:
-            raise DataError("order_effect=True needs the order of presentation (or home "
-                            "advantage) of each comparison: a column `order` / `home` / "
-                            "`first` with 1 (item_a at home or shown first), -1 (item_b) or 0 "
-                            "(neutral), or arena data (model_a is shown first).")
-        o = extra["order"].to_numpy(dtype=float)
-        keep = _positive_rows(comparisons)
-        outcome = comparisons.rows()[2]
-        if keep is not None:
-            o = o[keep]
-            outcome = None if outcome is None else np.asarray(outcome)[keep]
-        if o.shape[0] != m:
-            # ties="half" appended copies of the tie rows
-            o = np.concatenate([o, o[np.asarray(outcome) == 2]])
-    else:
-        o = None
+    n = comparisons.n_items
+    if covariates:
+        names = (["order"] if order_effect else []) + covariates
+        x = _row_columns(comparisons, names, m)
+        return _covariate_cells(a, b, k, w, x, n, n_cat)
+    o = _row_columns(comparisons, ["order"], m)[:, 0] if order_effect else None
     # one compiled pass: orient every row so that ci < cj (swapping the sides negates the
     # order indicator and mirrors the category), then sum the weights per distinct
     # (pair, order, category), sorted by the key of :func:`_cell_keys`
-    n = comparisons.n_items
     ci, cj, co, ck, cw = _build.build_cells_arrays(a, b, k, w, o, n, n_cat)
-    return Cells(n, n_cat, ci, cj, co, ck, cw)
+    cx = co.reshape(-1, 1) if order_effect else np.zeros((ci.shape[0], 0))
+    return Cells(n, n_cat, ci, cj, np.ascontiguousarray(cx), ck, cw)
 
 
-def start_extra(mdl, cells, order_effect):
-    """Start values of ``(h, theta)``: ``h = 0`` and the family's start values from the
-    observed category shares (:meth:`btstats.models.families.Family.start`)."""
+def _covariate_cells(a, b, k, w, x, n, n_cat):
+    """Cells with covariates: rows oriented so that ``ci < cj`` (covariates negated, the
+    category mirrored), then grouped by ``(ci, cj, cx row, ck)`` (a stable lexsort, so the
+    weights of a cell add up in row order), sorted by that tuple: the ``(pair, cx)`` groups
+    are consecutive, their categories in order."""
+    a = np.asarray(a, dtype=np.int64)
+    b = np.asarray(b, dtype=np.int64)
+    k = np.asarray(k, dtype=np.int64)
+    flip = a > b
+    ci = np.where(flip, b, a)
+    cj = np.where(flip, a, b)
+    ck = np.where(flip, n_cat - 1 - k, k)
+    # + 0.0 turns the -0.0 of a negated zero into 0.0
+    cx = np.where(flip[:, None], -x, x) + 0.0
+    keys = [ck] + [cx[:, l] for l in range(cx.shape[1] - 1, -1, -1)] + [cj, ci]
+    order = np.lexsort(keys)
+    m = order.shape[0]
+    new = np.ones(m, np.bool_)
+    if m > 1:
+        so, prev = order[1:], order[:-1]
+        new[1:] = ((ci[so] != ci[prev]) | (cj[so] != cj[prev]) | (ck[so] != ck[prev])
+                   | np.any(cx[so] != cx[prev], axis=1))
+    first = order[new]
+    cell_sorted = np.cumsum(new) - 1
+    cw = np.bincount(cell_sorted, weights=np.asarray(w, dtype=float)[order])
+    row_cell = np.empty(m, np.int64)
+    row_cell[order] = cell_sorted
+    if np.any(cw <= 0):
+        # cells whose weights add up to nothing (cannot arise from positive rows) dropped
+        keep = cw > 0
+        remap = np.cumsum(keep) - 1
+        row_cell = np.where(keep[row_cell], remap[row_cell], -1)
+        first, cw = first[keep], cw[keep]
+    return Cells(n, n_cat, ci[first].astype(np.int32), cj[first].astype(np.int32),
+                 np.ascontiguousarray(cx[first]), ck[first], cw, row_cell)
+
+
+def start_extra(mdl, cells, n_lin):
+    """Start values of ``(beta, theta)``: ``beta = 0`` (``n_lin`` linear-predictor
+    coefficients) and the family's start values from the observed category shares
+    (:meth:`btstats.models.families.Family.start`)."""
     counts = np.bincount(cells.ck, weights=cells.cw, minlength=cells.n_categories)
     theta = mdl.family.start(counts, mdl.link_function)
-    return np.concatenate([[0.0] if order_effect else [], np.asarray(theta, dtype=float)])
+    return np.concatenate([np.zeros(int(n_lin)), np.asarray(theta, dtype=float)])
 
 
 # ---------------------------------------------------------------- rows, units and groups
@@ -120,14 +190,18 @@ def row_cells(comparisons, mdl, ties, order_effect, cells):
         # a binary model with the ties dropped or halved (appended at the end)
         is_tie = np.asarray(outcome)[row] == 2
         row = row[~is_tie] if ties == "drop" else np.concatenate([row, row[is_tie]])
+    if cells.row_cell is not None:
+        # cells with covariates know the cell of every row
+        return row, cells.row_cell, np.asarray(w, dtype=float)
     if order_effect:
         o = comparisons.extra["order"].to_numpy(dtype=float)[row]
     else:
         o = np.zeros(row.shape[0])
+    co = cells.cx[:, 0] if order_effect else np.zeros(cells.ci.shape[0])
     flip = a > b
     key = _cell_keys(comparisons.n_items, n_cat, np.where(flip, b, a), np.where(flip, a, b),
                      np.where(flip, -o, o), np.where(flip, n_cat - 1 - k, k))
-    ckey = _cell_keys(cells.n_items, n_cat, cells.ci, cells.cj, cells.co, cells.ck)
+    ckey = _cell_keys(cells.n_items, n_cat, cells.ci, cells.cj, co, cells.ck)
     cell = np.minimum(np.searchsorted(ckey, key), ckey.shape[0] - 1)
     if row.shape[0] != a.shape[0] or not np.array_equal(ckey[cell], key):
         raise RuntimeError("internal error: the rows do not map onto the fitted cells.")
@@ -181,18 +255,35 @@ def cluster_units(row, cell, weight, labels, n_cells):
 
 
 def cell_groups(cells):
-    """The ``(pair, order)`` groups of the cells: ``(gi, gj, go, totals)`` per group, with
-    the group's total weight (the cells are sorted by group, then category)."""
-    n = cells.n_items
-    key = (cells.ci.astype(np.int64) * n + cells.cj) * 3 + (cells.co.astype(np.int64) + 1)
-    uniq, first, inv = np.unique(key, return_index=True, return_inverse=True)
-    totals = np.bincount(inv, weights=cells.cw)
-    return cells.ci[first], cells.cj[first], cells.co[first], totals
+    """The ``(pair, linear-predictor row)`` groups of the cells (``(pair, order)`` without
+    covariates): ``(gi, gj, gx, totals)`` per group, with the group's total weight (the
+    cells are sorted by group, then category)."""
+    ci, cj, cx = cells.ci, cells.cj, cells.cx
+    m = ci.shape[0]
+    new = np.ones(m, np.bool_)
+    if m > 1:
+        new[1:] = (ci[1:] != ci[:-1]) | (cj[1:] != cj[:-1])
+        if cx.shape[1]:
+            new[1:] |= np.any(cx[1:] != cx[:-1], axis=1)
+    first = np.flatnonzero(new)
+    totals = np.bincount(np.cumsum(new) - 1, weights=cells.cw)
+    return ci[first], cj[first], np.ascontiguousarray(cx[first]), totals
 
 
-def expand_groups(gi, gj, go, n_categories):
-    """Cell arrays ``(ci, cj, co, ck)`` with every category of every group (``K`` cells per
+def expand_groups(gi, gj, gx, n_categories):
+    """Cell arrays ``(ci, cj, cx, ck)`` with every category of every group (``K`` cells per
     group, group-major)."""
     k = n_categories
-    return (np.repeat(gi, k), np.repeat(gj, k), np.repeat(go, k),
+    return (np.repeat(gi, k), np.repeat(gj, k), np.ascontiguousarray(np.repeat(gx, k, axis=0)),
             np.tile(np.arange(k, dtype=np.int64), gi.shape[0]))
+
+
+def pair_structure(n, n_categories, ci, cj, ck):
+    """``(cpair, cclass, pi, pj)``: the pair of every cell, whether it is a win of ``pi``
+    (0), of ``pj`` (1) or a tie (2), and the pairs (for the existence checks)."""
+    key = ci.astype(np.int64) * n + cj
+    uniq, cpair = np.unique(key, return_inverse=True)
+    mid = (n_categories - 1) / 2.0
+    cclass = np.where(ck > mid, 0, np.where(ck < mid, 1, 2)).astype(np.int64)
+    return (cpair.astype(np.int64), cclass, (uniq // n).astype(np.int32),
+            (uniq % n).astype(np.int32))

@@ -311,7 +311,7 @@ class Comparisons:
     def from_frame(cls, df, *, winner=None, loser=None, item_a=None, item_b=None,
                    outcome=None, wins_a=None, wins_b=None, ties=None, weight=None,
                    annotator=None, cluster=None, position=None, order=None, grade=None,
-                   bothbad=None):
+                   bothbad=None, covariates=None):
         """Comparisons from a DataFrame, in any of the long or aggregated layouts.
 
         Column roles are given as keywords or inferred from the column names:
@@ -330,9 +330,17 @@ class Comparisons:
         order_effect=True)``; the per-row columns ``annotator``, ``cluster`` (or
         ``prompt``), ``position`` kept for later analyses; and ``bothbad`` (or a column
         ``bothbad`` / ``both_bad``): True on the ties that were "both bad" (the arena's
-        ``"tie (bothbad)"``), kept as ``extra["bothbad"]``; every model reads them as ties.
+        ``"tie (bothbad)"``), kept as ``extra["bothbad"]``; every model reads them as ties;
+        ``covariates``: a list of numeric columns kept in :attr:`extra` under their names,
+        for ``fit(..., covariates=[...])`` (a row's values for its first item, ``item_a``
+        or the winner, against the second: antisymmetric, swapping the sides negates them).
         """
         df = _v.as_frame(df)
+        covariates = _v.covariate_names(covariates)
+        missing = [c for c in covariates if c not in df.columns]
+        if missing:
+            raise _v.DataError(f"covariates {missing} are not columns of the data; columns "
+                               f"are {sorted(map(str, df.columns))}.")
         cols = set(df.columns)
         roles = _v.infer_roles(cols, dict(winner=winner, loser=loser, item_a=item_a,
                                           item_b=item_b, outcome=outcome, wins_a=wins_a,
@@ -342,13 +350,15 @@ class Comparisons:
                                           bothbad=bothbad))
         layout = roles.pop("layout")
         if layout == "arena":
-            return cls.from_arena(df, weight=roles.get("weight"),
+            return cls.from_arena(df, weight=roles.get("weight"), covariates=covariates,
                                   **{k: roles.get(k) for k in _EXTRA_ROLES
                                      if k not in ("grade", "bothbad")})
         if layout == "counts":
             return cls.from_counts(df, item_a=roles["item_a"], item_b=roles["item_b"],
                                    wins_a=roles["wins_a"], wins_b=roles["wins_b"],
-                                   ties=roles.get("ties"), order=roles.get("order"))
+                                   ties=roles.get("ties"), order=roles.get("order"),
+                                   covariates=covariates)
+        roles["covariates"] = covariates
         if layout == "winner":
             first, second = df[roles["winner"]], df[roles["loser"]]
             codes = None
@@ -363,7 +373,8 @@ class Comparisons:
 
     @classmethod
     def from_arena(cls, data, *, model_a="model_a", model_b="model_b", winner="winner",
-                   weight=None, annotator=None, cluster=None, position=None, order=None):
+                   weight=None, annotator=None, cluster=None, position=None, order=None,
+                   covariates=None):
         """Comparisons from arena battles (a DataFrame or a .json / .jsonl file).
 
         ``winner`` must be one of ``model_a``, ``model_b``, ``tie``, ``tie (bothbad)``;
@@ -373,10 +384,13 @@ class Comparisons:
         :class:`DataError`.  ``model_a``
         was shown first (on the left): that is the order indicator (+1 on every row) unless
         an ``order`` column says otherwise, so ``fit(..., order_effect=True)`` estimates the
-        position bias.
+        position bias.  ``covariates``: numeric columns for ``model_a`` against ``model_b``
+        (see :meth:`from_frame`).
         """
         df = _v.as_frame(data)
-        optional = [c for c in (weight, annotator, cluster, position, order) if c is not None]
+        covariates = _v.covariate_names(covariates)
+        optional = [c for c in (weight, annotator, cluster, position, order, *covariates)
+                    if c is not None]
         for col in (model_a, model_b, winner, *optional):
             if col not in df.columns:
                 raise _v.DataError(f"arena data need the columns {model_a!r}, {model_b!r} "
@@ -391,19 +405,22 @@ class Comparisons:
         roles["bothbad"] = _v.arena_bothbad(df[winner])
         if roles.get("order") is None:
             roles["order"] = _IMPLICIT_ORDER
+        roles["covariates"] = covariates
         return cls._from_labels(df[model_a], df[model_b], codes, df, roles)
 
     @classmethod
     def from_counts(cls, df, *, item_a="item_a", item_b="item_b", wins_a="wins_a",
-                    wins_b="wins_b", ties="ties", order=None):
+                    wins_b="wins_b", ties="ties", order=None, covariates=None):
         """Comparisons from pair counts: one row per pair with wins each way and ties.
 
         Repeated or reversed pairs are added up.  This is the format of the reference data
         (``item_a,item_b,wins_a,wins_b,ties``).  ``order`` names a column of the order /
         home indicator of each row (1: ``item_a`` at home or shown first, -1: ``item_b``,
-        0: neutral), for ``fit(..., order_effect=True)``.
+        0: neutral), for ``fit(..., order_effect=True)``; ``covariates`` numeric columns
+        for ``item_a`` against ``item_b`` (see :meth:`from_frame`).
         """
         df = _v.as_frame(df)
+        covariates = _v.covariate_names(covariates)
         need = [item_a, item_b, wins_a, wins_b]
         missing = [c for c in need if c not in df.columns]
         if missing:
@@ -423,8 +440,17 @@ class Comparisons:
                 raise _v.DataError(f"column {order!r} (given as `order`) is not in the data; "
                                    f"columns are {sorted(map(str, df.columns))}.")
             extra = pd.DataFrame({"order": np.repeat(_v.order_codes(df[order], order), 3)})
-        return cls._from_labels(pd.Series(first), pd.Series(second), outcome, extra,
-                                {"order": "order"} if extra is not None else {},
+        if covariates:
+            missing = [c for c in covariates if c not in df.columns]
+            if missing:
+                raise _v.DataError(f"covariates {missing} are not columns of the data; "
+                                   f"columns are {sorted(map(str, df.columns))}.")
+            cov = pd.DataFrame({c: np.repeat(_v.covariate_values(df[c], c), 3)
+                                for c in covariates})
+            extra = cov if extra is None else pd.concat([extra, cov], axis=1)
+        roles = {"order": "order"} if order is not None else {}
+        roles["covariates"] = tuple(covariates)
+        return cls._from_labels(pd.Series(first), pd.Series(second), outcome, extra, roles,
                                 weight=weight, row_factor=3)
 
     @classmethod
@@ -478,7 +504,8 @@ class Comparisons:
             weight = _v.as_weights(df[roles["weight"]], len(df), roles["weight"])
         extra = None
         present = {k: roles[k] for k in _EXTRA_ROLES if roles.get(k) is not None}
-        if present and df is not None:
+        covariates = tuple(roles.get("covariates") or ())
+        if (present or covariates) and df is not None:
             cols = {}
             for k, c in present.items():
                 if c is _IMPLICIT_ORDER:
@@ -493,6 +520,9 @@ class Comparisons:
                         _v.bothbad_flags(df[c], c, outcome)
                 else:
                     cols[k] = df[c].to_numpy()
+            for c in covariates:
+                # from_counts passes its own extra frame (columns already expanded)
+                cols[c] = _v.covariate_values(df[c], c)
             extra = pd.DataFrame(cols)
         return cls(items, a, b, outcome, weight, extra, _row_factor=row_factor)
 

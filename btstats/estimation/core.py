@@ -1,9 +1,10 @@
 """The general model core: any outcome family over the linear predictor
-``z = s_a - s_b + h o_ab``, fitted by one Newton solver on cells.
+``z = s_a - s_b + x_ab' beta`` (``x_ab``: the order indicator ``o_ab`` with an order effect,
+then the comparison-level covariates), fitted by one Newton solver on cells.
 
 :func:`fit_core` is what :func:`btstats.fit` runs for Davidson ties, graded outcomes and any
-model with ``order_effect=True``; :class:`CoreFit` is its result (a :class:`PairwiseFit`
-with a coefficient table for the parameters beyond the scores).
+model with ``order_effect=True`` or ``covariates``; :class:`CoreFit` is its result (a
+:class:`PairwiseFit` with a coefficient table for the parameters beyond the scores).
 """
 
 import numpy as np
@@ -17,47 +18,89 @@ from .._kernels import families as _kf
 from .._kernels import resample_cells as _krs
 from .._kernels import robust_cells as _krc
 from .results import PairProbabilities, PairwiseFit
-from ..data.cells import cell_groups, cluster_units, comparison_atoms, expand_groups, row_cells
+from ..data.cells import (cell_groups, cluster_units, comparison_atoms, expand_groups,
+                          pair_structure, row_cells)
+from ..exceptions import NoMLEError
 
 __all__ = ["CoreFit", "fit_core"]
 
 
-def extra_names(mdl, n_categories, order_effect):
+def extra_names(mdl, n_categories, order_effect, covariates=()):
     """Names of the parameters beyond the scores, in the kernels' order: ``h`` (with an
-    order effect), then the family's (:meth:`btstats.models.families.Family.param_names`)."""
-    return (["h"] if order_effect else []) + list(mdl.family.param_names(n_categories))
+    order effect), the covariates' coefficients (by the covariates' names), then the
+    family's (:meth:`btstats.models.families.Family.param_names`)."""
+    return ((["h"] if order_effect else []) + [str(c) for c in covariates]
+            + list(mdl.family.param_names(n_categories)))
 
 
 #: The solvers of the general core (MM is specific to the models of the pair counts).
 _SOLVERS = ("newton", "gradient")
 
 
-def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_effect):
+def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_effect,
+             covariates=()):
     """Fit ``mdl`` to ``comparisons`` by the general core (Newton on cells)."""
+    covariates = tuple(covariates)
     if method not in _SOLVERS:
+        what = ' with covariates' if covariates else \
+            (' with an order effect' if order_effect else '')
         raise ValueError(f"method={method!r} is not available for the {mdl.name} model"
-                         f"{' with an order effect' if order_effect else ''}: the general "
+                         f"{what}: the general "
                          f"model core fits it by method='newton' or 'gradient' (MM exists "
                          f"for Bradley-Terry and Rao-Kupper without an order effect).")
-    cells = _cells.build_cells(comparisons, mdl, ties, order_effect)
+    cells = _cells.build_cells(comparisons, mdl, ties, order_effect, covariates)
     mdl.family.check_data(np.bincount(cells.ck, weights=cells.cw,
                                       minlength=cells.n_categories), mdl.name)
     if penalty == 0.0:
+        # a covariate cannot rescue an item that never loses: the same check of the pair
+        # counts as without covariates, then separation along one covariate
         check_mle_exists(comparisons.pairs, comparisons.items, True)
+        if covariates:
+            _check_covariate_separation(cells, order_effect, covariates)
     n = comparisons.n_items
     fam = mdl.family.code
     s = _start_scores(cells, n)
-    extra = _cells.start_extra(mdl, cells, order_effect)
-    solver_args = (fam, mdl.link, cells.n_categories, order_effect, s, extra, *cells.arrays(),
+    extra = _cells.start_extra(mdl, cells, cells.n_lin)
+    solver_args = (fam, mdl.link, cells.n_categories, cells.n_lin, s, extra, *cells.arrays(),
                    float(penalty), float(tol), int(max_iter))
     if method == "newton":
         status, n_iter, gnorm = _kc.newton_cells(*solver_args, DENSE_MAX)
     else:
         status, n_iter, gnorm = _kg.gradient_cells(*solver_args)
-    return CoreFit(model=mdl, comparisons=comparisons, cells=cells, scores=s, extra=extra,
-                   order_effect=order_effect, penalty=penalty, n_iter=int(n_iter),
-                   status=int(status), gradient_norm=float(gnorm), tol=tol, ties=ties,
-                   method=method)
+    res = CoreFit(model=mdl, comparisons=comparisons, cells=cells, scores=s, extra=extra,
+                  order_effect=order_effect, penalty=penalty, n_iter=int(n_iter),
+                  status=int(status), gradient_norm=float(gnorm), tol=tol, ties=ties,
+                  method=method, covariates=covariates)
+    if covariates and not res.converged:
+        res._message += (" With covariates this can mean that the outcomes are separated "
+                         "along a combination of covariates (no finite MLE): see "
+                         "fit.coefficients for a runaway coefficient; drop or merge that "
+                         "covariate, or add penalty= (it bounds the scores only).")
+    return res
+
+
+def _check_covariate_separation(cells, order_effect, covariates):
+    """Raise :class:`NoMLEError` when one covariate alone separates the outcomes: some
+    direction ``(x, beta_l = +-1)`` (``x`` any scores, the other coefficients 0) with
+    ``x_ci - x_cj + beta_l cx_l >= 0`` for every win of ``ci``, ``<= 0`` for every loss and
+    ``= 0`` for every tie (:func:`btstats._kernels.resample_cells.order_separable`: difference
+    constraints, a Bellman-Ford pass).  The log-likelihood then does not decrease along it,
+    so that coefficient has no finite MLE."""
+    cpair, cclass, pi, pj = pair_structure(cells.n_items, cells.n_categories, cells.ci,
+                                            cells.cj, cells.ck)
+    off = 1 if order_effect else 0
+    for l, name in enumerate(covariates):
+        col = np.ascontiguousarray(cells.cx[:, off + l])
+        for sign in (1.0, -1.0):
+            if _krs.order_separable(cells.n_items, col, cclass, cells.cw, cpair, pi, pj,
+                                    sign):
+                raise NoMLEError(
+                    f"the outcomes are separated along the covariate {name!r}: together "
+                    f"with some scores, {'larger' if sign > 0 else 'smaller'} values of "
+                    f"{name!r} never go with a worse outcome, so its coefficient has no "
+                    f"finite MLE (it runs off to {'+' if sign > 0 else '-'}infinity). Drop "
+                    f"or coarsen that covariate, or collect comparisons where it varies "
+                    f"both ways.")
 
 
 def _start_scores(cells, n):
@@ -114,7 +157,7 @@ class CoreFit(PairwiseFit):
     resampling_design = "cells"
 
     def __init__(self, *, model, comparisons, cells, scores, extra, order_effect, penalty,
-                 n_iter, status, gradient_norm, tol, ties, method="newton"):
+                 n_iter, status, gradient_norm, tol, ties, method="newton", covariates=()):
         converged, message = _status_message(status, n_iter, gradient_norm, tol, method)
         super().__init__(model=model, method=method, comparisons=comparisons,
                          counts=comparisons.pairs, scores=scores, eta=None, penalty=penalty,
@@ -124,11 +167,15 @@ class CoreFit(PairwiseFit):
         self._extra = np.asarray(extra, dtype=float)
         self._extra.setflags(write=False)
         self._order_effect = bool(order_effect)
-        self._names = extra_names(model, cells.n_categories, order_effect)
+        self._covariates = tuple(str(c) for c in covariates)
+        self._names = extra_names(model, cells.n_categories, order_effect, self._covariates)
         self._row_map = None
 
     order_effect = property(lambda self: self._order_effect,
                             doc="Whether an order / home effect ``h`` was estimated.")
+    covariates = property(lambda self: self._covariates,
+                          doc="Names of the comparison-level covariates (a tuple; empty "
+                              "without).")
     n_categories = property(lambda self: self._cells.n_categories,
                             doc="Number of outcome categories of the family.")
 
@@ -147,7 +194,7 @@ class CoreFit(PairwiseFit):
 
     def _kernel_args(self):
         return (self._model.family.code, self._model.link, self._cells.n_categories,
-                self._order_effect, np.ascontiguousarray(self._s), self._extra.copy())
+                self._cells.n_lin, np.ascontiguousarray(self._s), self._extra.copy())
 
     @property
     def loglik(self):
@@ -183,12 +230,13 @@ class CoreFit(PairwiseFit):
         return cluster_units(*self._row_cells(), labels, self._cells.ci.shape[0])
 
     def _groups(self):
-        """``(gi, gj, go, totals)`` of the ``(pair, order)`` groups (see :func:`cell_groups`)."""
+        """``(gi, gj, gx, totals)`` of the ``(pair, linear-predictor row)`` groups (see
+        :func:`cell_groups`)."""
         return cell_groups(self._cells)
 
-    def _group_probabilities(self, gi, gj, go):
+    def _group_probabilities(self, gi, gj, gx):
         """Fitted category probabilities of the groups (rows) at this estimate."""
-        return _krs.category_probabilities(*self._kernel_args(), gi, gj, go)
+        return _krs.category_probabilities(*self._kernel_args(), gi, gj, gx)
 
     def _information(self):
         """Observed (negative Hessian) or expected (Fisher) information of (scores, extra):
@@ -196,13 +244,13 @@ class CoreFit(PairwiseFit):
         ``g_gk`` the score of one comparison of the group with outcome ``k``."""
         if self._covariance_type != "expected":
             return _kc.information_cells(*self._kernel_args(), *self._cells.arrays())
-        gi, gj, go, totals = self._groups()
+        gi, gj, gx, totals = self._groups()
         k = self._cells.n_categories
-        prob = self._group_probabilities(gi, gj, go)
-        ci, cj, co, ck = expand_groups(gi, gj, go, k)
-        g = _kc.cell_scores(*self._kernel_args(), ci, cj, co, ck)
+        prob = self._group_probabilities(gi, gj, gx)
+        ci, cj, cx, ck = expand_groups(gi, gj, gx, k)
+        g = _kc.cell_scores(*self._kernel_args(), ci, cj, cx, ck)
         m = ci.shape[0]
-        return _krc.meat_units(self.n_items, self._order_effect, ci, cj, co, g,
+        return _krc.meat_units(self.n_items, self._cells.n_lin, ci, cj, cx, g,
                                np.arange(m + 1, dtype=np.int64), np.arange(m, dtype=np.int64),
                                np.ones(m), (totals[:, None] * prob).ravel())
 
@@ -211,13 +259,13 @@ class CoreFit(PairwiseFit):
         ``U U'`` with ``U`` the sum of the cluster's comparison scores (``"cluster"``, times
         ``C/(C-1) (N-1)/(N-K)``); scores in (scores, extra)."""
         c = self._cells
-        g = _kc.cell_scores(*self._kernel_args(), c.ci, c.cj, c.co, c.ck)
+        g = _kc.cell_scores(*self._kernel_args(), c.ci, c.cj, c.cx, c.ck)
         if self._covariance_type == "sandwich":
             ptr, cell, coef, mass = self._comparison_atoms()
-            return _krc.meat_units(self.n_items, self._order_effect, c.ci, c.cj, c.co, g,
+            return _krc.meat_units(self.n_items, c.n_lin, c.ci, c.cj, c.cx, g,
                                    ptr, cell, coef, mass)
         ptr, cell, weight, n_clusters = self._cluster_units(self._cluster_codes)
-        meat = _krc.meat_units(self.n_items, self._order_effect, c.ci, c.cj, c.co, g, ptr,
+        meat = _krc.meat_units(self.n_items, c.n_lin, c.ci, c.cj, c.cx, g, ptr,
                                cell, weight, np.ones(n_clusters))
         n_obs = self.n_comparisons
         k = self.n_params
@@ -240,9 +288,11 @@ class CoreFit(PairwiseFit):
     def _coefficient_values(self):
         return self._extra.copy()
 
-    def category_probabilities(self, a, b, order=0.0):
+    def category_probabilities(self, a, b, order=0.0, covariates=None):
         """``P(category k)`` for ``k = 0 .. K - 1`` (``K - 1``: ``a`` best) of comparisons of
-        labels ``a`` and ``b`` with order indicator ``order`` (+1: ``a`` at home or first).
+        labels ``a`` and ``b`` with order indicator ``order`` (+1: ``a`` at home or first)
+        and, for a fit with covariates, their values ``covariates`` for ``a`` against ``b``
+        (one row per comparison, one column per covariate in the fit's order; default 0).
 
         Returns
         -------
@@ -253,22 +303,32 @@ class CoreFit(PairwiseFit):
         ia, ib = np.broadcast_arrays(ia, ib)
         o = np.broadcast_to(np.asarray(order, dtype=float), ia.shape)
         h = self._extra[0] if self._order_effect else 0.0
-        theta = np.ascontiguousarray(self._extra[1 if self._order_effect else 0:])
+        off = 1 if self._order_effect else 0
+        n_cov = len(self._covariates)
+        beta = self._extra[off:off + n_cov]
+        if covariates is None:
+            xb = np.zeros(ia.shape[0])
+        else:
+            x = np.asarray(covariates, dtype=float)
+            x = np.broadcast_to(x.reshape(-1, n_cov) if x.ndim < 2 else x,
+                                (ia.shape[0], n_cov))
+            xb = x @ beta
+        theta = np.ascontiguousarray(self._extra[off + n_cov:])
         k = self._cells.n_categories
         out = np.empty((ia.shape[0], k))
         row = np.empty(k)
         fam = self._model.family.code
         for r in range(ia.shape[0]):
-            z = self._s[ia[r]] - self._s[ib[r]] + h * o[r]
+            z = self._s[ia[r]] - self._s[ib[r]] + h * o[r] + xb[r]
             _kf.log_probabilities(fam, self._model.link, k, z, theta, row)
             out[r] = np.exp(row)
         return out
 
-    def probabilities(self, a, b, order=0.0):
+    def probabilities(self, a, b, order=0.0, covariates=None):
         """``P(a better)``, ``P(tie)``, ``P(b better)`` (graded categories summed by side;
-        ``order`` as in :meth:`category_probabilities`)."""
+        ``order`` and ``covariates`` as in :meth:`category_probabilities`)."""
         from .results import _is_many
-        p = self.category_probabilities(a, b, order)
+        p = self.category_probabilities(a, b, order, covariates)
         k = p.shape[1]
         half = k // 2
         pa = p[:, k - half:].sum(axis=1)
@@ -282,4 +342,8 @@ class CoreFit(PairwiseFit):
         rows = super()._header()
         rows.insert(1, ("family", f"{self._model.family_name}, {self._cells.n_categories} "
                                   f"categories, {self._model.link_name} link"))
+        if self._covariates:
+            terms = (["h order"] if self._order_effect else []) + \
+                [f"b_{c} {c}" for c in self._covariates]
+            rows.insert(2, ("predictor", "z = s_a - s_b + " + " + ".join(terms)))
         return rows

@@ -26,7 +26,8 @@ _DEFAULT_TOL = 1e-10
 
 
 def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None, tol=None,
-        max_iter=None, covariance_type="observed", order_effect=False, link=None, **columns):
+        max_iter=None, covariance_type="observed", order_effect=False, covariates=None,
+        link=None, **columns):
     r"""Fit a paired-comparison model by maximum likelihood (or MAP with ``penalty``).
 
     Parameters
@@ -75,6 +76,21 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
         ``z = s_a - s_b + h o`` with ``o`` the order column (+1: ``item_a`` at home or shown
         first, -1: ``item_b``, 0: neutral).  For arena data ``model_a`` was shown first, so
         ``h`` is the position bias.  Fitted by the general core (``method="newton"``).
+    covariates : list of str, optional
+        Comparison-level covariates: names of numeric columns of the comparison rows (of
+        ``data``'s frame, or of ``Comparisons.extra`` for data built with
+        ``Comparisons.from_frame(df, covariates=[...])``).  The linear predictor becomes
+        ``z = s_a - s_b + h o + x' beta``, with ``x`` a row's values for its first item
+        (``item_a``, or the winner in the winner / loser layout) against its second: they
+        are antisymmetric, so swapping the sides negates them (a length difference, a
+        style feature).  Every model and family takes them; the coefficients are named by
+        the covariates in :attr:`CoreFit.params` and :attr:`CoreFit.coefficients`.  Fitted
+        by the general core on cells of distinct (pair, order, covariate values, outcome):
+        with continuous covariates about one cell per row.  Existence: besides the win
+        graph (a covariate cannot rescue an item that never loses; :class:`NoMLEError` as
+        without covariates), each covariate alone is checked for separating the outcomes
+        (then :class:`NoMLEError` names it); separation along a combination of covariates is
+        not looked for, and shows as a :class:`ConvergenceWarning`.
     link : {"logit", "probit"}, optional
         Replaces the link of ``model``, keeping its outcome family: ``model="graded",
         link="probit"`` is the cumulative probit, ``model="rao-kupper", link="probit"`` is
@@ -90,7 +106,8 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     Raises
     ------
     NoMLEError
-        When the win graph is not strongly connected and ``penalty == 0``.
+        When the win graph is not strongly connected and ``penalty == 0``, or when one
+        covariate separates the outcomes.
     TiesError
         When the data hold ties, the model has none and ``ties`` is not set.
 
@@ -131,6 +148,7 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     _v.check_choice(order_effect, "order_effect", (False, True))
     _v.check_choice(ties, "ties", (None, "drop", "half"))
     _v.check_choice(covariance_type, "covariance_type", COVARIANCE_TYPES)
+    covariates = _v.covariate_names(covariates)
     penalty = float(_v.check_number(penalty, "penalty", low=0.0))
     tol = _DEFAULT_TOL if tol is None else float(_v.check_number(tol, "tol", low=0.0,
                                                                   low_open=True))
@@ -144,6 +162,8 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
         raise ValueError("method='mm' does not take a penalty; use method='newton' or "
                          "method='gradient' with penalty > 0.")
 
+    if covariates and not isinstance(data, Comparisons):
+        columns["covariates"] = list(covariates)
     comparisons = as_comparisons(data, **columns)
     if covariance_type == "cluster" and (comparisons.extra is None or
                                          "cluster" not in comparisons.extra.columns):
@@ -153,13 +173,14 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
                         "cluster=labels).")
     if comparisons.n_items < 2:
         raise DataError("only one item: scores need comparisons between at least two items.")
-    if order_effect or not mdl.pairwise_kernel:
+    if order_effect or covariates or not mdl.pairwise_kernel:
         if covariance_type == "cluster" and (comparisons.extra is None or
                                              "cluster" not in comparisons.extra.columns):
             raise DataError("covariance_type='cluster' needs a cluster column: name it with "
                             "cluster='<column>'.")
         res = _core.fit_core(comparisons, mdl, method=method, penalty=penalty, ties=ties,
-                             tol=tol, max_iter=max_iter, order_effect=bool(order_effect))
+                             tol=tol, max_iter=max_iter, order_effect=bool(order_effect),
+                             covariates=covariates)
         if not res.converged:
             warnings.warn(res.message, ConvergenceWarning, stacklevel=2)
         if covariance_type != "observed":
@@ -211,7 +232,7 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
 #: depends on the scale of the weights.
 def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparametric",
               cluster=None, method="newton", penalty=0.0, ties=None, order_effect=False,
-              link=None, degenerate="penalize", fallback_penalty=0.01, rng=None, progress=None,
+              covariates=None, link=None, degenerate="penalize", fallback_penalty=0.01, rng=None, progress=None,
               **columns):
     r"""Bootstrap distribution of the scores (and the other parameters): fit, resample, refit.
 
@@ -222,8 +243,9 @@ def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparamet
     ----------
     data : Comparisons, DataFrame or path
         The comparisons (as for :func:`btstats.fit`).
-    model, method, penalty, ties, order_effect, link
-        As for :func:`btstats.fit`; the replicates use the same model, method and penalty.
+    model, method, penalty, ties, order_effect, covariates, link
+        As for :func:`btstats.fit`; the replicates use the same model, method and penalty
+        (and refit the covariates' coefficients).
     n_resamples : int, default 1000
         Number of bootstrap replicates.
     kind : {"nonparametric", "parametric"}
@@ -274,10 +296,10 @@ def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparamet
     Every replicate starts from the full-data estimate.
 
     The fits of the general model core are resampled the same way over their cells
-    (pair, order, outcome category): a multinomial draw of ``round(total weight)``
-    comparisons (a tie under ``ties="half"`` is one comparison adding half to each side),
-    whole clusters, or, parametrically, each (pair, order) group's count redrawn over the
-    categories with the fitted probabilities.  A replicate is refitted by Newton on the
+    (pair, order, covariate values, outcome category): a multinomial draw of
+    ``round(total weight)`` comparisons (a tie under ``ties="half"`` is one comparison adding
+    half to each side), whole clusters, or, parametrically, each (pair, order, covariate
+    values) group's count redrawn over the categories with the fitted probabilities.  A replicate is refitted by Newton on the
     cells, its first step taken from the full-data information (no extra likelihood pass).
 
     References
@@ -301,7 +323,7 @@ def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparamet
         columns.setdefault("cluster", cluster)
         cluster = "cluster"
     res = fit(data, model, method=method, penalty=penalty, ties=ties,
-              order_effect=order_effect, link=link, **columns)
+              order_effect=order_effect, covariates=covariates, link=link, **columns)
     return res.bootstrap(n_resamples=n_resamples, kind=kind, cluster=cluster,
                          degenerate=degenerate, fallback_penalty=fallback_penalty, rng=rng,
                          progress=progress)

@@ -64,6 +64,9 @@ class PairwiseFit(ResultBase):
         Log-likelihood (sum over comparisons of log P(observed outcome), at the estimate),
         ``-2 loglik + 2 k`` and ``-2 loglik + k log(n_comparisons)``, ``k = n_items - 1``
         (+1 with a tie parameter).
+    n_params, deviance
+        ``k``, the number of free parameters, and ``-2 loglik``.  :meth:`contrast` tests a
+        difference of scores; :func:`btstats.compare` tests nested fits against each other.
     n_items, n_comparisons, n_iter, converged, method, message
         Size of the data and how the solver went.
     """

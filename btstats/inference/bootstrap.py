@@ -22,7 +22,7 @@ from .._kernels import likelihood as _likelihood
 from .._kernels import resample as _rs
 from .._kernels import resample_cells as _rsc
 from ..data.rows import cluster_labels, units
-from ..data.cells import expand_groups
+from ..data.cells import expand_groups, pair_structure
 from ..exceptions import DegenerateResampleWarning
 from .._scale import ELO_BASE, ELO_PER_UNIT
 from ..plotting import forest_plot
@@ -187,15 +187,8 @@ class _PairDesign(_Design):
         return vals[keep], np.asarray(mult, dtype=float)[keep]
 
 
-def _pair_structure(n, n_categories, ci, cj, ck):
-    """``(cpair, cclass, pi, pj)``: the pair of every cell, whether it is a win of ``pi``
-    (0), of ``pj`` (1) or a tie (2), and the pairs (for the existence check)."""
-    key = ci.astype(np.int64) * n + cj
-    uniq, cpair = np.unique(key, return_inverse=True)
-    mid = (n_categories - 1) / 2.0
-    cclass = np.where(ck > mid, 0, np.where(ck < mid, 1, 2)).astype(np.int64)
-    return (cpair.astype(np.int64), cclass, (uniq // n).astype(np.int32),
-            (uniq % n).astype(np.int32))
+#: the pair structure of the cells (for the existence check of the replicates)
+_pair_structure = pair_structure
 
 
 def _sub_csr(ptr, units):
@@ -220,12 +213,12 @@ class _CellDesign(_Design):
         self.fit = fit
         self.kind = kind
         cells = fit._cells
-        self.family, self.link, self.k, self.has_h, self.s_hat, self.e_hat = \
+        self.family, self.link, self.k, self.n_lin, self.s_hat, self.e_hat = \
             fit._kernel_args()
         self.s_hat = np.ascontiguousarray(self.s_hat, dtype=float)
         self.e_hat = np.ascontiguousarray(self.e_hat, dtype=float)
         self.n_extra = self.e_hat.shape[0]
-        self.observed = (cells.ci, cells.cj, np.ascontiguousarray(cells.co, dtype=float),
+        self.observed = (cells.ci, cells.cj, np.ascontiguousarray(cells.cx, dtype=float),
                          cells.ck.astype(np.int64))
         self.cw = np.ascontiguousarray(cells.cw, dtype=float)
         self.observed_pairs = _pair_structure(fit.n_items, self.k, cells.ci, cells.cj,
@@ -239,16 +232,16 @@ class _CellDesign(_Design):
         self._cov = None
         self._args = None
         if kind == "parametric":
-            gi, gj, go, totals = fit._groups()
+            gi, gj, gx, totals = fit._groups()
             if not np.all(totals == np.round(totals)):
                 raise _v.DataError(
                     "kind='parametric' redraws a whole number of comparisons per pair and "
                     "order, but the data hold fractional weights. Use kind='nonparametric' "
                     "(which draws round(total weight) comparisons over the weighted cells).")
             self.g_totals = np.ascontiguousarray(totals, dtype=float)
-            self.g_prob = np.ascontiguousarray(fit._group_probabilities(gi, gj, go))
-            ci, cj, co, ck = expand_groups(gi, gj, go, self.k)
-            self.cells = (ci, cj, np.ascontiguousarray(co, dtype=float), ck.astype(np.int64))
+            self.g_prob = np.ascontiguousarray(fit._group_probabilities(gi, gj, gx))
+            ci, cj, cx, ck = expand_groups(gi, gj, gx, self.k)
+            self.cells = (ci, cj, np.ascontiguousarray(cx, dtype=float), ck.astype(np.int64))
             self.pairs = _pair_structure(fit.n_items, self.k, ci, cj, ck)
             self.kernel_kind = _rsc.KIND_PARAMETRIC
             self.mass, self.total = np.zeros(0), 0
@@ -316,9 +309,9 @@ class _CellDesign(_Design):
         from the per-cell scores of ``cells`` at the estimate."""
         deg = _rs.DEGENERATE_DROP if degenerate == "drop" else _rs.DEGENERATE_PENALIZE
         cov = self._start_covariance()
-        gcell = _kc.cell_scores(self.family, self.link, self.k, self.has_h, self.s_hat,
+        gcell = _kc.cell_scores(self.family, self.link, self.k, self.n_lin, self.s_hat,
                                 self.e_hat, *cells)
-        return (self.family, self.link, self.k, self.has_h, self.s_hat, self.e_hat, *cells,
+        return (self.family, self.link, self.k, self.n_lin, self.s_hat, self.e_hat, *cells,
                 *pairs, gcell, cov, float(self.fit.penalty), deg, float(fallback_penalty),
                 float(tol), 200, DENSE_MAX)
 
@@ -364,26 +357,26 @@ class _CellDesign(_Design):
         else:
             cov = self.observed_covariance()
             ok = np.empty(n_units, np.bool_)
-            _rsc.jackknife_one_step(self.family, self.link, self.k, self.has_h, self.s_hat,
+            _rsc.jackknife_one_step(self.family, self.link, self.k, self.n_lin, self.s_hat,
                                     self.e_hat, *self.observed, cov, ptr, cell, weight, out_s,
                                     out_e, ok)
             refit = np.flatnonzero(~ok)
             # a deletion that empties a (pair, outcome class) removes an edge of the win
             # graph and moves the estimate most: refitted (also when it leaves no MLE);
-            # with an order effect one that empties a cell can separate along h: checked,
-            # and refitted when it leaves no finite MLE
+            # with an order effect or covariates one that empties a cell can separate along
+            # a linear-predictor column: checked, and refitted when it leaves no finite MLE
             cpair, cclass, pi, pj = self.observed_pairs
             unit = np.repeat(np.arange(n_units), np.diff(ptr))
             key = cpair * 3 + cclass
             left = np.bincount(key, weights=self.cw)[key[cell]] - weight
             refit = np.union1d(refit, unit[left <= 0.0])
-            if self.fit.penalty == 0.0 and self.has_h:
+            if self.fit.penalty == 0.0 and self.n_lin:
                 risky = np.setdiff1d(unit[self.cw[cell] - weight <= 0.0], refit)
                 if risky.shape[0]:
                     sub_ptr, take = _sub_csr(ptr, risky)
                     exists = np.empty(risky.shape[0], np.bool_)
                     _rsc.deletions_have_mle(sub_ptr, cell[take], weight[take], self.cw,
-                                            self.s_hat.shape[0], self.has_h, self.observed[2],
+                                            self.s_hat.shape[0], self.n_lin, self.observed[2],
                                             cclass, cpair, pi, pj, exists)
                     refit = np.union1d(refit, risky[~exists])
         if refit.shape[0]:

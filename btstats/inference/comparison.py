@@ -469,15 +469,16 @@ def _compare_iv(fits, names):
         if len(set(labels)) != len(labels):
             raise ValueError(f"`names` must be distinct; got {labels}.")
     order = sorted(range(len(fits)), key=lambda k: fits[k].n_params)   # stable
-    fits = tuple(fits[k] for k in order)
-    labels = [labels[k] for k in order]
+    return tuple(fits[k] for k in order), [labels[k] for k in order]
+
+
+def _check_sizes(fits, labels):
     for k in range(1, len(fits)):
         if fits[k].n_params == fits[k - 1].n_params:
             raise ValueError(f"{labels[k - 1]!r} and {labels[k]!r} both have "
                              f"{fits[k].n_params} free parameters: models of the same size "
                              f"cannot be nested, and their likelihood-ratio test would have 0 "
                              f"degrees of freedom. Compare their `aic` / `bic` directly.")
-    return fits, labels
 
 
 def compare(*fits, names=None):
@@ -545,14 +546,15 @@ def compare(*fits, names=None):
     >>> fit0 = btstats.fit(data)
     >>> fit1 = btstats.fit(data, order_effect=True)
     >>> res = btstats.compare(fit0, fit1)
-    >>> res.to_frame()[["n_params", "loglik", "df", "lr_statistic", "p"]].round(4)
-                       n_params    loglik   df  lr_statistic      p
+    >>> res.to_frame()[["n_params", "loglik", "df", "lr_statistic", "p"]].round(5)
+                       n_params     loglik   df  lr_statistic        p
     model
-    bradley-terry             6 -172.2482  NaN           NaN    NaN
-    bradley-terry (h)         7 -169.5429  1.0        5.4106  0.020
+    bradley-terry             6 -172.24818  NaN           NaN      NaN
+    bradley-terry (h)         7 -169.54287  1.0       5.41061  0.02001
     """
     fits, labels = _compare_iv(fits, names)
     outcomes = _same_data(fits, labels)
+    _check_sizes(fits, labels)
     for fit, lab in zip(fits, labels):
         if not fit.converged:
             warnings.warn(f"{lab!r} did not converge: its log-likelihood is not the maximum, "

@@ -603,6 +603,9 @@ def pairwise_model(model, what, fit=None):
     if fit is not None and getattr(fit, "order_effect", False):
         raise ValueError(f"{what} is not yet available for fits with an order effect; refit "
                          f"without order_effect=True for this.")
+    if fit is not None and getattr(fit, "covariates", ()):
+        raise ValueError(f"{what} is not yet available for fits with covariates; refit "
+                         f"without covariates= for this.")
     return mdl
 
 
