@@ -14,7 +14,7 @@ iterations compiled with Numba; scores are log-strengths centred to sum to zero.
 """
 from .data.comparisons import Comparisons, PairCounts, read_comparisons
 from .examples import EXAMPLES, load_example
-from . import agreement, evaluation
+from . import agreement, arena, evaluation
 from .agreement import annotators
 from .agreement.empirical import Agreement, accuracy_bounds
 from .agreement.ceilings import Ceilings, ceilings
@@ -50,7 +50,7 @@ __all__ = [
     "bootstrap", "BootstrapResult", "ConfidenceInterval", "DegenerateResampleWarning",
     "QuasiVariances", "quasi_variances",
     "compare", "ModelComparison", "Contrast", "ModelComparisonWarning",
-    "agreement", "annotators", "evaluation", "Agreement", "Ceilings", "accuracy_bounds",
+    "agreement", "annotators", "arena", "evaluation", "Agreement", "Ceilings", "accuracy_bounds",
     "ceilings", "cohen_kappa", "fleiss_kappa", "krippendorff_alpha", "AnnotatorFit",
     "fit_annotators", "AboveCeilingWarning", "Evaluation", "evaluate", "order_consistency",
     "win_rate_scores",
