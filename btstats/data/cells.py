@@ -120,6 +120,29 @@ def build_cells(comparisons, mdl, ties, order_effect, covariates=()):
     return Cells(n, n_cat, ci, cj, np.ascontiguousarray(cx), ck, cw)
 
 
+def build_item_cells(comparisons, mdl, ties, order_effect, covariates, item_x, separate):
+    """The :class:`Cells` of a fit with item covariates (structured scores).
+
+    The linear-predictor columns are the order indicator (with ``order_effect``), the
+    comparison-level ``covariates``, then ``item_x[a] - item_x[b]`` (``item_x``: one row of
+    item covariates per item code, 0 for the items in ``separate``), then one column per item
+    code in ``separate`` (+1 when it is ``a``, -1 when it is ``b``: its own ability).
+    """
+    covariates = list(covariates)
+    _check_columns(comparisons, order_effect, covariates)
+    a, b, k, w, n_cat = row_categories(comparisons, mdl, ties)
+    m = a.shape[0]
+    names = (["order"] if order_effect else []) + covariates
+    parts = [_row_columns(comparisons, names, m)] if names else []
+    parts.append(item_x[a] - item_x[b])
+    separate = np.asarray(separate, dtype=np.int64)
+    if separate.shape[0]:
+        parts.append((a[:, None] == separate[None, :]).astype(float)
+                     - (b[:, None] == separate[None, :]).astype(float))
+    x = np.ascontiguousarray(np.column_stack(parts), dtype=float)
+    return _covariate_cells(a, b, k, w, x, comparisons.n_items, n_cat)
+
+
 def _covariate_cells(a, b, k, w, x, n, n_cat):
     """Cells with covariates: rows oriented so that ``ci < cj`` (covariates negated, the
     category mirrored), then grouped by ``(ci, cj, cx row, ck)`` (a stable lexsort, so the

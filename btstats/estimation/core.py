@@ -313,7 +313,7 @@ class CoreFit(PairwiseFit):
             x = np.broadcast_to(x.reshape(-1, n_cov) if x.ndim < 2 else x,
                                 (ia.shape[0], n_cov))
             xb = x @ beta
-        theta = np.ascontiguousarray(self._extra[off + n_cov:])
+        theta = np.ascontiguousarray(self._extra[self._cells.n_lin:])
         k = self._cells.n_categories
         out = np.empty((ia.shape[0], k))
         row = np.empty(k)

@@ -13,6 +13,7 @@ from .._kernels import links as _links
 from .._kernels import mm as _mm
 from .._kernels import newton as _newton
 from . import core as _core
+from . import structured as _structured
 from .._checks import COVARIANCE_TYPES, DENSE_MAX, METHODS, _status_message, check_mle_exists
 from ..data.comparisons import Comparisons, as_comparisons
 from ..exceptions import ConvergenceWarning, DataError, TiesError
@@ -27,7 +28,7 @@ _DEFAULT_TOL = 1e-10
 
 def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None, tol=None,
         max_iter=None, covariance_type="observed", order_effect=False, covariates=None,
-        link=None, **columns):
+        item_covariates=None, item_effects=False, link=None, **columns):
     r"""Fit a paired-comparison model by maximum likelihood (or MAP with ``penalty``).
 
     Parameters
@@ -91,6 +92,20 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
         without covariates), each covariate alone is checked for separating the outcomes
         (then :class:`NoMLEError` names it); separation along a combination of covariates is
         not looked for, and shows as a :class:`ConvergenceWarning`.
+    item_covariates : DataFrame, optional
+        Structured scores (BradleyTerry2's ``BTm(..., ~ x1[..] + x2[..])``): a frame indexed
+        by item label, one numeric column per item covariate (all columns are used: pass
+        ``frame[[...]]`` for a subset).  Each score is ``s_i = x_i' beta``, so the predictor
+        is ``z = (x_a - x_b)' beta`` (+ the order effect, ``covariates`` and the family's
+        parameters).  An item with a NaN in any column keeps its comparisons, has its
+        covariates set to 0 and gets its own ability ``ability[<label>]`` (as BTm does); an
+        item of the comparisons without a row is refused (:class:`DataError`).  Returns a
+        :class:`~btstats.estimation.structured.StructuredFit`: ``scores`` are the implied
+        scores centred to sum to zero, ``abilities`` the uncentred ones with standard errors,
+        ``coefficients`` the table of ``beta`` and the separate items' abilities.
+    item_effects : bool, default False
+        With ``item_covariates``: add a free item effect, ``s_i = x_i' beta + u_i``, with the
+        ridge ``penalty / 2 sum u_i^2`` (``penalty > 0`` required; not a random-effect fit).
     link : {"logit", "probit"}, optional
         Replaces the link of ``model``, keeping its outcome family: ``model="graded",
         link="probit"`` is the cumulative probit, ``model="rao-kupper", link="probit"`` is
@@ -107,7 +122,9 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     ------
     NoMLEError
         When the win graph is not strongly connected and ``penalty == 0``, or when one
-        covariate separates the outcomes.
+        covariate separates the outcomes; with ``item_covariates``, when an item with its
+        own ability never loses or never wins, or one predictor column separates the
+        outcomes (the message names it).
     TiesError
         When the data hold ties, the model has none and ``ties`` is not set.
 
@@ -149,6 +166,7 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
     _v.check_choice(ties, "ties", (None, "drop", "half"))
     _v.check_choice(covariance_type, "covariance_type", COVARIANCE_TYPES)
     covariates = _v.covariate_names(covariates)
+    _v.check_choice(item_effects, "item_effects", (False, True))
     penalty = float(_v.check_number(penalty, "penalty", low=0.0))
     tol = _DEFAULT_TOL if tol is None else float(_v.check_number(tol, "tol", low=0.0,
                                                                   low_open=True))
@@ -173,6 +191,20 @@ def fit(data, model="bradley-terry", *, method="newton", penalty=0.0, ties=None,
                         "cluster=labels).")
     if comparisons.n_items < 2:
         raise DataError("only one item: scores need comparisons between at least two items.")
+    if item_covariates is not None:
+        res = _structured.fit_structured(
+            comparisons, mdl, item_covariates, item_effects=item_effects, method=method,
+            penalty=penalty, ties=ties, tol=tol, max_iter=max_iter,
+            order_effect=bool(order_effect), covariates=covariates)
+        if not res.converged:
+            warnings.warn(res.message, ConvergenceWarning, stacklevel=2)
+        if covariance_type != "observed":
+            res = res.with_covariance(covariance_type)
+        return res
+    if item_effects:
+        raise ValueError("item_effects=True is the free item effect of a fit with "
+                         "`item_covariates` (s_i = x_i' beta + u_i); without item covariates "
+                         "the scores are the item effects.")
     if order_effect or covariates or not mdl.pairwise_kernel:
         if covariance_type == "cluster" and (comparisons.extra is None or
                                              "cluster" not in comparisons.extra.columns):
