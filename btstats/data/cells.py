@@ -143,11 +143,42 @@ def build_item_cells(comparisons, mdl, ties, order_effect, covariates, item_x, s
     return _covariate_cells(a, b, k, w, x, comparisons.n_items, n_cat)
 
 
+def _row_hash(cx):
+    """A 64-bit hash of every covariate row (its float64 bit patterns, mixed column by
+    column); equal rows have equal hashes."""
+    bits = np.ascontiguousarray(cx, dtype=np.float64).view(np.uint64)
+    h = bits[:, 0].copy()
+    with np.errstate(over="ignore"):
+        for col in range(1, bits.shape[1]):
+            h = (h * np.uint64(0x9E3779B97F4A7C15)) ^ bits[:, col]
+    return h
+
+
+def _group_order(ci, cj, ck, cx):
+    """A stable order of the rows with every ``(pair, covariate row)`` group consecutive and
+    its categories in order.  Sorts on ``(pair, a 64-bit hash of the covariate row, ck)``
+    (three keys instead of ``3 + n_lin``: 0.34 s against 0.97 s for 10**6 rows and four
+    covariates); if two different covariate rows of one pair share a hash, the exact
+    lexicographic sort on every column is used instead."""
+    n_rows = ci.shape[0]
+    if n_rows < 2 or cx.shape[1] == 0:
+        return np.lexsort([ck, cj, ci])
+    h = _row_hash(cx)
+    pair = ci.astype(np.int64) * (int(cj.max()) + 1) + cj
+    order = np.lexsort([ck, h, pair])
+    so, prev = order[1:], order[:-1]
+    same = (pair[so] == pair[prev]) & (h[so] == h[prev])
+    if np.any(same & np.any(cx[so] != cx[prev], axis=1)):
+        keys = [ck] + [cx[:, col] for col in range(cx.shape[1] - 1, -1, -1)] + [cj, ci]
+        return np.lexsort(keys)
+    return order
+
+
 def _covariate_cells(a, b, k, w, x, n, n_cat):
     """Cells with covariates: rows oriented so that ``ci < cj`` (covariates negated, the
-    category mirrored), then grouped by ``(ci, cj, cx row, ck)`` (a stable lexsort, so the
-    weights of a cell add up in row order), sorted by that tuple: the ``(pair, cx)`` groups
-    are consecutive, their categories in order."""
+    category mirrored), then grouped by ``(ci, cj, cx row, ck)`` (a stable sort, so the
+    weights of a cell add up in row order; :func:`_group_order`): the ``(pair, cx)`` groups
+    are consecutive, sorted by pair, their categories in order."""
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
     k = np.asarray(k, dtype=np.int64)
@@ -157,8 +188,7 @@ def _covariate_cells(a, b, k, w, x, n, n_cat):
     ck = np.where(flip, n_cat - 1 - k, k)
     # + 0.0 turns the -0.0 of a negated zero into 0.0
     cx = np.where(flip[:, None], -x, x) + 0.0
-    keys = [ck] + [cx[:, l] for l in range(cx.shape[1] - 1, -1, -1)] + [cj, ci]
-    order = np.lexsort(keys)
+    order = _group_order(ci, cj, ck, cx)
     m = order.shape[0]
     new = np.ones(m, np.bool_)
     if m > 1:
