@@ -889,13 +889,9 @@ def leaderboard(battles, *, style=True, reweight=True, features=None, cluster=No
     res = _fit(comps, "bradley-terry", ties="half", covariates=covs or None, tol=tol)
     res = res.with_covariance("cluster")
     cov = res.covariance.to_numpy()
-    params_cov = None
     if cluster is None:
         # each battle its own unit: undo the clustered finite-sample factor (HC0)
-        n_units = len(frame)
-        n_obs = res.n_comparisons
-        k = res.n_params
-        factor = (n_units - 1) / n_units * (n_obs - k) / (n_obs - 1)
+        factor = 1.0 / res._cluster_factor(len(frame))
         kind = "sandwich (HC0, each battle a unit" + (", importance weights)" if reweight
                                                       else ")")
     else:

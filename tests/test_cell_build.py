@@ -251,8 +251,8 @@ def test_bad_path():
 
 
 # the kernels called from Python (helpers called only from kernels are compiled into them)
-KERNELS = ["any_nonzero", "dense_accumulate", "dense_emit", "row_keys", "radix_sort",
-           "merge_sorted", "lex_keys", "lex_sort_merge"]
+KERNELS = ["any_nonzero", "dense_accumulate", "dense_emit", "group_row_keys", "radix_sort",
+           "merge_sorted_groups", "group_lex_cells"]
 
 
 @pytest.mark.parametrize("name", KERNELS)

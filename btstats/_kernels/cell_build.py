@@ -43,6 +43,8 @@ _DIGIT_BITS = 10
 
 #: Keys wider than this many bits take the lexicographic path.
 _KEY_BITS = 62
+#: The group codes of rows without groups (every row in group 0).
+_NO_GROUP = np.empty(0, np.int64)
 
 
 def _bits(x):
@@ -134,26 +136,6 @@ def _fields(n, n_cat, has_order):
 
 
 @njit(cache=True)
-def row_keys(a, b, k, w, o, has_order, n, n_cat, keys, vals):
-    """``keys[r] = ((ci << hb | cj) << sb | s) << kb | ck`` (see :func:`_fields`; the order
-    of the key is that of ``(ci, cj, co, ck)``) and ``vals[r] = w[r]``; returns the smallest
-    and largest key."""
-    hb, sb, kb = _fields(n, n_cat, has_order)
-    top = np.int64(n_cat - 1)
-    lo = np.int64(np.iinfo(np.int64).max)
-    hi = np.int64(-1)
-    for r in range(a.shape[0]):
-        i, j, s, c = _orient(np.int64(a[r]), np.int64(b[r]), np.int64(k[r]),
-                             o[r] if has_order else 0.0, has_order, top)
-        key = (((i << hb | j) << sb | s) << kb) | c
-        keys[r] = key
-        vals[r] = w[r]
-        lo = min(lo, key)
-        hi = max(hi, key)
-    return lo, hi
-
-
-@njit(cache=True)
 def radix_sort(keys, vals, tmp_k, tmp_v, lo, hi):
     """Stable LSD radix sort of ``keys`` (all in ``lo .. hi``), ``vals`` permuted alike.
 
@@ -224,117 +206,14 @@ def _merge_in_place(keys, vals):
     return u, kept
 
 
-@njit(cache=True)
-def merge_sorted(keys, vals, has_order, n, n_cat):
-    """The cells of sorted keys of :func:`row_keys` with weights ``vals``: equal keys summed
-    in order, non-positive totals dropped.  Overwrites ``keys`` and ``vals``."""
-    hb, sb, kb = _fields(n, n_cat, has_order)
-    u, kept = _merge_in_place(keys, vals)
-    ci = np.empty(kept, np.int32)
-    cj = np.empty(kept, np.int32)
-    co = np.empty(kept)
-    ck = np.empty(kept, np.int64)
-    cw = np.empty(kept)
-    kmask = (np.int64(1) << kb) - 1
-    smask = (np.int64(1) << sb) - 1
-    hmask = (np.int64(1) << hb) - 1
-    t = 0
-    for q in range(u):
-        v = vals[q]
-        if v > 0.0:
-            key = keys[q]
-            ck[t] = key & kmask
-            key >>= kb
-            co[t] = np.float64((key & smask) - 1) if has_order else 0.0
-            key >>= sb
-            cj[t] = key & hmask
-            ci[t] = key >> hb
-            cw[t] = v
-            t += 1
-    return ci, cj, co, ck, cw
-
-
-@njit(cache=True)
-def lex_keys(a, b, k, o, has_order, n, n_cat, first, second):
-    """``first[r] = ci`` and ``second[r] = (cj << sb | s) << kb | ck`` (see
-    :func:`_fields`); returns their ranges ``(lo1, hi1, lo2, hi2)``."""
-    hb, sb, kb = _fields(n, n_cat, has_order)
-    top = np.int64(n_cat - 1)
-    big = np.int64(np.iinfo(np.int64).max)
-    lo1, hi1, lo2, hi2 = big, np.int64(-1), big, np.int64(-1)
-    for r in range(a.shape[0]):
-        i, j, s, c = _orient(np.int64(a[r]), np.int64(b[r]), np.int64(k[r]),
-                             o[r] if has_order else 0.0, has_order, top)
-        key = ((j << sb | s) << kb) | c
-        first[r] = i
-        second[r] = key
-        lo1 = min(lo1, i)
-        hi1 = max(hi1, i)
-        lo2 = min(lo2, key)
-        hi2 = max(hi2, key)
-    return lo1, hi1, lo2, hi2
-
-
-@njit(cache=True)
-def lex_sort_merge(first, second, w, lo1, hi1, lo2, hi2, has_order, n, n_cat):
-    """Cells of rows keyed by ``(first, second)`` (see :func:`lex_keys`), in lexicographic
-    order, equal keys summed in row order, non-positive totals dropped."""
-    hb, sb, kb = _fields(n, n_cat, has_order)
-    m = first.shape[0]
-    idx = np.arange(m)
-    key2, idx = radix_sort(second.copy(), idx, np.empty(m, np.int64), np.empty(m, np.int64),
-                           lo2, hi2)
-    key1, idx = radix_sort(first[idx], idx, np.empty(m, np.int64), np.empty(m, np.int64),
-                           lo1, hi1)
-    # equal neighbours summed in place, at the front of idx's companions
-    u1 = key1
-    u2 = np.empty(m, np.int64)
-    sums = np.empty(m)
-    q = 0
-    u2[0] = second[idx[0]]
-    sums[0] = w[idx[0]]
-    for t in range(1, m):
-        r = idx[t]
-        if key1[t] != u1[q] or second[r] != u2[q]:
-            q += 1
-            u1[q] = key1[t]
-            u2[q] = second[r]
-            sums[q] = w[r]
-        else:
-            sums[q] += w[r]
-    u = q + 1
-    kept = 0
-    for q in range(u):
-        if sums[q] > 0.0:
-            kept += 1
-    ci = np.empty(kept, np.int32)
-    cj = np.empty(kept, np.int32)
-    co = np.empty(kept)
-    ck = np.empty(kept, np.int64)
-    cw = np.empty(kept)
-    kmask = (np.int64(1) << kb) - 1
-    smask = (np.int64(1) << sb) - 1
-    t = 0
-    for q in range(u):
-        if sums[q] > 0.0:
-            key = u2[q]
-            ck[t] = key & kmask
-            key >>= kb
-            co[t] = np.float64((key & smask) - 1) if has_order else 0.0
-            ci[t] = u1[q]
-            cj[t] = key >> sb
-            cw[t] = sums[q]
-            t += 1
-    return ci, cj, co, ck, cw
-
-
 def _empty():
     e = np.empty(0, np.int32)
     return e, e.copy(), np.empty(0), np.empty(0, np.int64), np.empty(0)
 
 
 def _key_fits(n, n_cat, has_order):
-    """True if the packed key of :func:`row_keys` fits in ``_KEY_BITS`` bits."""
+    """True if the packed key of :func:`group_row_keys` without group codes fits in
+    ``_KEY_BITS`` bits."""
     return 2 * _bits(n - 1) + (2 if has_order else 0) + _bits(n_cat - 1) <= _KEY_BITS
 
 
@@ -409,16 +288,14 @@ def build_cells_arrays(a, b, k, w, o, n_items, n_cat, *, path=None):
         if not _key_fits(n, n_cat, has_order):
             raise ValueError("path='sort': the key of this many items does not fit in 62 "
                              "bits; use path='lex' or path=None.")
+        # the group kernels with no group codes (every row in group 0: the same keys)
         keys = np.empty(m, np.int64)
         vals = np.empty(m)
-        lo, hi = row_keys(a, b, k, w, o, has_order, n, n_cat, keys, vals)
+        lo, hi = group_row_keys(_NO_GROUP, a, b, k, w, o, has_order, n, n_cat, keys, vals)
         keys, vals = radix_sort(keys, vals, np.empty_like(keys), np.empty_like(vals), lo, hi)
-        return merge_sorted(keys, vals, has_order, n, n_cat)
+        return merge_sorted_groups(keys, vals, has_order, n, n_cat)[1:]
     if path == "lex":
-        first = np.empty(m, np.int64)
-        second = np.empty(m, np.int64)
-        lo1, hi1, lo2, hi2 = lex_keys(a, b, k, o, has_order, n, n_cat, first, second)
-        return lex_sort_merge(first, second, w, lo1, hi1, lo2, hi2, has_order, n, n_cat)
+        return group_lex_cells(_NO_GROUP, a, b, k, w, o, has_order, n, n_cat)[1:]
     raise ValueError(f"`path` must be None, 'dense', 'sort' or 'lex', not {path!r}.")
 
 
@@ -432,16 +309,20 @@ def build_cells_arrays(a, b, k, w, o, n_items, n_cat, *, path=None):
 
 @njit(cache=True)
 def group_row_keys(g, a, b, k, w, o, has_order, n, n_cat, keys, vals):
-    """``keys[r] = (((cg << hb | ci) << hb | cj) << sb | s) << kb | ck`` and
-    ``vals[r] = w[r]``; returns the smallest and largest key."""
+    """``keys[r] = (((cg << hb | ci) << hb | cj) << sb | s) << kb | ck`` (see
+    :func:`_fields`; the order of the key is that of ``(cg, ci, cj, co, ck)``) and
+    ``vals[r] = w[r]``; returns the smallest and largest key.  An empty ``g`` puts every row
+    in group 0."""
     hb, sb, kb = _fields(n, n_cat, has_order)
+    has_group = g.shape[0] > 0
     top = np.int64(n_cat - 1)
     lo = np.int64(np.iinfo(np.int64).max)
     hi = np.int64(-1)
     for r in range(a.shape[0]):
         i, j, s, c = _orient(np.int64(a[r]), np.int64(b[r]), np.int64(k[r]),
                              o[r] if has_order else 0.0, has_order, top)
-        key = ((((np.int64(g[r]) << hb | i) << hb | j) << sb | s) << kb) | c
+        cg = np.int64(g[r]) if has_group else np.int64(0)
+        key = (((((cg << hb) | i) << hb | j) << sb | s) << kb) | c
         keys[r] = key
         vals[r] = w[r]
         lo = min(lo, key)
@@ -485,8 +366,10 @@ def merge_sorted_groups(keys, vals, has_order, n, n_cat):
 @njit(cache=True)
 def group_lex_cells(g, a, b, k, w, o, has_order, n, n_cat):
     """The cells of :func:`merge_sorted_groups` by two stable radix sorts: on
-    ``(cj << sb | s) << kb | ck``, then on ``cg << hb | ci`` (for keys too wide to pack)."""
+    ``(cj << sb | s) << kb | ck``, then on ``cg << hb | ci`` (for keys too wide to pack).
+    An empty ``g`` puts every row in group 0."""
     hb, sb, kb = _fields(n, n_cat, has_order)
+    has_group = g.shape[0] > 0
     top = np.int64(n_cat - 1)
     m = a.shape[0]
     first = np.empty(m, np.int64)
@@ -496,7 +379,7 @@ def group_lex_cells(g, a, b, k, w, o, has_order, n, n_cat):
     for r in range(m):
         i, j, s, c = _orient(np.int64(a[r]), np.int64(b[r]), np.int64(k[r]),
                              o[r] if has_order else 0.0, has_order, top)
-        first[r] = (np.int64(g[r]) << hb) | i
+        first[r] = ((np.int64(g[r]) if has_group else np.int64(0)) << hb) | i
         second[r] = ((j << sb | s) << kb) | c
         lo1 = min(lo1, first[r])
         hi1 = max(hi1, first[r])

@@ -112,6 +112,21 @@ def cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, g
 
 
 @njit(cache=True)
+def penalised_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
+                   grad, hcell, cross, hpp):
+    """:func:`cell_pass` of ``l(s, extra) - penalty / 2 |s|^2``: the penalty taken off the
+    log-likelihood and the score gradient (a non-finite log-likelihood is returned as it
+    is)."""
+    f = cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, grad,
+                  hcell, cross, hpp)
+    if penalty != 0.0 and math.isfinite(f):
+        f -= 0.5 * penalty * np.dot(s, s)
+        for i in range(s.shape[0]):
+            grad[i] -= penalty * s[i]
+    return f
+
+
+@njit(cache=True)
 def feasible(family, n_categories, n_lin, extra):
     """Whether the family parameters are inside their domain (thresholds positive and
     increasing; Davidson's ``nu`` positive) and the linear-predictor coefficients finite."""
@@ -164,12 +179,8 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
     x2 = np.empty((n, q))
     col = np.empty(n)
     s -= s.mean()
-    f = cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, grad,
-                  hcell, cross, hpp)
-    if penalty != 0.0:
-        f -= 0.5 * penalty * np.dot(s, s)
-        for i in range(n):
-            grad[i] -= penalty * s[i]
+    f = penalised_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw,
+                       penalty, grad, hcell, cross, hpp)
     gnorm = math.inf
     gnorm0 = -1.0
     for it in range(max_iter + 1):
@@ -260,12 +271,9 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
             for b in range(q):
                 e_new[b] = extra[b] + step * dq[b]
             if feasible(family, n_categories, n_lin, e_new):
-                f_new = cell_pass(family, link, n_categories, n_lin, s_new, e_new, ci, cj, cx,
-                                  ck, cw, grad_t, hcell_t, cross_t, hpp_t)
-                if penalty != 0.0 and math.isfinite(f_new):
-                    f_new -= 0.5 * penalty * np.dot(s_new, s_new)
-                    for i in range(n):
-                        grad_t[i] -= penalty * s_new[i]
+                f_new = penalised_pass(family, link, n_categories, n_lin, s_new, e_new, ci,
+                                       cj, cx, ck, cw, penalty, grad_t, hcell_t, cross_t,
+                                       hpp_t)
                 if math.isfinite(f_new) and (in_noise or f_new >= f + 1e-4 * step * slope):
                     accepted = True
                     break

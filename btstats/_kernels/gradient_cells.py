@@ -1,8 +1,8 @@
 """Gradient ascent on cells for every outcome family of the general core.
 
 Numba only.  The loop of :mod:`.gradient` over the family interface of :mod:`.cells`: each
-iteration moves every score and every family / linear-predictor parameter by its gradient over its own
-curvature, ``x <- x + step * g_a / H_aa`` (``H_aa`` the diagonal of the negative Hessian:
+iteration moves every score and every family / linear-predictor parameter by its gradient over
+its own curvature, ``x <- x + step * g_a / H_aa`` (``H_aa`` the diagonal of the negative Hessian:
 the Laplacian degree of a score, ``-d2l/d extra_a^2`` of a parameter), re-centres the scores
 (mean anchoring), and accepts the step by Armijo's rule (halved until the penalised
 log-likelihood rises by at least ``1e-4 * step * g' D^-1 g``, doubled after each accepted
@@ -19,19 +19,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .cells import _measure, cell_pass, feasible
-
-
-@njit(cache=True)
-def _penalised(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
-               grad, hcell, cross, hpp):
-    f = cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, grad,
-                  hcell, cross, hpp)
-    if penalty != 0.0 and math.isfinite(f):
-        f -= 0.5 * penalty * np.dot(s, s)
-        for i in range(s.shape[0]):
-            grad[i] -= penalty * s[i]
-    return f
+from .cells import _measure, feasible, penalised_pass
 
 
 @njit(cache=True)
@@ -54,7 +42,7 @@ def gradient_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, 
     s_new = np.empty(n)
     e_new = np.empty(q)
     s -= s.mean()
-    f = _penalised(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
+    f = penalised_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
                    grad, hcell, cross, hpp)
     noise = 1e-12 * abs(f) + 1e-300
     step = 1.0
@@ -82,7 +70,7 @@ def gradient_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, 
             for b in range(q):
                 e_new[b] = extra[b] + step * grad[n + b] / scale[n + b]
             if feasible(family, n_categories, n_lin, e_new):
-                f_new = _penalised(family, link, n_categories, n_lin, s_new, e_new, ci, cj,
+                f_new = penalised_pass(family, link, n_categories, n_lin, s_new, e_new, ci, cj,
                                    cx, ck, cw, penalty, grad_t, hcell_t, cross, hpp_t)
                 if math.isfinite(f_new):
                     if step * slope >= noise:

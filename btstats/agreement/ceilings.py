@@ -350,6 +350,25 @@ def _design_rows(design, items, n_items, need_order):
             np.ascontiguousarray(uniq[:, 2]), np.ascontiguousarray(cw))
 
 
+def _parametric_draws(fit, mean_of, n_draws, n_params, per_draw, rng):
+    """``n_draws`` multivariate-normal draws from the fit's ``parameter_covariance`` around
+    ``mean_of(cov)`` (a symmetric square root, so a singular covariance is fine); the memory
+    asked for (``per_draw`` extra floats per draw besides ``3 n_params``) is checked first."""
+    _v.check_memory(8 * int(n_draws) * (3 * n_params + per_draw), "n_draws", n_draws,
+                    f"{int(n_draws):,} parametric draws of {n_params:,} parameters",
+                    "Use n_draws=1000 (the default) or fewer; 0 for point values only.")
+    try:
+        cov = fit.parameter_covariance.to_numpy(dtype=float)
+    except (MemoryError, np.linalg.LinAlgError) as exc:
+        raise type(exc)(f"parametric draws need the fit's covariance, which is not "
+                        f"available ({str(exc).splitlines()[0]}); pass n_draws=0 for "
+                        f"point values or bootstrap= draws.") from exc
+    vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
+    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+    z = rng.standard_normal((int(n_draws), cov.shape[0]))
+    return mean_of(cov) + z @ root.T
+
+
 def _general_draws_from(bootstrap, n_items, names):
     """(score draws (D x n), parameter draws (D x len(names)) or None) from an array or a
     bootstrap result of a fit of the general core: scores, then the columns of
@@ -430,21 +449,8 @@ def _general_ceilings(spec, s, items, design, bootstrap, n_draws, rng, *, fit=No
         draws_s, draws_p = _general_draws_from(bootstrap, n, names)
         label = "bootstrap"
     elif fit is not None and n_draws > 0:
-        p = n + len(names)
-        _v.check_memory(8 * int(n_draws) * (3 * p + 24), "n_draws", n_draws,
-                        f"{int(n_draws):,} parametric draws of {p:,} parameters",
-                        "Use n_draws=1000 (the default) or fewer; 0 for point values only.")
-        try:
-            cov = fit.parameter_covariance.to_numpy(dtype=float)
-        except (MemoryError, np.linalg.LinAlgError) as exc:
-            raise type(exc)(f"parametric draws need the fit's covariance, which is not "
-                            f"available ({str(exc).splitlines()[0]}); pass n_draws=0 for "
-                            f"point values or bootstrap= draws.") from exc
-        mean = np.concatenate([s, mean_p])
-        vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
-        root = vecs * np.sqrt(np.clip(vals, 0.0, None))
-        z = rng.standard_normal((int(n_draws), cov.shape[0]))
-        d = mean + z @ root.T
+        d = _parametric_draws(fit, lambda cov: np.concatenate([s, mean_p]), n_draws,
+                              n + len(names), 24, rng)
         draws_s, draws_p = np.ascontiguousarray(d[:, :n]), d[:, n:]
         label = "parametric (multivariate normal from the fit's covariance)"
     draws = None
@@ -622,7 +628,6 @@ def ceilings(source, design=None, *, model=None, theta=None, bootstrap=None,
         return _general_ceilings(spec, s, source.index if isinstance(source, pd.Series)
                                  else None, design, bootstrap, int(n_draws), rng,
                                  model=mdl.name)
-    cov_full = None
     if is_fit:
         mdl = pairwise_model(source.model, "ceilings", source)
         scores = source.scores
@@ -669,22 +674,10 @@ def ceilings(source, design=None, *, model=None, theta=None, bootstrap=None,
             draws_eta = np.log(th) if th is not None else np.full(draws_s.shape[0], eta)
         label = "bootstrap"
     elif is_fit and n_draws > 0:
-        p = n + (1 if mdl.has_ties else 0)
-        # the normal deviates, the draws and their scores, the 9 sums and 8 quantities
-        _v.check_memory(8 * int(n_draws) * (3 * p + 20), "n_draws", n_draws,
-                        f"{int(n_draws):,} parametric draws of {p:,} parameters",
-                        "Use n_draws=1000 (the default) or fewer; 0 for point values only.")
-        try:
-            cov_full = source.parameter_covariance.to_numpy(dtype=float)
-        except (MemoryError, np.linalg.LinAlgError) as exc:
-            raise type(exc)(f"parametric draws need the fit's covariance, which is not "
-                            f"available ({str(exc).splitlines()[0]}); pass n_draws=0 for "
-                            f"point values or bootstrap= draws.") from exc
-        mean = s if cov_full.shape[0] == n else np.append(s, eta)
-        vals, vecs = np.linalg.eigh(0.5 * (cov_full + cov_full.T))
-        root = vecs * np.sqrt(np.clip(vals, 0.0, None))
-        z = rng.standard_normal((int(n_draws), cov_full.shape[0]))
-        d = mean + z @ root.T
+        # per draw: the normal deviates, the draws and their scores, the 9 sums and 8
+        # quantities
+        d = _parametric_draws(source, lambda cov: s if cov.shape[0] == n else np.append(s, eta),
+                              n_draws, n + (1 if mdl.has_ties else 0), 20, rng)
         draws_s = np.ascontiguousarray(d[:, :n])
         if mdl.has_ties:
             draws_eta = np.maximum(d[:, n], 0.0) if d.shape[1] > n else np.full(d.shape[0], eta)

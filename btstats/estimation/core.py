@@ -267,13 +267,8 @@ class CoreFit(PairwiseFit):
         ptr, cell, weight, n_clusters = self._cluster_units(self._cluster_codes)
         meat = _krc.meat_units(self.n_items, c.n_lin, c.ci, c.cj, c.cx, g, ptr,
                                cell, weight, np.ones(n_clusters))
-        n_obs = self.n_comparisons
-        k = self.n_params
-        factor = n_clusters / (n_clusters - 1.0)
-        if n_obs > k + 1:
-            factor *= (n_obs - 1.0) / (n_obs - k)
         self._n_clusters = int(n_clusters)
-        return meat * factor
+        return meat * self._cluster_factor(n_clusters)
 
     @property
     def parameter_covariance(self):

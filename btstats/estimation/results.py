@@ -240,13 +240,19 @@ class PairwiseFit(ResultBase):
         labels = self._cluster_codes
         ptr, cell, weight, n_clusters = _rows.units(self._comparisons, raw.pi, raw.pj, labels)
         meat = _robust.meat_clusters(n, raw.pi, raw.pj, ptr, cell, weight, gd, ge, with_eta)
+        self._n_clusters = int(n_clusters)
+        return meat * self._cluster_factor(n_clusters)
+
+    def _cluster_factor(self, n_clusters):
+        """The finite-sample factor of the cluster meat, ``C/(C-1) (N-1)/(N-K)`` (``C``
+        clusters, ``N`` comparisons, ``K`` free parameters; the second factor only when
+        ``N > K + 1``), as Stata, statsmodels and R's ``vcovCL(type="HC1")``."""
         n_obs = self.n_comparisons
         k = self.n_params
         factor = n_clusters / (n_clusters - 1.0)
         if n_obs > k + 1:
             factor *= (n_obs - 1.0) / (n_obs - k)
-        self._n_clusters = int(n_clusters)
-        return meat * factor
+        return factor
 
     def with_covariance(self, covariance_type, *, cluster=None):
         """This fit with another covariance (and so other standard errors and intervals).

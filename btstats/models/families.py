@@ -309,7 +309,18 @@ class _Cumulative(Family):
         return t + 1e-3 * np.arange(p)
 
 
-class ThresholdTies(_Cumulative):
+class _TieOutcomes:
+    """The three outcomes (b wins, tie, a wins) of the tie families, read from the rows'
+    outcomes; the data must hold ties."""
+
+    def row_categories(self, a, b, outcome, weight, extra, *, ties, model):
+        return a, b, _three_categories(outcome), weight, 3
+
+    def check_data(self, counts, model):
+        _need_ties(counts, model)
+
+
+class ThresholdTies(_TieOutcomes, _Cumulative):
     """Ties by a threshold: ``P(a) = F(z - eta)``, ``P(b) = F(-z - eta)``, ``eta >= 0``:
     Rao-Kupper (logit; ``theta = exp(eta)``), Glenn-David (probit)."""
 
@@ -322,12 +333,6 @@ class ThresholdTies(_Cumulative):
 
     def param_names(self, n_categories=None):
         return ("eta",)
-
-    def row_categories(self, a, b, outcome, weight, extra, *, ties, model):
-        return a, b, _three_categories(outcome), weight, 3
-
-    def check_data(self, counts, model):
-        _need_ties(counts, model)
 
     def check_params(self, p, *, n_categories, tie, tie_name, model):
         self._check_fixed_k(n_categories, model)
@@ -356,7 +361,7 @@ class ThresholdTies(_Cumulative):
         return "eta (threshold)", f"{value:.4f}{tail}"
 
 
-class Davidson(Family):
+class Davidson(_TieOutcomes, Family):
     """Davidson's (1970) ties: ``P(a) : P(tie) : P(b) = pi_a : nu sqrt(pi_a pi_b) : pi_b``
     with ``log pi_a - log pi_b = z``; ``nu >= 0``.
 
@@ -382,12 +387,6 @@ class Davidson(Family):
     def start(self, counts, link):
         tie = _symmetric_shares(counts)[1]
         return np.array([max(2.0 * tie / (1.0 - tie), 1e-3)])
-
-    def row_categories(self, a, b, outcome, weight, extra, *, ties, model):
-        return a, b, _three_categories(outcome), weight, 3
-
-    def check_data(self, counts, model):
-        _need_ties(counts, model)
 
     def check_params(self, p, *, n_categories, tie, tie_name, model):
         self._check_fixed_k(n_categories, model)
