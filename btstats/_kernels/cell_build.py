@@ -501,3 +501,32 @@ def build_group_cells_arrays(g, a, b, k, w, o, n_groups, n_items, n_cat, *, path
     if path == "lex":
         return group_lex_cells(g, a, b, k, w, o, has_order, n, n_cat)
     raise ValueError(f"`path` must be None, 'sort' or 'lex', not {path!r}.")
+
+
+@njit(cache=True)
+def orient_covariate_rows(a, b, k, x, n_cat):
+    """Rows with covariates turned so that ``ci < cj``: ``(ci, cj, ck, cx)``, the sides
+    swapped, the category mirrored (``K - 1 - k``) and the covariate row negated where
+    ``a > b`` (``0.0`` for a negated zero).  One cell per row: the fit with continuous
+    covariates, where grouping cannot shrink the data."""
+    m = a.shape[0]
+    p = x.shape[1]
+    ci = np.empty(m, np.int32)
+    cj = np.empty(m, np.int32)
+    ck = np.empty(m, np.int64)
+    cx = np.empty((m, p))
+    top = n_cat - 1
+    for r in range(m):
+        if a[r] > b[r]:
+            ci[r] = b[r]
+            cj[r] = a[r]
+            ck[r] = top - k[r]
+            for l in range(p):
+                cx[r, l] = 0.0 - x[r, l]
+        else:
+            ci[r] = a[r]
+            cj[r] = b[r]
+            ck[r] = k[r]
+            for l in range(p):
+                cx[r, l] = x[r, l] + 0.0
+    return ci, cj, ck, cx

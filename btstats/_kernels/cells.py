@@ -22,7 +22,7 @@ import math
 import numpy as np
 from numba import njit
 
-from .families import cell_terms, in_domain, n_family_params
+from .families import binary_terms, cell_terms, in_domain, is_binary, n_family_params
 from .linalg import cholesky, cholesky_solve
 from .newton import _dense_matrix, pcg
 
@@ -46,9 +46,14 @@ def cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, g
     p = n_family_params(family, n_categories)
     off = n_lin
     theta = extra[off:]
-    h = extra[0] if n_lin == 1 else 0.0
     g = np.empty(1 + p)
     hh = np.empty((1 + p, 1 + p))
+    # the sums over cells of the small blocks are kept in local arrays (not the outputs,
+    # which the compiler must assume may alias the others): 1.7x faster with 4 covariates
+    g_lin = np.zeros(n_lin)
+    h_lin = np.zeros((n_lin, n_lin))
+    xr = np.empty(n_lin)
+    binary = is_binary(family, n_categories)
     grad[:] = 0.0
     cross[:, :] = 0.0
     hpp[:, :] = 0.0
@@ -61,51 +66,46 @@ def cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, g
         i = ci[c]
         j = cj[c]
         z = s[i] - s[j]
-        if n_lin == 1:
-            # one column (the order effect alone): the common case, kept branch-light
-            x0 = cx[c, 0]
-            z += h * x0
+        for l in range(n_lin):
+            xr[l] = cx[c, l]
+            z += extra[l] * xr[l]
+        if binary:
+            lp, gz, hzz = binary_terms(link, z, ck[c])
         else:
-            x0 = 0.0
-            for l in range(n_lin):
-                z += extra[l] * cx[c, l]
-        lp = cell_terms(family, link, n_categories, z, ck[c], theta, g, hh)
+            lp = cell_terms(family, link, n_categories, z, ck[c], theta, g, hh)
+            gz = g[0]
+            hzz = hh[0, 0]
         if not math.isfinite(lp):
             return -math.inf
         total += w * lp
-        gz = w * g[0]
+        gz *= w
         grad[i] += gz
         grad[j] -= gz
-        hzz = w * hh[0, 0]
+        hzz *= w
         hcell[c] = -hzz
-        if n_lin == 1:
-            grad[n] += gz * x0
-            hx = hzz * x0
-            cross[i, 0] -= hx
-            cross[j, 0] += hx
-            hpp[0, 0] -= hx * x0
-        else:
-            for l in range(n_lin):
-                x = cx[c, l]
-                grad[n + l] += gz * x
-                hx = hzz * x
-                cross[i, l] -= hx
-                cross[j, l] += hx
-                for l2 in range(l, n_lin):
-                    hpp[l, l2] -= hx * cx[c, l2]
+        for l in range(n_lin):
+            x = xr[l]
+            g_lin[l] += gz * x
+            hx = hzz * x
+            cross[i, l] -= hx
+            cross[j, l] += hx
+            for l2 in range(l, n_lin):
+                h_lin[l, l2] -= hx * xr[l2]
         for a in range(p):
             grad[n + off + a] += w * g[1 + a]
             hza = w * hh[0, 1 + a]
             cross[i, off + a] -= hza
             cross[j, off + a] += hza
             for l in range(n_lin):
-                hpp[l, off + a] -= hza * cx[c, l]
+                hpp[l, off + a] -= hza * xr[l]
             for b in range(p):
                 hpp[off + a, off + b] -= w * hh[1 + a, 1 + b]
-    # the linear-predictor blocks were filled above the diagonal only
+    # the linear-predictor blocks were summed above the diagonal only
     for l in range(n_lin):
-        for l2 in range(l + 1, n_lin):
-            hpp[l2, l] = hpp[l, l2]
+        grad[n + l] = g_lin[l]
+        for l2 in range(l, n_lin):
+            hpp[l, l2] = h_lin[l, l2]
+            hpp[l2, l] = h_lin[l, l2]
         for a in range(p):
             hpp[off + a, l] = hpp[l, off + a]
     return total
@@ -342,10 +342,14 @@ def cell_scores(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck):
     out = np.zeros((ci.shape[0], 1 + p))
     g = np.empty(1 + p)
     hh = np.empty((1 + p, 1 + p))
+    binary = is_binary(family, n_categories)
     for c in range(ci.shape[0]):
         z = s[ci[c]] - s[cj[c]]
         for l in range(n_lin):
             z += extra[l] * cx[c, l]
+        if binary:
+            out[c, 0] = binary_terms(link, z, ck[c])[1]
+            continue
         cell_terms(family, link, n_categories, z, ck[c], theta, g, hh)
         for a in range(1 + p):
             out[c, a] = g[a]

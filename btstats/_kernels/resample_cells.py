@@ -129,29 +129,11 @@ def pair_counts(cpair, cclass, w, wab, wba, tie):
 
 
 @njit(cache=True)
-def order_separable(n, co, cclass, w, cpair, pi, pj, sign):
-    """Whether a direction ``(x, h = sign)`` weakly separates the outcomes: ``x_ci - x_cj +
-    sign co >= 0`` for the wins of ``ci``, ``<= 0`` for its losses, ``= 0`` for ties.
-
-    Then the log-likelihood does not decrease along it, so the order effect has no finite
-    (or no unique) MLE although the win graph may be strongly connected.  The conditions are
-    difference constraints ``x_v - x_u <= c`` (an edge ``u -> v`` of weight ``c`` per pair,
-    direction and the smallest ``c``); they hold for some ``x`` iff the edges close no
-    negative cycle: a negative two-cycle within a pair is looked for first (it settles real
-    data at once), then Bellman-Ford.
-    """
+def _difference_feasible(n, fwd, bwd, pi, pj):
+    """Whether the difference constraints ``x_pj - x_pi <= fwd[k]``, ``x_pi - x_pj <=
+    bwd[k]`` (``inf``: none) hold for some ``x``: no negative cycle.  A negative two-cycle
+    within a pair is looked for first (it settles real data at once), then Bellman-Ford."""
     m = pi.shape[0]
-    fwd = np.full(m, np.inf)   # pi -> pj
-    bwd = np.full(m, np.inf)   # pj -> pi
-    for c in range(w.shape[0]):
-        if w[c] == 0.0:
-            continue
-        k = cpair[c]
-        v = sign * co[c]
-        if cclass[c] != 1 and v < fwd[k]:
-            fwd[k] = v
-        if cclass[c] != 0 and -v < bwd[k]:
-            bwd[k] = -v
     for k in range(m):
         if fwd[k] + bwd[k] < 0.0:
             return False
@@ -173,6 +155,66 @@ def order_separable(n, co, cclass, w, cpair, pi, pj, sign):
 
 
 @njit(cache=True)
+def separable_columns(n, cx, cclass, w, cpair, pi, pj):
+    """``out[l, s]``: whether a direction ``(x, beta_l = +1 (s = 0) or -1 (s = 1))``, the
+    other coefficients 0, weakly separates the outcomes: ``x_ci - x_cj + beta_l cx[c, l] >=
+    0`` for the wins of ``ci``, ``<= 0`` for its losses, ``= 0`` for ties.
+
+    Then the log-likelihood does not decrease along it, so that coefficient (an order
+    effect, a covariate) has no finite (or no unique) MLE although the win graph may be
+    strongly connected.  The conditions are difference constraints ``x_v - x_u <= c`` (an
+    edge ``u -> v`` of weight ``c`` per pair, direction and the smallest ``c``), gathered for
+    every column and sign in one pass over the cells; they hold for some ``x`` iff the
+    edges close no negative cycle (:func:`_difference_feasible`).
+    """
+    m = pi.shape[0]
+    n_lin = cx.shape[1]
+    # lo[l, k] / hi[l, k]: the smallest / largest column value among the wins (class != 1)
+    # and the losses (class != 0) of pair k
+    win_lo = np.full((n_lin, m), np.inf)
+    win_hi = np.full((n_lin, m), -np.inf)
+    los_lo = np.full((n_lin, m), np.inf)
+    los_hi = np.full((n_lin, m), -np.inf)
+    for c in range(w.shape[0]):
+        if w[c] == 0.0:
+            continue
+        k = cpair[c]
+        cl = cclass[c]
+        for l in range(n_lin):
+            v = cx[c, l]
+            if cl != 1:
+                win_lo[l, k] = min(win_lo[l, k], v)
+                win_hi[l, k] = max(win_hi[l, k], v)
+            if cl != 0:
+                los_lo[l, k] = min(los_lo[l, k], v)
+                los_hi[l, k] = max(los_hi[l, k], v)
+    out = np.zeros((n_lin, 2), np.bool_)
+    fwd = np.empty(m)
+    bwd = np.empty(m)
+    for l in range(n_lin):
+        for s in range(2):
+            # sign +1: fwd = min over wins of x, bwd = min over losses of -x; sign -1: the
+            # same of -x
+            for k in range(m):
+                if s == 0:
+                    fwd[k] = win_lo[l, k]
+                    bwd[k] = -los_hi[l, k]
+                else:
+                    fwd[k] = -win_hi[l, k]
+                    bwd[k] = los_lo[l, k]
+            out[l, s] = _difference_feasible(n, fwd, bwd, pi, pj)
+    return out
+
+
+@njit(cache=True)
+def order_separable(n, co, cclass, w, cpair, pi, pj, sign):
+    """:func:`separable_columns` of the one column ``co`` with the sign ``sign`` (+1 or -1)."""
+    col = np.empty((co.shape[0], 1))
+    col[:, 0] = co
+    return separable_columns(n, col, cclass, w, cpair, pi, pj)[0, 0 if sign > 0 else 1]
+
+
+@njit(cache=True)
 def has_mle(n, n_lin, cx, cclass, w, cpair, pi, pj):
     """The existence check of a replicate: a strongly connected win graph (ties both ways)
     and no separation along any one linear-predictor column (the order effect, a covariate;
@@ -185,11 +227,8 @@ def has_mle(n, n_lin, cx, cclass, w, cpair, pi, pj):
     pair_counts(cpair, cclass, w, wab, wba, tie)
     if not strongly_connected(n, pi, pj, wab, wba, tie, True):
         return False
-    for l in range(n_lin):
-        col = np.ascontiguousarray(cx[:, l])
-        for sign in (1.0, -1.0):
-            if order_separable(n, col, cclass, w, cpair, pi, pj, sign):
-                return False
+    if n_lin > 0 and separable_columns(n, cx, cclass, w, cpair, pi, pj).any():
+        return False
     return True
 
 

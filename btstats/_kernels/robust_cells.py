@@ -75,3 +75,51 @@ def meat_units(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass):
             u[x] = 0.0
             mark[x] = False
     return out
+
+
+@njit(cache=True)
+def row_units(row, weight, n_rows):
+    """Units of the sandwich when every cell holds one entry (rows with continuous
+    covariates): entry ``e`` of row ``row[e]`` with weight ``weight[e]`` is cell ``e``, and
+    a row has one entry (coefficient 1) or two (a tie halved, coefficients 1/2).  Returns the
+    CSR ``(ptr, cell, coef)`` and the masses (the row's total weight), rows in order."""
+    first = np.full(n_rows, -1, np.int64)
+    second = np.full(n_rows, -1, np.int64)
+    for e in range(row.shape[0]):
+        r = row[e]
+        if first[r] < 0:
+            first[r] = e
+        else:
+            second[r] = e
+    n_units = 0
+    n_entries = 0
+    for r in range(n_rows):
+        if first[r] >= 0:
+            n_units += 1
+            n_entries += 1 if second[r] < 0 else 2
+    ptr = np.empty(n_units + 1, np.int64)
+    cell = np.empty(n_entries, np.int64)
+    coef = np.empty(n_entries)
+    mass = np.empty(n_units)
+    u = 0
+    e = 0
+    ptr[0] = 0
+    for r in range(n_rows):
+        c1 = first[r]
+        if c1 < 0:
+            continue
+        c2 = second[r]
+        cell[e] = c1
+        if c2 < 0:
+            coef[e] = 1.0
+            mass[u] = weight[c1]
+            e += 1
+        else:
+            coef[e] = 0.5
+            cell[e + 1] = c2
+            coef[e + 1] = 0.5
+            mass[u] = weight[c1] + weight[c2]
+            e += 2
+        u += 1
+        ptr[u] = e
+    return ptr, cell, coef, mass

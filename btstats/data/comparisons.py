@@ -397,12 +397,12 @@ class Comparisons:
                                    f"and {winner!r} (and any column named by weight=, "
                                    f"annotator=, cluster=, position=); {col!r} is missing "
                                    f"(columns: {list(df.columns)}).")
-        codes = _v.arena_codes(df[winner], winner)
+        codes, bothbad = _v.arena_codes(df[winner], winner)
         roles = _v.extra_roles(set(df.columns), dict(annotator=annotator, cluster=cluster,
                                                      position=position, order=order))
         roles["weight"] = weight
         roles["grade"] = None
-        roles["bothbad"] = _v.arena_bothbad(df[winner])
+        roles["bothbad"] = bothbad
         if roles.get("order") is None:
             roles["order"] = _IMPLICIT_ORDER
         roles["covariates"] = covariates

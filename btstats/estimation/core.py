@@ -59,8 +59,7 @@ def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_ef
             _check_covariate_separation(cells, order_effect, covariates)
     n = comparisons.n_items
     fam = mdl.family.code
-    s = _start_scores(cells, n)
-    extra = _cells.start_extra(mdl, cells, cells.n_lin)
+    s, extra = _start_values(comparisons, mdl, ties, order_effect, cells, penalty)
     solver_args = (fam, mdl.link, cells.n_categories, cells.n_lin, s, extra, *cells.arrays(),
                    float(penalty), float(tol), int(max_iter))
     if method == "newton":
@@ -83,17 +82,17 @@ def _check_covariate_separation(cells, order_effect, covariates):
     """Raise :class:`NoMLEError` when one covariate alone separates the outcomes: some
     direction ``(x, beta_l = +-1)`` (``x`` any scores, the other coefficients 0) with
     ``x_ci - x_cj + beta_l cx_l >= 0`` for every win of ``ci``, ``<= 0`` for every loss and
-    ``= 0`` for every tie (:func:`btstats._kernels.resample_cells.order_separable`: difference
+    ``= 0`` for every tie (:func:`btstats._kernels.resample_cells.separable_columns`: difference
     constraints, a Bellman-Ford pass).  The log-likelihood then does not decrease along it,
     so that coefficient has no finite MLE."""
     cpair, cclass, pi, pj = pair_structure(cells.n_items, cells.n_categories, cells.ci,
                                             cells.cj, cells.ck)
     off = 1 if order_effect else 0
+    cols = np.ascontiguousarray(cells.cx[:, off:off + len(covariates)])
+    separable = _krs.separable_columns(cells.n_items, cols, cclass, cells.cw, cpair, pi, pj)
     for l, name in enumerate(covariates):
-        col = np.ascontiguousarray(cells.cx[:, off + l])
-        for sign in (1.0, -1.0):
-            if _krs.order_separable(cells.n_items, col, cclass, cells.cw, cpair, pi, pj,
-                                    sign):
+        for s, sign in enumerate((1.0, -1.0)):
+            if separable[l, s]:
                 raise NoMLEError(
                     f"the outcomes are separated along the covariate {name!r}: together "
                     f"with some scores, {'larger' if sign > 0 else 'smaller'} values of "
@@ -101,6 +100,36 @@ def _check_covariate_separation(cells, order_effect, covariates):
                     f"finite MLE (it runs off to {'+' if sign > 0 else '-'}infinity). Drop "
                     f"or coarsen that covariate, or collect comparisons where it varies "
                     f"both ways.")
+
+
+#: With covariates and at least this many cells, the solver starts from the fit without
+#: the covariates (on the pair counts: milliseconds); Newton then needs an iteration fewer
+#: over every cell (10**6 battles, four style covariates: 4 instead of 5).
+PREFIT_MIN_CELLS = 20_000
+
+
+def _start_values(comparisons, mdl, ties, order_effect, cells, penalty):
+    """Start values ``(s, extra)``: the scores of :func:`_start_scores` and
+    :func:`btstats.data.cells.start_extra` or, with covariates on many cells
+    (:data:`PREFIT_MIN_CELLS`), the fit of the same model without them (the covariates'
+    coefficients at 0)."""
+    n = comparisons.n_items
+    s = _start_scores(cells, n)
+    extra = _cells.start_extra(mdl, cells, cells.n_lin)
+    n_order = 1 if order_effect else 0
+    if cells.n_lin == n_order or cells.ci.shape[0] < PREFIT_MIN_CELLS:
+        return s, extra
+    base = _cells.drop_covariates(cells, n_order)
+    s0 = _start_scores(base, n)
+    e0 = _cells.start_extra(mdl, base, base.n_lin)
+    status, _, _ = _kc.newton_cells(mdl.family.code, mdl.link, base.n_categories, base.n_lin,
+                                    s0, e0, *base.arrays(), float(penalty), 1e-6, 100,
+                                    DENSE_MAX)
+    if status != 0 or not np.all(np.isfinite(s0)) or not np.all(np.isfinite(e0)):
+        return s, extra
+    extra[:n_order] = e0[:n_order]
+    extra[cells.n_lin:] = e0[n_order:]
+    return np.ascontiguousarray(s0), extra
 
 
 def _start_scores(cells, n):
