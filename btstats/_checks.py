@@ -8,7 +8,7 @@ import numpy as np
 from ._kernels import graph as _graph
 from .exceptions import NoMLEError
 
-METHODS = ("newton", "mm", "gradient")
+METHODS = ("auto", "newton", "mm", "gradient")
 #: Newton factorises the dense (n x n) Laplacian up to this many items, then uses CG.
 DENSE_MAX = 500
 #: Covariance estimators of :class:`PairwiseFit`.

@@ -177,7 +177,11 @@ def _word_codes(s, words):
     to codes; -1 for a missing or unknown label).  The column is factorised first, so the
     words are looked up once per distinct label (10**6 rows of four labels: 20 ms, against
     0.4 s for a per-row ``str`` chain)."""
-    idx, uniques = pd.factorize(s, use_na_sentinel=True)
+    try:
+        idx, uniques = pd.factorize(s, use_na_sentinel=True)
+    except TypeError:
+        # unhashable labels (lists, dicts): their text is looked up (and refused) instead
+        idx, uniques = pd.factorize(s.astype(str).where(s.notna()), use_na_sentinel=True)
     lut = np.array([words.get(str(u).strip().lower(), -1) for u in uniques] + [-1],
                    dtype=np.int8)
     # idx == -1 (missing) reads the trailing -1

@@ -598,7 +598,8 @@ def test_to_frame_shares_ranks_of_equal_scores():
 def test_summary_and_html(baseball_fit, springall_fit):
     text = baseball_fit.summary()
     assert isinstance(text, str)
-    for piece in ("bradley-terry", "newton", f"{baseball_fit.loglik:.4f}", "Milwaukee",
+    # the default method="auto" runs Newman's MM for Bradley-Terry (and says so)
+    for piece in ("bradley-terry", "mm", f"{baseball_fit.loglik:.4f}", "Milwaukee",
                   "Baltimore", "273"):
         assert piece in text
     assert text.index("Milwaukee") < text.index("Baltimore")  # best first
@@ -621,7 +622,7 @@ def test_information_criteria(baseball_fit, springall_fit):
 
 def test_fit_diagnostics(baseball_fit):
     assert baseball_fit.converged is True
-    assert baseball_fit.method == "newton" and baseball_fit.model == "bradley-terry"
+    assert baseball_fit.method == "mm" and baseball_fit.model == "bradley-terry"
     assert baseball_fit.n_items == 7
     assert baseball_fit.n_iter >= 1
     assert "converged" in baseball_fit.message
