@@ -4,6 +4,7 @@
 Run from the repository root:
 
     python benchmarks/bench_bootstrap.py [--budget SECONDS] [--repeats K] [--no-arena] [--quick]
+                                         [--models | --no-models] [--model NAMES]
 
 Scenario S2 (100 items, 1,000,000 uniform random comparisons, seeded) is drawn once by
 ``bench_fit.make_scenario("S2")``.  Every row runs in a fresh child process (this script with
@@ -20,6 +21,11 @@ the hidden ``--_child`` flag; arena-rank in its own virtual environment through
 
 Results are printed and written to ``benchmarks/results/bench_bootstrap-<time>.{csv,json}``
 and ``bench_bootstrap-latest.{csv,json}``.  Targets are printed, not asserted.
+
+Then (unless ``--no-models``; ``--models`` runs this section alone) one row per model of
+btstats: 1000 replicates of ``fit.bootstrap`` on 100 items and 2 x 10**5 comparisons simulated
+by ``btstats.simulate`` (seeds in ``MODELS``), each model in a fresh child process, against the
+0.5 s target; written to ``bench_bootstrap-models-<time>.{csv,json}`` and ``-latest``.
 """
 from __future__ import annotations
 
@@ -349,6 +355,265 @@ def child_evalica(w, l, n, budget, repeats, opts):
     )
 
 
+# --------------------------------------------------- section: every model of btstats
+MODEL_ITEMS = 100
+MODEL_COMPARISONS = 200_000
+MODEL_TARGET_S = 0.5  # 1000 replicates, on this (2-core) machine
+
+#: One row per model: the ``btstats.fit`` call, the model the data are simulated from (its
+#: true parameters beyond the scores) and the seed of ``numpy.random.default_rng`` that
+#: draws the true scores (N(0, 1)), the pairs (``random_pairs``, uniform a != b) and the
+#: outcomes (``simulate``), in that order from one Generator.  Bradley-Terry and Thurstone
+#: with ``ties="half"`` are fitted to Rao-Kupper / Glenn-David data, which have ties.
+MODELS = {
+    "bradley-terry, ties='half'": dict(
+        model="bradley-terry", fit={"ties": "half"}, sim="rao-kupper",
+        sim_kw={"params": {"eta": 0.4}}, seed=201),
+    "thurstone, ties='half'": dict(
+        model="thurstone", fit={"ties": "half"}, sim="glenn-david",
+        sim_kw={"params": {"eta": 0.25}}, seed=202),
+    "rao-kupper": dict(model="rao-kupper", fit={}, sim="rao-kupper",
+                       sim_kw={"params": {"eta": 0.4}}, seed=203),
+    "glenn-david": dict(model="glenn-david", fit={}, sim="glenn-david",
+                        sim_kw={"params": {"eta": 0.25}}, seed=204),
+    "davidson": dict(model="davidson", fit={}, sim="davidson",
+                     sim_kw={"params": {"nu": 0.5}}, seed=205),
+    "graded (K=5)": dict(model="graded", fit={}, sim="graded",
+                         sim_kw={"params": {"t1": 0.5, "t2": 1.5}}, seed=206),
+    "bradley-terry, order_effect": dict(
+        model="bradley-terry", fit={"order_effect": True}, sim="bradley-terry",
+        sim_kw={"params": {"h": 0.3}, "order": "random"}, seed=207),
+    "rao-kupper, order_effect": dict(
+        model="rao-kupper", fit={"order_effect": True}, sim="rao-kupper",
+        sim_kw={"params": {"h": 0.3, "eta": 0.4}, "order": "random"}, seed=208),
+}
+
+
+def simulate_model_data(spec):
+    """The seeded DataFrame of a model row: item_a, item_b, outcome (+ grade, order)."""
+    from btstats.simulate import random_pairs, simulate
+
+    gen = np.random.default_rng(spec["seed"])
+    scores = gen.standard_normal(MODEL_ITEMS)
+    design = random_pairs(MODEL_ITEMS, MODEL_COMPARISONS, rng=gen)
+    return simulate(scores, design, model=spec["sim"], rng=gen, **spec["sim_kw"])
+
+
+def _fit_call(spec):
+    return f"fit(df, {spec['model']!r}" + "".join(
+        f", {k}={v!r}" for k, v in spec["fit"].items()) + ")"
+
+
+def child_model(name, repeats):
+    """One model in a fresh process: simulate, fit, an untimed warm-up bootstrap (the compile
+    or the Numba cache load), then ``repeats`` timed ``fit.bootstrap(n_resamples=1000, rng=0,
+    progress=False)`` calls, and warm full fits for comparison."""
+    spec = MODELS[name]
+    t0 = time.perf_counter()
+    import btstats
+    import numba
+    t_import = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sim = simulate_model_data(spec)
+    t_sim = time.perf_counter() - t0
+    df = sim.data
+    outcome = df["outcome"].to_numpy(dtype=np.float64)
+
+    def fit_once():
+        f = btstats.fit(df, spec["model"], **spec["fit"])
+        f.scores
+        return f
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t0 = time.perf_counter()
+        fit = fit_once()
+        t_first_fit = time.perf_counter() - t0
+        fit_times = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            fit_once()
+            fit_times.append(time.perf_counter() - t0)
+        gc.collect()
+        rss0 = _mem_status()["VmRSS"]
+        t0 = time.perf_counter()
+        boot = fit.bootstrap(n_resamples=N_REPLICATES, rng=0, progress=False)  # untimed
+        t_warm = time.perf_counter() - t0
+        warm_mb = _mem_status()["VmHWM"] - rss0  # compile included
+        del boot
+        gc.collect()
+        mem = _Mem()
+        mem.restart()
+        times = []
+        gc.disable()  # as in timeit
+        try:
+            for _ in range(repeats):
+                t0 = time.perf_counter()
+                boot = fit.bootstrap(n_resamples=N_REPLICATES, rng=0, progress=False)
+                times.append(time.perf_counter() - t0)
+        finally:
+            gc.enable()
+        _, timed_peak = mem.finish()
+    se = boot.standard_error
+    return dict(
+        ok=True, model=name, fit_call=_fit_call(spec), kind=type(fit).__name__,
+        method=str(fit.method), n_iter=int(fit.n_iter), converged=bool(fit.converged),
+        resampling_design=getattr(fit, "resampling_design", None),
+        rows=int(len(df)), tie_fraction=float(np.mean(outcome == 0.5)),
+        import_s=t_import, simulate_s=t_sim, first_fit_s=t_first_fit, fit_times=fit_times,
+        warmup_s=t_warm, warmup_peak_mb=warm_mb, times=times, timed_peak_mb=timed_peak,
+        n_degenerate=int(boot.n_degenerate), n_unconverged=int(boot.n_unconverged),
+        max_se=float(np.nanmax(np.asarray(se, dtype=np.float64))),
+        numba_threads=int(numba.get_num_threads()), mem_method=mem.method,
+        warnings=_warnings(caught),
+    )
+
+
+def run_model_child(name, repeats, timeout, threads=None):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    env.setdefault("NUMBA_CACHE_DIR", str(BENCH_NUMBA_CACHE))
+    if threads:
+        env["NUMBA_NUM_THREADS"] = str(threads)  # the bootstrap's thread count
+    cmd = [sys.executable, str(Path(__file__).resolve()), "--_model_child", name, str(repeats)]
+    t0 = time.perf_counter()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              cwd=str(REPO_ROOT), env=env)
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "error": f"timed out after {timeout} s"}
+    res = _parse_child_output(proc)
+    res["process_wall_s"] = time.perf_counter() - t0
+    return res
+
+
+def model_child_main(name, repeats):
+    out = {"model": name}
+    try:
+        out.update(child_model(name, repeats))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        out.update(ok=False, error=f"{type(exc).__name__}: {exc}",
+                   traceback=traceback.format_exc()[-3000:])
+    print(MARKER + json.dumps(out, default=float), flush=True)
+
+
+def run_models(names, repeats, threads=None):
+    """The per-model section: run, print, targets, files.  Returns (rows, targets)."""
+    started = time.perf_counter()
+    uptime = _uptime()
+    print(f"\n=== Bootstrap of every model ({threads or 'all'} thread(s)): {N_REPLICATES} "
+          f"replicates, {MODEL_ITEMS} items, "
+          f"{MODEL_COMPARISONS:,} comparisons (btstats.simulate, uniform random pairs, scores "
+          f"~ N(0, 1)); fit.bootstrap(n_resamples={N_REPLICATES}, rng=0, progress=False), median "
+          f"of {repeats} after an untimed warm-up call; target <= {MODEL_TARGET_S:g} s ===")
+    print(f"uptime at start: {uptime}", flush=True)
+    rows = []
+    for name in names:
+        spec = MODELS[name]
+        res = run_model_child(name, repeats, timeout=1800, threads=threads)
+        row = {"model": name, "fit_call": _fit_call(spec),
+               "simulated": f"{spec['sim']} {spec['sim_kw']}", "seed": spec["seed"],
+               "status": "ok", "note": ""}
+        if not res.get("ok"):
+            row.update(status="error", note=res.get("error", "?"))
+            print(f"  {name}: ERROR {row['note']}")
+            if res.get("traceback"):
+                print("    " + res["traceback"].strip().splitlines()[-1])
+            rows.append(row)
+            continue
+        med = float(np.median(res["times"]))
+        fit_s = float(np.median(res["fit_times"]))
+        row.update({k: res[k] for k in (
+            "kind", "method", "n_iter", "converged", "resampling_design", "rows",
+            "tie_fraction", "import_s", "simulate_s", "first_fit_s", "fit_times", "warmup_s",
+            "warmup_peak_mb", "times", "timed_peak_mb", "n_degenerate", "n_unconverged",
+            "max_se", "numba_threads", "warnings", "process_wall_s")})
+        row.update(boot_s=med, boot_min_s=float(np.min(res["times"])),
+                   per_replicate_s=med / N_REPLICATES, fit_s=fit_s,
+                   fit_over_replicate=fit_s / (med / N_REPLICATES),
+                   passed=bool(med <= MODEL_TARGET_S))
+        if row["warnings"]:
+            row["note"] = "; ".join(row["warnings"])[:160]
+        print(f"  {name:<30} {row['fit_call']}: {row['kind']} ({row['method']}, "
+              f"{row['resampling_design']}), ties {100 * row['tie_fraction']:.0f}%; bootstrap "
+              f"median {fmt_time(med)}, min {fmt_time(row['boot_min_s'])} "
+              f"({', '.join(fmt_time(t) for t in res['times'])}); {fmt_time(row['per_replicate_s'])}"
+              f" per replicate vs a warm full fit {fmt_time(fit_s)}; first call "
+              f"{fmt_time(row['warmup_s'])}; timed peak +{row['timed_peak_mb']:.0f} MB; "
+              f"degenerate {row['n_degenerate']}, unconverged {row['n_unconverged']}"
+              + (f"  NOTE {row['note']}" if row["note"] else ""), flush=True)
+        rows.append(row)
+
+    print("\n" + "=" * 118)
+    head = (f"{'model':<30}{'path':<9}{'ties':>5}{'fit':>10}{'boot med':>10}{'boot min':>10}"
+            f"{'/ repl':>10}{'fit/repl':>9}{'1st call':>10}{'peak MB':>8}{'degen':>6}  target")
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        if r["status"] != "ok":
+            print(f"{r['model']:<30}ERROR  {r['note'][:80]}")
+            continue
+        path = "core" if r["kind"] == "CoreFit" else "pairwise"
+        print(f"{r['model']:<30}{path:<9}{100 * r['tie_fraction']:>4.0f}%{fmt_time(r['fit_s']):>10}"
+              f"{fmt_time(r['boot_s']):>10}{fmt_time(r['boot_min_s']):>10}"
+              f"{fmt_time(r['per_replicate_s']):>10}{r['fit_over_replicate']:>9.1f}"
+              f"{fmt_time(r['warmup_s']):>10}{r['timed_peak_mb']:>8.0f}{r['n_degenerate']:>6}  "
+              f"{'PASS' if r['passed'] else 'FAIL'}")
+    print(f"(fit = a warm btstats.fit(df, ...) from the DataFrame, median of 3; boot = "
+          f"fit.bootstrap({N_REPLICATES}) wall time, median / min of {repeats};\n / repl = "
+          f"boot median / {N_REPLICATES}: each replicate a resample plus a refit warm-started at "
+          f"the estimate; fit/repl = how many\n replicates cost one full fit; 1st call = the "
+          f"untimed warm-up bootstrap (compile, or Numba cache load); peak MB = peak RSS\n "
+          f"increase over the timed calls; degen = degenerate replicates (no finite MLE)); "
+          f"path: pairwise = pair counts, core = cells")
+    print("\nTargets (printed, not asserted):")
+    targets = []
+    for r in rows:
+        tname = f"{r['model']}: {N_REPLICATES} replicates <= {MODEL_TARGET_S:g} s"
+        if r["status"] != "ok":
+            targets.append({"target": tname, "status": "N/A", "detail": r["note"]})
+            print(f"  N/A  {tname}: {r['note']}")
+            continue
+        detail = (f"median {fmt_time(r['boot_s'])}, min {fmt_time(r['boot_min_s'])} "
+                  f"({fmt_time(r['per_replicate_s'])} per replicate; {r['numba_threads']} threads)")
+        status = "PASS" if r["passed"] else "FAIL"
+        targets.append({"target": tname, "status": status, "detail": detail})
+        print(f"  {status} {tname}: {detail}")
+    meta = {"items": MODEL_ITEMS, "comparisons": MODEL_COMPARISONS, "replicates": N_REPLICATES,
+            "repeats": repeats, "target_s": MODEL_TARGET_S, "cores": os.cpu_count(),
+            "numba_num_threads": threads or "default (all cores)",
+            "date": _dt.datetime.now().isoformat(timespec="seconds"), "uptime_start": uptime,
+            "uptime_end": _uptime(), "targets": targets,
+            "specs": {k: MODELS[k] for k in names}}
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    fields = ["model", "fit_call", "simulated", "seed", "status", "kind", "method",
+              "resampling_design", "tie_fraction", "fit_s", "boot_s", "boot_min_s",
+              "per_replicate_s", "fit_over_replicate", "warmup_s", "timed_peak_mb",
+              "n_degenerate", "n_unconverged", "passed", "note"]
+    for path in (RESULTS_DIR / f"bench_bootstrap-models-{stamp}.csv",
+                 RESULTS_DIR / "bench_bootstrap-models-latest.csv"):
+        with open(path, "w", newline="") as fh:
+            wr = csv.DictWriter(fh, fieldnames=fields, extrasaction="ignore")
+            wr.writeheader()
+            wr.writerows(rows)
+    for path in (RESULTS_DIR / f"bench_bootstrap-models-{stamp}.json",
+                 RESULTS_DIR / "bench_bootstrap-models-latest.json"):
+        with open(path, "w") as fh:
+            json.dump({"meta": meta, "rows": rows}, fh, indent=1, default=str)
+    print(f"uptime at the end: {meta['uptime_end']}")
+    print(f"wrote {RESULTS_DIR}/bench_bootstrap-models-{stamp}.csv and .json (also "
+          f"*-latest.*); section total {time.perf_counter() - started:.0f} s")
+    return rows, targets
+
+
+def _uptime():
+    try:
+        return subprocess.run(["uptime"], capture_output=True, text=True,
+                              timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
 CHILDREN = {
     "btstats": child_btstats,
     "arena-recipe": child_arena_recipe,
@@ -424,12 +689,41 @@ def main(argv=None):
     ap.add_argument("--evalica-chunk", type=int, default=10,
                     help="at most this many rounds per evalica.bootstrap call (its memory grows "
                          "~93 MB per round of a call; default 10)")
+    ap.add_argument("--models", action="store_true",
+                    help="only the per-model section: 1000 replicates for every model of "
+                         "btstats on 100 items and 2e5 comparisons (no peers)")
+    ap.add_argument("--no-models", action="store_true", help="skip the per-model section")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="per-model section: NUMBA_NUM_THREADS of its children (default: unset, "
+                         "all cores); 1 gives the single-core cost, less sensitive to the load")
+    ap.add_argument("--model", default=None,
+                    help="comma list of the model rows to run (default all: "
+                         + "; ".join(MODELS) + ")")
     ap.add_argument("--_child", nargs=5, help=argparse.SUPPRESS)
+    ap.add_argument("--_model_child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
 
     if args._child:
         tool, npz, budget, reps, opts = args._child
         child_main(tool, npz, float(budget), int(reps), opts)
+        return 0
+    if args._model_child:
+        model_child_main(args._model_child[0], int(args._model_child[1]))
+        return 0
+    model_names = list(MODELS)
+    if args.model is not None:
+        model_names = [m.strip() for m in args.model.split(";" if ";" in args.model else ",")
+                       if m.strip()]
+        for m in model_names:
+            if m not in MODELS:
+                ap.error(f"unknown model row {m!r}; choose from: " + "; ".join(MODELS))
+    if args.models and args.no_models:
+        ap.error("--models and --no-models exclude each other")
+    if args.models:
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        print(f"btstats bootstrap benchmark, per-model section only; python "
+              f"{sys.version.split()[0]}, numpy {np.__version__}, {os.cpu_count()} cores")
+        run_models(model_names, max(1, args.repeats), args.threads)
         return 0
 
     budget = args.budget if args.budget is not None else (10.0 if args.quick else 60.0)
@@ -627,6 +921,8 @@ def main(argv=None):
     print(f"\nwrote {RESULTS_DIR}/bench_bootstrap-{stamp}.csv and .json (also *-latest.*); "
           f"total {time.perf_counter() - started:.0f} s")
     tmp.cleanup()
+    if not args.no_models:
+        run_models(model_names, repeats, args.threads)
     return 0
 
 

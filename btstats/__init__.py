@@ -13,6 +13,7 @@ iterations compiled with Numba; scores are log-strengths centred to sum to zero.
 3     4  Comm Statist -2.159
 """
 from .data.comparisons import Comparisons, PairCounts, read_comparisons
+from .data.inputs import wide_to_long
 from .examples import EXAMPLES, load_example
 from . import agreement, arena, evaluation
 from .agreement import annotators
@@ -41,10 +42,14 @@ from .simulate.designs import Design, given_pairs, random_pairs, round_robin, sp
 from .simulate.simulators import Simulation, simulate, simulate_annotation
 from .simulate.annotators import annotation_accuracy, annotator_pool
 
+# ``btstats.compile()`` compiles the kernels ahead (not in ``__all__``: a star import must not
+# shadow the builtin ``compile``)
+from ._compile import compile  # noqa: F401, A004
+
 __version__ = "0.1.0"
 
 __all__ = [
-    "Comparisons", "PairCounts", "read_comparisons", "fit", "PairwiseFit",
+    "Comparisons", "PairCounts", "read_comparisons", "wide_to_long", "fit", "PairwiseFit",
     "PairProbabilities", "Model", "MODELS", "get_model", "load_example", "EXAMPLES",
     "DataError", "NoMLEError", "TiesError", "ConvergenceWarning", "__version__",
     "bootstrap", "BootstrapResult", "ConfidenceInterval", "DegenerateResampleWarning",

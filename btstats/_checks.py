@@ -13,13 +13,32 @@ METHODS = ("auto", "newton", "mm", "gradient")
 DENSE_MAX = 500
 #: Covariance estimators of :class:`PairwiseFit`.
 COVARIANCE_TYPES = ("observed", "expected", "sandwich", "cluster")
+#: Standard errors without an n x n matrix (:mod:`btstats.inference.large`): the largest
+#: envelope (entries of the profile of the grounded information, RCM-ordered) factorised
+#: for exact variances of all items (8 bytes each: 200 MB) ...
+MAX_ENVELOPE_ENTRIES = 25_000_000
+#: ... and the largest work for it, ``sum_r width_r**2`` (about 10 s of LDL' and selected
+#: inversion).
+MAX_ENVELOPE_WORK = 2.0e10
+
+
+def strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
+    """:func:`btstats._kernels.graph.strongly_connected` from Python: the streaming sweeps
+    first, the kernel with its depth-first searches only when they cannot settle it (long
+    chains), so that a first fit compiles the sweeps alone."""
+    if n <= 1:
+        return True
+    quick = _graph.sweep_reach(n, pi, pj, wab, wba, tie, ties_both_ways, _graph.QUICK_SWEEPS)
+    if quick >= 0:
+        return quick == 1
+    return bool(_graph.strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways))
 
 
 def check_mle_exists(counts, items, ties_both_ways):
     """Raise :class:`NoMLEError` unless the win graph is strongly connected."""
     pi, pj, wab, wba, tie = counts.arrays()
     n = len(items)
-    if _graph.strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
+    if strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
         return
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components

@@ -42,17 +42,16 @@ def _rows_text(rows):
 
 
 def as_frame(data):
-    """A DataFrame from a DataFrame, a list of records or a JSON / JSON-lines path."""
-    if isinstance(data, pd.DataFrame):
-        check_unique_columns(data)
-        return data
+    """A DataFrame from a JSON / JSON-lines path or a table-like object: a pandas, polars or
+    pyarrow table, a list of records, a dict of columns, ... (see :mod:`btstats._tables`).
+    A pandas DataFrame comes back as it is, anything else as a new DataFrame."""
+    from ._tables import as_pandas
+
     if isinstance(data, (str, bytes)) or hasattr(data, "__fspath__"):
         return read_json_records(data)
-    try:
-        return pd.DataFrame(data)
-    except Exception as exc:
-        raise DataError(f"cannot read the comparison data from a {type(data).__name__}: "
-                        f"pass a DataFrame, a list of records or a file path.") from exc
+    df = as_pandas(data)
+    check_unique_columns(df)
+    return df
 
 
 def check_unique_columns(df):
@@ -413,7 +412,7 @@ def check_confidence_level(confidence_level, name="confidence_level"):
     return float(confidence_level)
 
 
-def as_generator(rng, name="rng"):
+def as_generator(rng, name="rng") -> np.random.Generator:
     """``numpy.random.default_rng(rng)`` with a message naming the parameter on bad input."""
     try:
         return np.random.default_rng(rng)

@@ -27,14 +27,18 @@ through each test row's order indicator.  A graded scorer is also scored on the 
 """
 import math
 import numbers
+import os
 import warnings
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from . import _validation as _v
 from ._results import ResultBase
+from .plotting import plot_calibration
 from .inference.intervals import normal_quantile
 from ._kernels import annotators as _ka
 from ._kernels import ceilings_families as _kcf
@@ -43,7 +47,7 @@ from .agreement.ceilings import Ceilings, _family_spec, _is_general_fit, _params
 from .agreement.ceilings import ceilings as _ceilings
 from .data.comparisons import Comparisons, as_comparisons
 from .exceptions import DataError
-from .models.model import get_model, pairwise_model
+from .models.model import Model, get_model, pairwise_model
 
 __all__ = ["AboveCeilingWarning", "Evaluation", "OrderConsistency", "evaluate",
            "order_consistency", "split", "win_rate_scores"]
@@ -266,15 +270,15 @@ class Evaluation(ResultBase):
     n_decisive: float
     model: str
     ses: dict = field(repr=False)
-    ceilings: Ceilings = field(repr=False, default=None)
+    ceilings: Ceilings | None = field(repr=False, default=None)
     confidence_level: float = field(repr=False, default=0.95)
-    _r: np.ndarray = field(repr=False, default=None)
-    _y: np.ndarray = field(repr=False, default=None)
-    _w: np.ndarray = field(repr=False, default=None)
+    _r: np.ndarray | None = field(repr=False, default=None)
+    _y: np.ndarray | None = field(repr=False, default=None)
+    _w: np.ndarray | None = field(repr=False, default=None)
     accuracy_grades: float = field(repr=False, default=math.nan)
     log_loss_grades: float = field(repr=False, default=math.nan)
     brier_grades: float = field(repr=False, default=math.nan)
-    n_categories: int = field(repr=False, default=None)
+    n_categories: int | None = field(repr=False, default=None)
 
     _METRICS = ("accuracy", "log_loss", "brier", "accuracy_all", "log_loss_all", "brier_all")
     _GRADE_METRICS = ("accuracy_grades", "log_loss_grades", "brier_grades")
@@ -402,31 +406,14 @@ class Evaluation(ResultBase):
         return df
 
     def plot_calibration(self, n_bins=10, ax=None):
-        """Reliability diagram of :meth:`calibration` (needs matplotlib); returns the axes."""
-        try:
-            import matplotlib.pyplot as plt
-        except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("plot_calibration needs matplotlib: pip install matplotlib"
-                              ) from exc
-        tab = self.calibration(n_bins)
-        if ax is None:
-            _, ax = plt.subplots(figsize=(4.5, 4.5))
-        ax.plot([0.5, 1.0], [0.5, 1.0], color="0.6", lw=1, ls="--", label="perfect")
-        ax.errorbar(tab["mean_predicted"], tab["observed"], yerr=1.96 * tab["se"], fmt="o-",
-                    ms=4, capsize=2, label=f"scorer (ECE {tab.attrs['ece']:.3f})")
-        if self.ceilings is not None:
-            ax.axhline(self.ceilings.accuracy_no_ties, color="C3", lw=1, ls=":",
-                       label="Bayes accuracy ceiling")
-        ax.set_xlabel("predicted probability of the favoured item")
-        ax.set_ylabel("observed share won by it")
-        ax.set_xlim(0.5, 1.0)
-        ax.set_ylim(0.0, 1.0)
-        ax.legend(loc="lower right", fontsize=8)
-        return ax
+        """Reliability diagram of :meth:`calibration` (needs matplotlib); returns the axes.
+        See :func:`btstats.plotting.plot_calibration`."""
+        return plot_calibration(self, n_bins, ax=ax)
 
     # summary() and _repr_html_() come from ResultBase: to_frame(), then the comparison with
-    # the ceilings when there are some
+    # the ceilings when there are some (no interval bars: the metrics are not on one scale)
     _frame_format = {"float_format": "%.4f"}
+    _interval_columns = ()
 
     @property
     def _summary_title(self):
@@ -512,9 +499,12 @@ def _grade_metrics(lpk, grades, w):
     return correct, ll, brier, impossible
 
 
-def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=None,
-             confidence_level=0.95, n_draws=1000, rng=None, params=None, n_categories=None,
-             **columns):
+def evaluate(scorer: Any, test: Any, *, model: str | Model | None = None,
+             theta: float | None = None, reference: Any = None,
+             ceilings: Ceilings | None = None, confidence_level: float = 0.95,
+             n_draws: int = 1000, rng: int | np.random.Generator | None = None,
+             params: Any = None, n_categories: int | None = None,
+             **columns: Any) -> Evaluation:
     r"""Score a scorer on held-out labels and compare it with the Bayes ceilings.
 
     Parameters
@@ -741,7 +731,8 @@ def evaluate(scorer, test, *, model=None, theta=None, reference=None, ceilings=N
 
 
 # =========================================================================== baselines
-def win_rate_scores(data, *, smoothing=0.5, **columns):
+def win_rate_scores(data: Comparisons | pd.DataFrame | str | os.PathLike[str], *,
+                    smoothing: float = 0.5, **columns: Any) -> pd.Series:
     r"""Classification-style scores: the logit of each item's marginal win rate.
 
     Sun, Shen & Ton (2024) show that a reward model need only order responses consistently
@@ -818,7 +809,8 @@ class OrderConsistency(ResultBase):
                              "n_tied": [self.n_tied]}, index=pd.Index(["value"]))
 
 
-def order_consistency(x, y):
+def order_consistency(x: pd.Series | ArrayLike, y: pd.Series | ArrayLike
+                      ) -> OrderConsistency:
     r"""Kendall's tau and the share of item pairs ordered alike by two score vectors.
 
     Parameters

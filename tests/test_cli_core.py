@@ -42,8 +42,8 @@ def test_order_column_role_and_example(capsys, data_dir):
 
 @pytest.mark.parametrize("argv, match", [
     (["--model", "graded"], "grade"),
-    (["--order-effect"], "order_effect=True needs"),
-    (["--model", "davidson", "--method", "mm"], "method='newton'"),
+    (["--order-effect"], "--order-effect needs"),
+    (["--model", "davidson", "--method", "mm"], "--method newton"),
 ])
 def test_core_errors_are_one_line(capsys, argv, match):
     code, out, err = run(["fit", "--example", "baseball"] + argv, capsys)

@@ -536,10 +536,14 @@ def test_result_base_summary():
 def test_result_base_html():
     res = _toy()
     page = res._repr_html_()
-    assert page.startswith("<div><b>Toy means</b><table>")
-    assert "<th style='text-align:left'>observations</th><td>30</td>" in page
-    assert "<td>x &lt; y</td>" in page                      # escaped
-    assert res.to_frame().to_html(float_format=lambda x: f"{x:.4f}") in page
+    # one renderer for every result (btstats._results): a scoped block, the title, the key
+    # numbers, then the table with an interval bar per row
+    assert page.startswith('<div class="btstats-result">')
+    assert "Toy means" in page
+    assert '<span class="bt-k">observations</span><span class="bt-v">30</span>' in page
+    assert "x &lt; y" in page and "x < y" not in page        # escaped
+    for label in res.to_frame().index:
+        assert str(label) in page
 
 
 def test_result_base_defaults():
@@ -549,8 +553,9 @@ def test_result_base_defaults():
 
     text = Bare().summary()
     assert text == "Bare\n====\n\n   value\n0 1.5000"
-    assert Bare()._repr_html_().startswith("<div><b>Bare</b><table")   # no header table
-    assert "<th style" not in Bare()._repr_html_()
+    page = Bare()._repr_html_()
+    assert page.startswith('<div class="btstats-result">') and "Bare" in page
+    assert 'class="bt-head"' not in page                     # no block of key numbers
     # a result without intervals has no confidence_interval at all
     assert not hasattr(Bare(), "confidence_interval")
     with pytest.raises(NotImplementedError, match="to_frame"):

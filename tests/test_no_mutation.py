@@ -276,6 +276,8 @@ CASES = [
     ("bootstrap", btstats.bootstrap, lambda c: (winner_frame(),),
      lambda c: {"n_resamples": 5, "rng": 0, "cluster": "prompt"}),
     ("from_frame", Comparisons.from_frame, lambda c: (outcome_frame(),), _none),
+    ("wide_to_long", btstats.wide_to_long, lambda c: (outcome_frame(),),
+     lambda c: {"annotators": ["outcome"], "annotator": "who", "outcome": "label"}),
     ("from_frame-ties", Comparisons.from_frame, lambda c: (tie_frame(),), _none),
     ("from_arena", Comparisons.from_arena, lambda c: (arena_frame(),),
      lambda c: {"weight": "count"}),

@@ -62,8 +62,8 @@ def _reach_all(n, start, nbr, flag, direction):
     return count == n
 
 
-@njit(cache=True)
-def _sweep_reach(n, pi, pj, wab, wba, tie, ties_both_ways, max_sweeps):
+@njit(cache=True, nogil=True)
+def sweep_reach(n, pi, pj, wab, wba, tie, ties_both_ways, max_sweeps):
     """Reachability from item 0 along and against the win edges by streaming sweeps.
 
     Each sweep passes over the pair list once (alternately forwards and backwards) and marks
@@ -115,17 +115,24 @@ def _sweep_reach(n, pi, pj, wab, wba, tie, ties_both_ways, max_sweeps):
     return -1
 
 
-@njit(cache=True)
+#: Sweeps of :func:`sweep_reach` before the depth-first searches take over.
+QUICK_SWEEPS = 8
+
+
+@njit(cache=True, nogil=True)
 def strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
     """True iff the win graph on ``n`` items is strongly connected."""
     if n <= 1:
         return True
-    quick = _sweep_reach(n, pi, pj, wab, wba, tie, ties_both_ways, 8)
+    # (np.bool_, np.int64: literal arguments would compile sweep_reach once more)
+    quick = sweep_reach(n, pi, pj, wab, wba, tie, np.bool_(ties_both_ways),
+                        np.int64(QUICK_SWEEPS))
     if quick >= 0:
         return quick == 1
     start, nbr, flag = _adjacency(n, pi, pj, wab, wba, tie, ties_both_ways)
-    return _reach_all(n, start, nbr, flag, _FORWARD) and \
-        _reach_all(n, start, nbr, flag, _BACKWARD)
+    # (np.int64: literal directions would compile _reach_all once per direction)
+    return _reach_all(n, start, nbr, flag, np.int64(_FORWARD)) and \
+        _reach_all(n, start, nbr, flag, np.int64(_BACKWARD))
 
 
 @njit(cache=True)

@@ -194,7 +194,13 @@ def start_scores(n_items, pi, pj, wab, wba, tie):
         c = 0.5 * min(1.0, both)
         s[i] = 0.5 * (math.log(w + c) - math.log(lo + c))
         total += tot[0, i] + tot[2, i] * 0.5
-    s -= s.mean()
+    # centred by a loop: the array expression ``s -= s.mean()`` compiles for longer
+    mean = 0.0
+    for i in range(n_items):
+        mean += s[i]
+    mean /= n_items
+    for i in range(n_items):
+        s[i] -= mean
     return s, total
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from numba import njit
 
 from .likelihood import convergence_measure, derivatives, step_norm
+from .linalg import cholesky, cholesky_solve
 from .links import LOGISTIC
 
 
@@ -88,27 +89,51 @@ _AA_DEPTH = 5
 
 
 @njit(cache=True)
-def _anderson_mix(g, f, dg, df, n_hist):
-    """Anderson (type II) extrapolation: ``g - dG' gamma`` with ``gamma`` minimising
-    ``|f - dF' gamma|`` over the last ``n_hist`` differences (ridge-regularised normal
-    equations, tiny)."""
-    a = np.empty((n_hist, n_hist))
-    rhs = np.empty(n_hist)
-    for p in range(n_hist):
-        rhs[p] = np.dot(df[p], f)
-        for q in range(n_hist):
-            a[p, q] = np.dot(df[p], df[q])
-    ridge = 1e-12 * (np.trace(a) + 1e-300)
-    for p in range(n_hist):
-        a[p, p] += ridge
-    gamma = np.linalg.solve(a, rhs)
-    out = g.copy()
-    for p in range(n_hist):
-        out -= gamma[p] * dg[p]
-    return out
+def _dot(x, y):
+    t = 0.0
+    for i in range(x.shape[0]):
+        t += x[i] * y[i]
+    return t
 
 
 @njit(cache=True)
+def _anderson_mix(g, f, dg, df, n_hist, out):
+    """Anderson (type II) extrapolation into ``out``: ``g - dG' gamma``, centred, with
+    ``gamma`` minimising ``|f - dF' gamma|`` over the last ``n_hist`` differences
+    (ridge-regularised normal equations, tiny).  Plain loops and :func:`.linalg.cholesky`:
+    ``np.dot``, ``np.linalg.solve`` and array expressions cost seconds of compilation here.
+    A factorisation that fails (rounding) gives ``g``, the plain step."""
+    n = g.shape[0]
+    a = np.empty((n_hist, n_hist))
+    rhs = np.empty(n_hist)
+    trace = 0.0
+    for p in range(n_hist):
+        rhs[p] = _dot(df[p], f)
+        for q in range(n_hist):
+            a[p, q] = _dot(df[p], df[q])
+        trace += a[p, p]
+    ridge = 1e-12 * (trace + 1e-300)
+    for p in range(n_hist):
+        a[p, p] += ridge
+    low = np.empty((n_hist, n_hist))
+    if cholesky(a, low) != 0:
+        for i in range(n):
+            out[i] = g[i]
+        return
+    gamma = cholesky_solve(low, rhs)
+    mean = 0.0
+    for i in range(n):
+        t = g[i]
+        for p in range(n_hist):
+            t -= gamma[p] * dg[p, i]
+        out[i] = t
+        mean += t
+    mean /= n
+    for i in range(n):
+        out[i] -= mean
+
+
+@njit(cache=True, nogil=True)
 def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
     """Newman's iteration for Bradley-Terry with Anderson acceleration; ``s`` updated in place.
 
@@ -130,6 +155,7 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
     g_prev = np.empty(n)
     f_prev = np.empty(n)
     plain = np.empty(n)
+    f = np.empty(n)
     n_hist = 0
     head = 0
     have_prev = False
@@ -137,7 +163,12 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
     gnorm = math.inf
     prev = math.inf
     for it in range(max_iter + 1):
-        use_strength = np.max(np.abs(s)) < _EXP_SAFE
+        big = 0.0              # max |s| (NaN if any is: then no strengths)
+        for i in range(n):
+            a = abs(s[i])
+            if a > big or a != a:
+                big = a
+        use_strength = big < _EXP_SAFE
         if use_strength:
             for i in range(n):
                 strength[i] = math.exp(s[i])
@@ -145,14 +176,16 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
         for i in range(n):
             grad[i] = acc[i, 0] - acc[i, 1]
             hd[i] = acc[i, 2]
-        gnorm = step_norm(grad, 0.0, hd, 1.0, False)
+        # (np.bool_: a literal False would compile step_norm a second time)
+        gnorm = step_norm(grad, 0.0, hd, 1.0, np.bool_(False))
         if gnorm <= tol:
             return 0, it, gnorm
         if it == max_iter:
             return 1, it, gnorm
         if accelerated and not gnorm < prev:
             # the extrapolation did not help: take the plain step instead, restart history
-            s[:] = plain
+            for i in range(n):
+                s[i] = plain[i]
             n_hist = 0
             head = 0
             have_prev = False
@@ -163,25 +196,31 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
         # Newman's step; without acceleration, simultaneous updates can overshoot (for two
         # items the full step exactly doubles the error), so halve it when the measure stalls
         omega = 1.0 if (n_hist > 0 or gnorm < 0.9 * prev) else 0.5
+        mean = 0.0
         for i in range(n):
             plain[i] = s[i] + omega * (math.log(acc[i, 0]) - math.log(acc[i, 1]))
-        plain -= plain.mean()
-        f = plain - s
+            mean += plain[i]
+        mean /= n
+        for i in range(n):
+            plain[i] -= mean
+            f[i] = plain[i] - s[i]
         if have_prev:
-            dg[head] = plain - g_prev
-            df[head] = f - f_prev
+            for i in range(n):
+                dg[head, i] = plain[i] - g_prev[i]
+                df[head, i] = f[i] - f_prev[i]
             head = (head + 1) % _AA_DEPTH
             n_hist = min(n_hist + 1, _AA_DEPTH)
-        g_prev[:] = plain
-        f_prev[:] = f
+        for i in range(n):
+            g_prev[i] = plain[i]
+            f_prev[i] = f[i]
         have_prev = True
         prev = gnorm
         if n_hist > 0:
-            s[:] = _anderson_mix(plain, f, dg, df, n_hist)
-            s -= s.mean()
+            _anderson_mix(plain, f, dg, df, n_hist, s)
             accelerated = True
         else:
-            s[:] = plain
+            for i in range(n):
+                s[i] = plain[i]
             accelerated = False
     return 1, max_iter, gnorm
 

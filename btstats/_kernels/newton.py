@@ -82,7 +82,7 @@ def _dense_matrix(n, pi, pj, hpair, penalty, c):
     return a
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter, dense_max):
     """Maximise the penalised log-likelihood from ``(s, eta)`` (``s`` updated in place).
 

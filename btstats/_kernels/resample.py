@@ -1,4 +1,5 @@
-"""Bootstrap and jackknife replicates: redraw the pair counts, refit, in parallel.
+"""Bootstrap replicates of the pair counts: the draws (the refits, by the fit's own kernels, and
+the threads they run in are :mod:`btstats.inference.bootstrap`'s).
 
 Numba only.  Counts live in *cells*: cell ``3 k + o`` of pair ``k`` holds the wins of ``pi[k]``
 (``o = 0``), of ``pj[k]`` (``o = 1``) or the ties (``o = 2``).
@@ -31,11 +32,7 @@ import os
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
-from numba import njit, prange  # noqa: E402
-
-from .graph import strongly_connected
-from .mm import mm_bradley_terry
-from .newton import newton
+from numba import njit  # noqa: E402
 
 KIND_CELLS = 0
 KIND_UNITS = 1
@@ -229,30 +226,21 @@ def split_cells(w3, ties, wab, wba, tie):
         tie[k] = t
 
 
-@njit(cache=True)
-def fit_counts(method, link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol, max_iter,
-               dense_max):
-    """One fit from the start ``(s, eta)``; ``s`` is updated.  Returns ``(status, eta)``.
+@njit(cache=True, nogil=True)
+def draw_replicate(kind, seed, cells, cum, lam, aprob, aidx, total, unit_ptr, unit_cell,
+                   unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob, unit_aidx, prob,
+                   totals, ties, w3, wab, wba, tie):
+    """One replicate's counts: seed Numba's generator (the calling thread's) with ``seed``,
+    draw the cells into ``w3`` by the resampling ``kind`` and split them into ``wab``,
+    ``wba``, ``tie`` with the tie handling ``ties``.
 
-    ``METHOD_MM`` is Newman's MM for Bradley-Terry (no ties, no penalty: a penalised refit
-    of a degenerate replicate uses Newton); everything else is Newton."""
-    if method == METHOD_MM and penalty == 0.0 and not fit_eta:
-        status, _, _ = mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter)
-        return status, eta
-    status, _, eta, _ = newton(link, fit_eta, s, eta, pi, pj, wab, wba, tie, penalty, tol,
-                               max_iter, dense_max)
-    return status, eta
-
-
-@njit(cache=True)
-def _replicate(kind, seed, cells, cum, lam, aprob, aidx, total, unit_ptr, unit_cell,
-               unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob, unit_aidx, prob,
-               totals, ties, method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty,
-               degenerate, fallback_penalty, tol, max_iter, dense_max, out_s):
-    """One bootstrap replicate into ``out_s``; returns ``(status, eta)``."""
+    The refit is not here: the caller runs the fit's own kernels on the counts
+    (:func:`.graph.strongly_connected`, :func:`.mm.mm_bradley_terry`, :func:`.newton.newton`,
+    all ``nogil``, like this one), so that a bootstrap compiles only this kernel (a
+    ``parallel=True`` block kernel calling the refit took 40 s to compile, most of it
+    optimising the solvers' code again), and the replicates run in the caller's threads.
+    """
     np.random.seed(seed)
-    m = pi.shape[0]
-    w3 = np.empty(3 * m)
     if kind == KIND_CELLS:
         draw_cells(cells, cum, total, lam, aprob, aidx, w3)
     elif kind == KIND_UNITS:
@@ -260,65 +248,4 @@ def _replicate(kind, seed, cells, cum, lam, aprob, aidx, total, unit_ptr, unit_c
                    unit_aidx, w3)
     else:
         draw_parametric(totals, prob, w3)
-    wab = np.empty(m)
-    wba = np.empty(m)
-    tie = np.empty(m)
     split_cells(w3, ties, wab, wba, tie)
-    return _refit(method, link, fit_eta, s_hat, eta_hat, pi, pj, wab, wba, tie, penalty,
-                  degenerate, fallback_penalty, tol, max_iter, dense_max, out_s)
-
-
-@njit(cache=True)
-def _refit(method, link, fit_eta, s_hat, eta_hat, pi, pj, wab, wba, tie, penalty, degenerate,
-           fallback_penalty, tol, max_iter, dense_max, out_s):
-    """Warm-started fit of one set of counts, with the no-MLE handling."""
-    n = s_hat.shape[0]
-    extra = 0
-    if penalty == 0.0 and not strongly_connected(n, pi, pj, wab, wba, tie, fit_eta):
-        if degenerate == DEGENERATE_DROP:
-            out_s[:] = np.nan
-            return 20, np.nan
-        penalty = fallback_penalty
-        extra = 10
-    out_s[:] = s_hat
-    status, eta = fit_counts(method, link, fit_eta, out_s, eta_hat, pi, pj, wab, wba, tie,
-                             penalty, tol, max_iter, dense_max)
-    return status + extra, eta
-
-
-@njit(parallel=True, cache=True)
-def bootstrap_block(kind, seeds, cells, cum, lam, aprob, aidx, total, unit_ptr, unit_cell,
-                    unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob, unit_aidx, prob,
-                    totals, ties, method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty,
-                    degenerate, fallback_penalty, tol, max_iter, dense_max, out_s, out_eta,
-                    out_status):
-    """Replicates ``r = 0 .. len(seeds) - 1`` into row ``r`` of the outputs, in parallel."""
-    for r in prange(seeds.shape[0]):
-        st, e = _replicate(kind, seeds[r], cells, cum, lam, aprob, aidx, total, unit_ptr,
-                           unit_cell, unit_weight, unit_ones, unit_cum, unit_lam, unit_aprob,
-                           unit_aidx, prob, totals, ties, method, link, fit_eta, s_hat,
-                           eta_hat, pi, pj, penalty, degenerate, fallback_penalty, tol,
-                           max_iter, dense_max, out_s[r])
-        out_eta[r] = e
-        out_status[r] = st
-
-
-@njit(parallel=True, cache=True)
-def jackknife_block(del_ptr, del_cell, del_weight, w3, ties, method, link, fit_eta, s_hat,
-                    eta_hat, pi, pj, penalty, degenerate, fallback_penalty, tol, max_iter,
-                    dense_max, out_s, out_eta, out_status):
-    """Leave-one-unit-out refits: unit ``u`` removes ``del_weight`` from the cells
-    ``del_cell[del_ptr[u]:del_ptr[u + 1]]`` of the full data ``w3``."""
-    m = pi.shape[0]
-    for u in prange(del_ptr.shape[0] - 1):
-        w = w3.copy()
-        for e in range(del_ptr[u], del_ptr[u + 1]):
-            w[del_cell[e]] = max(0.0, w[del_cell[e]] - del_weight[e])
-        wab = np.empty(m)
-        wba = np.empty(m)
-        tie = np.empty(m)
-        split_cells(w, ties, wab, wba, tie)
-        st, e = _refit(method, link, fit_eta, s_hat, eta_hat, pi, pj, wab, wba, tie, penalty,
-                       degenerate, fallback_penalty, tol, max_iter, dense_max, out_s[u])
-        out_eta[u] = e
-        out_status[u] = st

@@ -23,8 +23,11 @@ standard errors from the observed information.
 =====================================  ===================================================
 """
 import math
+import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -39,10 +42,11 @@ from .._kernels import families as _kf
 from .._kernels import linalg as _la
 from .._kernels import likelihood as _likelihood
 from ..data import cells as _cells
-from ..data.comparisons import as_comparisons
+from ..data.comparisons import Comparisons, as_comparisons
+from .empirical import _label_table
 from ..estimation.core import extra_names
 from ..exceptions import ConvergenceWarning, DataError
-from ..models.model import get_model
+from ..models.model import Model, get_model
 
 __all__ = ["AnnotatorFit", "fit_annotators", "FLAGS"]
 
@@ -751,8 +755,12 @@ def _given_scores(scores, items):
     return np.ascontiguousarray(s - s.mean())
 
 
-def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=False,
-                   penalty=0.0, annotator_penalty=0.0, tol=1e-9, max_iter=200, **columns):
+def fit_annotators(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
+                   model: str | Model = "bradley-terry", *, scores: Any = None,
+                   position_bias: bool = False, penalty: float = 0.0,
+                   annotator_penalty: float = 0.0, tol: float = 1e-9, max_iter: int = 200,
+                   tie_values: Sequence[Any] | None = None, within: str | None = None,
+                   encoding: str | None = None, **columns: Any) -> AnnotatorFit:
     r"""Fit a quality ``beta_k`` per annotator, jointly with the item scores or given them.
 
     Parameters
@@ -788,6 +796,10 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
         of :func:`btstats.fit`'s Newton solver.
     max_iter : int
         Newton iterations at most.
+    tie_values, within, encoding
+        Rewrite the label table as for :func:`btstats.agreement.agreement`: outcome values
+        that mean a tie, a column within whose groups the items are compared (labels
+        ``"<group>:<item>"``), the text encoding of a CSV file.
     **columns
         Column roles, e.g. ``annotator="worker", position="shown_first"``.
 
@@ -881,6 +893,7 @@ def fit_annotators(data, model="bradley-terry", *, scores=None, position_bias=Fa
     max_iter = int(_v.check_number(max_iter, "max_iter", low=1, integer=True))
     if not isinstance(position_bias, (bool, np.bool_)):
         raise ValueError(f"`position_bias` must be True or False; got {position_bias!r}.")
+    data, columns = _label_table(data, columns, tie_values, within, encoding)
     comparisons = as_comparisons(data, **columns)
     cells, info = _annotator_cells(comparisons, mdl, bool(position_bias))
     n = comparisons.n_items

@@ -2,16 +2,18 @@
 the smallest Brier score of a design under a fitted or true model."""
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .. import _validation as _v
 from .._kernels import annotators as _ka
 from .._kernels import ceilings_families as _kcf
 from ..data.comparisons import Comparisons
 from ..exceptions import DataError
-from ..models.model import _as_scores, _outcomes_iv, get_model, pairwise_model
+from ..models.model import Model, _as_scores, _outcomes_iv, get_model, pairwise_model
 from .._results import ResultBase
 from ._common import CEILING_STATISTICS, GRADE_STATISTICS
 
@@ -78,9 +80,9 @@ class Ceilings(ResultBase):
     brier_no_ties: float
     n_comparisons: float
     model: str
-    draws: np.ndarray = field(repr=False, default=None)
+    draws: np.ndarray | None = field(repr=False, default=None)
     source: str = field(repr=False, default="scores")
-    n_categories: int = field(repr=False, default=None)
+    n_categories: int | None = field(repr=False, default=None)
     agreement_grades: float = field(repr=False, default=math.nan)
     accuracy_grades: float = field(repr=False, default=math.nan)
     log_loss_grades: float = field(repr=False, default=math.nan)
@@ -468,8 +470,11 @@ def _general_ceilings(spec, s, items, design, bootstrap, n_draws, rng, *, fit=No
                     log_loss_grades=grades[2], brier_grades=grades[3])
 
 
-def ceilings(source, design=None, *, model=None, theta=None, bootstrap=None,
-             theta_draws=None, n_draws=1000, rng=None, params=None, n_categories=None):
+def ceilings(source: Any, design: Any = None, *, model: str | Model | None = None,
+             theta: float | None = None, bootstrap: Any = None,
+             theta_draws: ArrayLike | None = None, n_draws: int = 1000,
+             rng: int | np.random.Generator | None = None, params: Any = None,
+             n_categories: int | None = None) -> Ceilings:
     r"""Model-implied labeler agreement and the Bayes ceilings of held-out scores.
 
     Parameters
@@ -690,5 +695,7 @@ def ceilings(source, design=None, *, model=None, theta=None, bootstrap=None,
         _ka.ceiling_sums(mdl.link, draws_s, np.ascontiguousarray(draws_eta, dtype=float),
                          pi, pj, w, sums)
         draws = _ceiling_values(sums, total)
-    return Ceilings(*[float(x) for x in est], n_comparisons=total, model=mdl.name,
+    # (mypy cannot match the unpacked estimates to the fields they fill)
+    return Ceilings(*[float(x) for x in est],  # type: ignore[misc, arg-type]
+                    n_comparisons=total, model=mdl.name,
                     draws=draws, source=label, n_categories=3 if mdl.has_ties else 2)

@@ -1,7 +1,9 @@
 """Empirical agreement of repeated labels: units, raw agreement, kappas per annotator pair,
 the bounds agreement puts on accuracy."""
+import codecs
 import math
 import numbers
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -29,8 +31,102 @@ class _Labels:
     counts: np.ndarray          # units x 3 label counts
 
 
-def _as_labels(data, columns, orientation="sorted"):
+def _read_labels(path, encoding="utf-8"):
+    """A label file (.csv, .tsv, .json, .jsonl or .parquet) as a DataFrame; CSV and TSV in
+    the text ``encoding``."""
+    try:
+        codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        raise DataError(f"`encoding` {encoding!r} is not a text encoding Python knows; use "
+                        f"e.g. encoding='utf-8' (the default), 'latin-1' or 'cp1252'.") from None
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise DataError(f"no such file: {path!r}.")
+    ext = os.path.splitext(path)[1].lower()
+    if ext in (".csv", ".tsv", ".txt"):
+        try:
+            return pd.read_csv(path, sep="\t" if ext == ".tsv" else ",", encoding=encoding)
+        except UnicodeDecodeError as exc:
+            raise DataError(f"{path}: cannot decode the file as {encoding} ({exc.reason} at "
+                            f"byte {exc.start}); pass `encoding`, e.g. encoding='latin-1'."
+                            ) from exc
+        except pd.errors.EmptyDataError as exc:
+            raise DataError(f"{path}: the file is empty: it holds no labels.") from exc
+    if ext in (".json", ".jsonl", ".ndjson"):
+        return _v.read_json_records(path)
+    if ext in (".parquet", ".pq"):
+        return pd.read_parquet(path)
+    raise DataError(f"cannot read {path!r}: the extension must be one of .csv, .tsv, .json, "
+                    f".jsonl, .parquet.")
+
+
+def _recode_ties(outcome, tie_values):
+    """The outcome column with the values in ``tie_values`` (compared as stripped text)
+    replaced by ``"tie"``."""
+    tie = outcome.astype(str).str.strip().isin([str(v).strip() for v in tie_values])
+    return outcome.astype(object).where(~tie.to_numpy(), "tie")
+
+
+def _within_items(group, items):
+    """Item labels made distinct per group: ``"<group>:<item>"``."""
+    return group.astype(str).to_numpy() + ":" + items.astype(str).to_numpy()
+
+
+def _tie_values_iv(tie_values):
+    if tie_values is None:
+        return ()
+    if isinstance(tie_values, (str, bytes, numbers.Number)):
+        return (tie_values,)
+    try:
+        return tuple(tie_values)
+    except TypeError:
+        raise TypeError(f"`tie_values` must be a list of outcome values (e.g. ['s']); got "
+                        f"{type(tie_values).__name__}.") from None
+
+
+def _label_table(data, columns, tie_values=(), within=None, encoding=None):
+    """``data`` and its column roles after the keywords that rewrite the label table:
+    ``encoding`` (a CSV / TSV path read in that text encoding), ``tie_values`` (outcome
+    values that mean a tie) and ``within`` (items compared only within groups of a column,
+    which is also the cluster unless ``cluster`` is given)."""
+    tie_values = _tie_values_iv(tie_values)
+    if encoding is None and not tie_values and within is None:
+        return data, columns
+    if isinstance(data, (str, os.PathLike)):
+        data = _read_labels(data, "utf-8" if encoding is None else encoding)
+    elif encoding is not None:
+        raise TypeError(f"`encoding` is the text encoding of a label file: it applies when "
+                        f"`data` is a path; got a {type(data).__name__}.")
+    if not isinstance(data, pd.DataFrame):
+        raise TypeError(f"`tie_values` and `within` rewrite the label table: pass it as a "
+                        f"DataFrame or a path; got a {type(data).__name__}.")
+    df = data.copy()
+    columns = dict(columns)
+    roles = _v.infer_roles(set(df.columns), {role: columns.get(role) for role in _v._NAMES})
+    layout = roles["layout"]
+    if tie_values:
+        if layout != "outcome":
+            raise DataError(f"`tie_values` recode an outcome column (item_a, item_b, outcome "
+                            f"layout); these data are in the {layout} layout. Name the "
+                            f"outcome column with outcome='<column>'.")
+        df[roles["outcome"]] = _recode_ties(df[roles["outcome"]], tie_values)
+    if within is not None:
+        if within not in df.columns:
+            raise DataError(f"column {within!r} (given as `within`) is not in the data; "
+                            f"columns are {sorted(map(str, df.columns))}.")
+        sides = {"winner": ("winner", "loser"), "arena": ("model_a", "model_b")}.get(
+            layout, ("item_a", "item_b"))
+        for side in sides:
+            col = roles.get(side, side)
+            df[col] = _within_items(df[within], df[col])
+        columns.setdefault("cluster", within)
+    return df, columns
+
+
+def _as_labels(data, columns, orientation="sorted", tie_values=(), within=None,
+               encoding=None):
     _v.check_choice(orientation, "orientation", ("sorted", "given"))
+    data, columns = _label_table(data, columns, tie_values, within, encoding)
     comparisons = as_comparisons(data, **columns)
     a, b, outcome, weight = comparisons.rows()
     if comparisons.n_rows != len(a) or (weight is not None and np.any(weight != 1.0)):
@@ -73,7 +169,8 @@ def _as_labels(data, columns, orientation="sorted"):
                    counts=counts.astype(float))
 
 
-def label_units(data, *, orientation="sorted", **columns):
+def label_units(data, *, orientation="sorted", tie_values=None, within=None, encoding=None,
+                **columns):
     """One row per unit with its label counts and majority label.
 
     Parameters
@@ -84,6 +181,8 @@ def label_units(data, *, orientation="sorted", **columns):
     orientation : {"sorted", "given"}
         How each unit's two items are ordered: by label (``"sorted"``, MT-Bench's
         convention) or as in the unit's first row (``"given"``, e.g. the order shown).
+    tie_values, within, encoding
+        As for :func:`agreement`.
     **columns
         Column roles, e.g. ``annotator="worker"``.
 
@@ -105,7 +204,7 @@ def label_units(data, *, orientation="sorted", **columns):
       item_1 item_2  n_item_1  n_item_2  n_tie  n_labels majority
     0      x      y         2         0      1         3   item_1
     """
-    lab = _as_labels(data, columns, orientation)
+    lab = _as_labels(data, columns, orientation, tie_values, within, encoding)
     return _unit_frame(lab)
 
 
@@ -371,7 +470,8 @@ def _cohen_table(lab, min_common):
 
 
 def agreement(data, *, confidence_level=0.95, n_resamples=2000, min_common=10,
-              orientation="sorted", rng=None, **columns):
+              orientation="sorted", rng=None, tie_values=None, within=None, encoding=None,
+              **columns):
     r"""Agreement between labelers who labelled the same comparisons.
 
     Parameters
@@ -393,6 +493,16 @@ def agreement(data, *, confidence_level=0.95, n_resamples=2000, min_common=10,
         first).  Raw agreement does not depend on it; the kappas and alpha do (see Notes).
     rng : None, int or numpy.random.Generator
         Seed of the bootstrap, through :func:`numpy.random.default_rng`.
+    tie_values : list, optional
+        Extra outcome values that mean a tie (e.g. ``["s"]`` for "same"), compared as
+        stripped text; they become ``"tie"`` (the item_a, item_b, outcome layout).
+    within : str, optional
+        Items are only compared within the groups of this column (e.g. a search query): item
+        labels become ``"<group>:<item>"`` and the column is the cluster (unless ``cluster=``
+        names another).
+    encoding : str, optional
+        Text encoding of a CSV / TSV file given as ``data`` (default UTF-8), e.g.
+        ``"latin-1"``.
     **columns
         Column roles, e.g. ``annotator="worker", cluster="query"``.
 
@@ -461,7 +571,7 @@ def agreement(data, *, confidence_level=0.95, n_resamples=2000, min_common=10,
     _check_resamples(n_resamples)
     _v.check_number(min_common, "min_common", low=1, integer=True)
     rng = _v.as_generator(rng)
-    lab = _as_labels(data, columns, orientation)
+    lab = _as_labels(data, columns, orientation, tie_values, within, encoding)
     return _agreement_from_labels(lab, int(n_resamples), int(min_common), rng)
 
 
@@ -513,7 +623,7 @@ def agreement_by(data, by, *, confidence_level=0.95, n_resamples=0, orientation=
     confidence_level, n_resamples, rng
         As in :func:`agreement`; by default no intervals (``n_resamples=0``).
     **columns
-        Column roles.
+        Column roles, and :func:`agreement`'s ``tie_values`` and ``within``.
 
     Returns
     -------
@@ -568,7 +678,7 @@ def agreement_by(data, by, *, confidence_level=0.95, n_resamples=0, orientation=
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(by)
 
 
-def accuracy_bounds(agreement, n_categories=2):
+def accuracy_bounds(agreement: float, n_categories: int = 2) -> tuple[float, float]:
     r"""Bounds on the Bayes accuracy ceiling implied by the labelers' agreement alone.
 
     Parameters

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .. import _validation as _v
 from .._results import ResultBase
@@ -173,7 +174,7 @@ def _fleiss_from_sums(sums):
         return np.where(p_e < 1.0, (p_bar - p_e) / (1.0 - p_e), np.nan)
 
 
-def fleiss_kappa(data, *, counts=False):
+def fleiss_kappa(data: ArrayLike | pd.DataFrame, *, counts: bool = False) -> float:
     r"""Fleiss' kappa for many raters and nominal labels; missing labels allowed.
 
     Parameters
@@ -242,7 +243,7 @@ def fleiss_kappa(data, *, counts=False):
     return value
 
 
-def krippendorff_alpha(data, *, counts=False):
+def krippendorff_alpha(data: ArrayLike | pd.DataFrame, *, counts: bool = False) -> float:
     r"""Krippendorff's alpha for nominal labels, any number of raters, missing labels allowed.
 
     Parameters
@@ -409,7 +410,7 @@ def _kappa_from_table(t):
     return float(k), se, n_int, po, pe
 
 
-def cohen_kappa(rater_1, rater_2=None):
+def cohen_kappa(rater_1: ArrayLike, rater_2: ArrayLike | None = None) -> KappaResult:
     r"""Cohen's (unweighted) kappa of two raters, with its large-sample standard error.
 
     Parameters

@@ -10,9 +10,7 @@ module imports nothing from it, so the two form no import circle.
 
 Bad input ends with exit status 2 and a one-line message on standard error.
 """
-import codecs
 import json
-import os
 import sys
 import warnings
 
@@ -20,35 +18,10 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataError
+from .messages import error_line, flag_names, flag_syntax, one_line
 
 EXIT_USAGE = 2
 _ROLES = ("item_a", "item_b", "outcome", "winner", "loser", "cluster", "position")
-
-
-def one_line(text):
-    """The first line of a message, for one-line output."""
-    text = str(text).strip()
-    return text.splitlines()[0] if text else ""
-
-
-def error_line(exc, source=None):
-    """The one line ``btstats: error: ...`` that reports ``exc``.
-
-    Named errors (bad data, bad options, missing files or packages) print their message;
-    a RecursionError (input nested too deeply, e.g. a JSON file of thousands of ``[``) and a
-    MemoryError say so and what to do; anything else, a bug, prints its type too."""
-    msg = one_line(exc)
-    where = f"{source}: " if source else ""
-    if isinstance(exc, RecursionError):
-        return (f"btstats: error: {where}the input is nested too deeply to read (Python's "
-                f"recursion limit). btstats reads flat tables: a JSON array of records, JSON "
-                f"lines, CSV or Parquet.")
-    if isinstance(exc, MemoryError):
-        return (f"btstats: error: out of memory ({msg or 'MemoryError'}); use smaller "
-                f"inputs or options.")
-    if isinstance(exc, (ValueError, KeyError, TypeError, OSError, ImportError, LookupError)):
-        return f"btstats: error: {msg or type(exc).__name__}"
-    return f"btstats: error: {type(exc).__name__}: {msg}"
 
 
 def add_parser(subparsers):
@@ -101,38 +74,22 @@ def add_parser(subparsers):
     p.add_argument("--seed", type=int, default=0, help="seed of the resampling")
     p.add_argument("--confidence-level", type=float, default=0.95)
     p.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    p.set_defaults(run=run)
+    # the library's keywords as this command's flags, for its messages
+    p.set_defaults(run=run, _flags=flag_names(p, {"rng": "--seed"}))
     return p
 
 
 def _read(path, encoding):
-    from .._validation import read_json_records
+    from ..agreement.empirical import _read_labels
 
-    try:
-        codecs.lookup(encoding)
-    except LookupError:
-        raise DataError(f"--encoding {encoding!r} is not a text encoding Python knows; use "
-                        f"e.g. --encoding utf-8 (the default), latin-1 or cp1252.") from None
-    if not os.path.exists(path):
-        raise DataError(f"no such file: {path!r}.")
-    ext = os.path.splitext(path)[1].lower()
-    if ext in (".csv", ".tsv", ".txt"):
-        try:
-            return pd.read_csv(path, sep="\t" if ext == ".tsv" else ",", encoding=encoding)
-        except UnicodeDecodeError as exc:
-            raise DataError(f"{path}: cannot decode the file as {encoding} ({exc.reason} at "
-                            f"byte {exc.start}); pass --encoding, e.g. --encoding latin-1."
-                            ) from exc
-    if ext in (".json", ".jsonl", ".ndjson"):
-        return read_json_records(path)
-    if ext in (".parquet", ".pq"):
-        return pd.read_parquet(path)
-    raise DataError(f"cannot read {path!r}: the extension must be one of .csv, .tsv, .json, "
-                    f".jsonl, .parquet.")
+    return _read_labels(path, encoding)
 
 
 def _frame(args):
-    """The label frame with standard column names, and the notes to print."""
+    """The label frame with standard column names, and the notes to print (``--tie-values``
+    and ``--within`` rewrite it as the keywords of :func:`btstats.agreement.agreement` do)."""
+    from ..agreement.empirical import _recode_ties, _within_items
+
     df = _read(args.file, args.encoding)
     notes = []
     names = {role: getattr(args, role) for role in _ROLES if getattr(args, role, None)}
@@ -157,16 +114,14 @@ def _frame(args):
         if no_outcome.any():
             notes.append(f"dropped {int(no_outcome.sum())} row(s) with no outcome")
         if args.tie_values:
-            tie = out["outcome"].astype(str).str.strip().isin([str(v) for v in args.tie_values])
-            out["outcome"] = out["outcome"].astype(object).where(~tie, "tie")
+            out["outcome"] = _recode_ties(out["outcome"], args.tie_values)
         keep = ~no_outcome
         out = out[keep]
         df = df[keep]
     out["annotator"] = df[args.annotator].to_numpy()
     if args.within is not None:
-        g = df[args.within].astype(str).to_numpy()
-        out["item_a"] = g + ":" + out["item_a"].astype(str).to_numpy()
-        out["item_b"] = g + ":" + out["item_b"].astype(str).to_numpy()
+        out["item_a"] = _within_items(df[args.within], out["item_a"])
+        out["item_b"] = _within_items(df[args.within], out["item_b"])
     cluster = names.get("cluster", args.within)
     if cluster is not None:
         out["cluster"] = df[cluster].to_numpy()
@@ -241,10 +196,11 @@ def run(args):
             res, fitted, ceil, table, notes = _analyse(args)
             out = _render(args, res, ceil, table)
     except Exception as exc:    # noqa: BLE001 - the last resort: never a traceback
-        sys.stderr.write(error_line(exc, args.file) + "\n")
+        sys.stderr.write(error_line(exc, args.file, getattr(args, "_flags", None)) + "\n")
         return EXIT_USAGE
     for note in notes + [str(w.message) for w in caught]:
-        sys.stderr.write(f"btstats: warning: {one_line(note)}\n")
+        note = flag_syntax(one_line(note), getattr(args, "_flags", None))
+        sys.stderr.write(f"btstats: warning: {note}\n")
     sys.stdout.write(out)
     return 0
 

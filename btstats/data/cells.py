@@ -16,6 +16,7 @@ import numpy as np
 from .._kernels import cell_build as _build
 from .._kernels import robust_cells as _krc
 from ..exceptions import DataError
+from .rows import kernel_array
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ class Cells:
     ck: np.ndarray
     cw: np.ndarray
     #: with covariates: the cell of every row of :func:`row_categories` (else None)
-    row_cell: np.ndarray = None
+    row_cell: np.ndarray | None = None
 
     def arrays(self):
         return self.ci, self.cj, self.cx, self.ck, self.cw
@@ -46,7 +47,8 @@ class Cells:
 
 
 def row_categories(comparisons, mdl, ties):
-    """``(a, b, k, weight)`` of every row with ``k`` the category in ``a``'s favour."""
+    """``(a, b, k, weight, n_categories)`` of every row with ``k`` the category in ``a``'s
+    favour; int64 codes and categories, float64 weights, read-only (:func:`_kernel_rows`)."""
     a, b, outcome, weight = comparisons.rows()
     a = np.asarray(a, dtype=np.int64)
     b = np.asarray(b, dtype=np.int64)
@@ -59,7 +61,9 @@ def row_categories(comparisons, mdl, ties):
         a, b, o, w = a[keep], b[keep], o[keep], w[keep]
         extra = None if extra is None else extra.loc[keep].reset_index(drop=True)
     # the family maps each row's outcome (or grade) to a category, and says how many
-    return mdl.family.row_categories(a, b, o, w, extra, ties=ties, model=mdl.name)
+    a, b, k, w, n_cat = mdl.family.row_categories(a, b, o, w, extra, ties=ties,
+                                                  model=mdl.name)
+    return (*_kernel_rows(a, b, k, w), n_cat)
 
 
 def _positive_rows(comparisons):
@@ -121,15 +125,23 @@ def build_cells(comparisons, mdl, ties, order_effect, covariates=()):
     return Cells(n, n_cat, ci, cj, np.ascontiguousarray(cx), ck, cw)
 
 
+def _kernel_rows(a, b, k, w):
+    """Rows as the cell kernels take them: int64 codes and categories, float64 weights, all
+    read-only (:func:`btstats.data.rows.kernel_array`; no copy when they are of these
+    types), so that one Numba signature serves rows from numpy arrays and from pandas 3's
+    read-only columns, with or without rows of weight 0 removed."""
+    return (kernel_array(a, np.int64), kernel_array(b, np.int64), kernel_array(k, np.int64),
+            kernel_array(w, np.float64))
+
+
 def drop_covariates(cells, n_keep):
     """The cells of the same comparisons with only the first ``n_keep`` (0, or 1: the order
     indicator) linear-predictor columns: cells that differed only in the covariates merged
     (the compiled pass of :func:`build_cells`, the rows never read again)."""
     o = np.ascontiguousarray(cells.cx[:, 0]) if n_keep else None
-    ci, cj, co, ck, cw = _build.build_cells_arrays(cells.ci.astype(np.int64),
-                                                   cells.cj.astype(np.int64), cells.ck,
-                                                   cells.cw, o, cells.n_items,
-                                                   cells.n_categories)
+    ci, cj, co, ck, cw = _build.build_cells_arrays(
+        *_kernel_rows(cells.ci, cells.cj, cells.ck, cells.cw), o, cells.n_items,
+        cells.n_categories)
     cx = co.reshape(-1, 1) if n_keep else np.zeros((ci.shape[0], 0))
     return Cells(cells.n_items, cells.n_categories, ci, cj, np.ascontiguousarray(cx), ck, cw)
 
@@ -223,6 +235,7 @@ def _covariate_cells(a, b, k, w, x, n, n_cat):
         keep = w > 0
         if not keep.all():
             a, b, k, x, w = a[keep], b[keep], k[keep], x[keep], w[keep]
+        a, b, k, w = _kernel_rows(a, b, k, w)         # read-only whether filtered or not
         ci, cj, ck, cx = _build.orient_covariate_rows(a, b, k, x, n_cat)
         row_cell = np.where(keep, np.cumsum(keep) - 1, -1)
         return Cells(n, n_cat, ci, cj, cx, ck, w.copy(), row_cell)

@@ -31,11 +31,17 @@ writes and :meth:`Comparisons.from_frame` reads back (a column ``bothbad``).
 """
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from .. import _progress
+from .rows import kernel_array, kernel_codes
 from .. import _validation as _v
+from . import dask as _dask
+from . import parquet as _parquet
+from .. import _tables
 from .._kernels import aggregate as _agg
 from .._kernels import likelihood as _likelihood
 
@@ -98,10 +104,14 @@ def _aggregate(items, a, b, outcome, weight, row_factor):
 
 def _try_aggregate(n, a, b, outcome, weight):
     """The pair counts of the rows for ``n`` items, or ``None`` if some row is bad."""
+    # data are aggregated to be fitted: one message for both
+    _progress.announce("fit", "aggregate_weighted" if weight is not None else
+                       "aggregate_counts")
     has_outcome = outcome is not None
     has_weight = weight is not None
-    o = outcome if has_outcome else np.zeros(0, np.int8)
-    w = weight if has_weight else np.zeros(0)
+    o = kernel_array(outcome if has_outcome else np.zeros(0, np.int8))
+    w = kernel_array(weight if has_weight else np.zeros(0), np.float64)
+    a, b = kernel_codes(a, b)
     if n <= _DENSE_MAX_ITEMS and n * n <= max(4 * a.shape[0], 10_000):
         kernel = _agg.aggregate_dense
     else:
@@ -120,12 +130,12 @@ def _aggregate_unlabelled(a, b, outcome, weight):
     read of the arrays is what the guess saves in the common case).
     """
     head = min(a.shape[0], 4096)
-    guess = int(_agg.code_range(a[:head], b[:head])[1]) + 1
+    guess = int(_agg.code_range(*kernel_codes(a[:head], b[:head]))[1]) + 1
     if 0 < guess <= _max_implied_items(a.shape[0]):
         pairs = _try_aggregate(guess, a, b, outcome, weight)
         if pairs is not None and pairs.n_items == guess:
             return pairs
-    lowest, highest = _agg.code_range(a, b)
+    lowest, highest = _agg.code_range(*kernel_codes(a, b))
     _check_implied_items(a, b, int(highest))
     return _try_aggregate(max(int(highest) + 1, 0), a, b, outcome, weight)
 
@@ -281,7 +291,7 @@ class Comparisons:
                         f"{winners.shape[0]:,} rows of winners and losers",
                         "Aggregate repeated rows into counts first (Comparisons.from_counts).")
         if items is not None and winners.shape[0]:
-            lowest, highest = _agg.code_range(winners, losers)
+            lowest, highest = _agg.code_range(*kernel_codes(winners, losers))
             if lowest < 0 or highest >= len(items):
                 bad = np.flatnonzero((winners < 0) | (winners >= len(items)) | (losers < 0) |
                                      (losers >= len(items)))
@@ -302,7 +312,7 @@ class Comparisons:
             if pairs is not None:
                 items = pd.RangeIndex(pairs.n_items)
             else:
-                lowest, highest = _agg.code_range(winners, losers)
+                lowest, highest = _agg.code_range(*kernel_codes(winners, losers))
                 _check_implied_items(winners, losers, int(highest))
                 items = pd.RangeIndex(max(int(highest) + 1, 0))
         return cls(items, winners, losers, outcome, weight, _pairs=pairs)
@@ -335,6 +345,13 @@ class Comparisons:
         for ``fit(..., covariates=[...])`` (a row's values for its first item, ``item_a``
         or the winner, against the second: antisymmetric, swapping the sides negates them).
         """
+        if _dask.is_dask_frame(df):        # aggregated to pair counts on its cluster
+            return cls.from_dask(df, winner=winner, loser=loser, item_a=item_a,
+                                 item_b=item_b, outcome=outcome, wins_a=wins_a,
+                                 wins_b=wins_b, ties=ties, weight=weight,
+                                 annotator=annotator, cluster=cluster, position=position,
+                                 order=order, grade=grade, bothbad=bothbad,
+                                 covariates=covariates)
         df = _v.as_frame(df)
         covariates = _v.covariate_names(covariates)
         missing = [c for c in covariates if c not in df.columns]
@@ -370,6 +387,40 @@ class Comparisons:
             first, second = df[roles["item_a"]], df[roles["item_b"]]
             codes = _v.outcome_codes(df[roles["outcome"]], roles["outcome"])
         return cls._from_labels(first, second, codes, df, roles)
+
+    @classmethod
+    def from_dask(cls, ddf, *, split_out=1, **roles):
+        """Comparisons from a Dask DataFrame, aggregated to pair counts on its cluster.
+
+        The rows are counted per pair (and order / covariate values, when given) partition by
+        partition and combined by a tree reduction (:func:`btstats.data.dask.pair_counts`);
+        only the pair table comes back, and :meth:`from_counts` builds the object locally:
+        what ``btstats.fit(ddf)`` and ``Comparisons.from_frame(ddf)`` do.  The scores and
+        standard errors are those of the same rows fitted in memory (to rounding); the object
+        stores the pair counts, three rows per pair, not the original rows.
+
+        Parameters
+        ----------
+        ddf : dask.dataframe.DataFrame
+            Comparisons in a layout of :meth:`from_frame`.
+        split_out : int or True, default 1
+            Output partitions of Dask's group-by (pass more beyond about 10**6 pairs).
+        **roles
+            Column roles as for :meth:`from_frame`.
+
+        Examples
+        --------
+        >>> import dask.dataframe as dd
+        >>> import pandas as pd
+        >>> import btstats
+        >>> rows = pd.DataFrame({"item_a": ["x", "y", "x", "z", "y", "z"],
+        ...                      "item_b": ["y", "x", "z", "x", "z", "y"],
+        ...                      "outcome": ["a", "a", "tie", "a", "b", "a"]})
+        >>> btstats.Comparisons.from_dask(dd.from_pandas(rows, npartitions=3))
+        Comparisons(3 items, 9 rows, 6 comparisons, 1 ties, 3 pairs)
+        """
+        counts, order, covariates = _dask.aggregate(ddf, split_out=split_out, **roles)
+        return cls.from_counts(counts, order=order, covariates=covariates)
 
     @classmethod
     def from_arena(cls, data, *, model_a="model_a", model_b="model_b", winner="winner",
@@ -495,6 +546,75 @@ class Comparisons:
         if m == 0:
             raise _v.DataError("the wins matrix is empty: there is nothing to fit.")
         return cls(items, a, b, outcome, weight, _row_factor=3)
+
+    @classmethod
+    def from_parquet(cls, source, *, batch_size=None, **roles):
+        """:class:`Comparisons` from Parquet, streamed in record batches into pair counts.
+
+        Memory grows with the number of distinct pairs, not with the number of rows: 10**8
+        comparisons of 10**6 integer ids over 5 x 10**6 pairs are read in 5-25 s (the machine
+        quiet or loaded) with a peak of 1.9 GB resident (``benchmarks/bench_parquet.py``).
+
+        Parameters
+        ----------
+        source : str, path, or list of paths
+            A Parquet file, a directory of them (a partitioned data set: hive ``key=value``
+            folders become columns, as with ``pd.read_parquet``), a glob such as
+            ``"battles/*.parquet"``, or a list of files.
+        batch_size : int, optional
+            Rows per record batch (default ``2**20``).  Memory is a few batches plus a buffer of
+            ``max(4 * batch_size, pairs so far)`` rows plus the pair table (module docstring).
+        winner, loser, item_a, item_b, outcome, wins_a, wins_b, ties, weight : str, optional
+            Column roles, given or inferred from the column names as in
+            :meth:`Comparisons.from_frame`: winner / loser; item_a / item_b / outcome (1 / 0 /
+            0.5, ``True`` / ``False`` or the words ``"a"`` / ``"b"`` / ``"tie"``); arena battles
+            (model_a / model_b / winner); pair counts (item_a / item_b / wins_a / wins_b /
+            ties, added up).  ``weight``: a column of non-negative weights (counts).
+        annotator, cluster, position, order, grade, bothbad, covariates
+            Per-row columns: refused (:class:`RowsNeededError`), since pair counts cannot hold
+            them; read such data whole with ``Comparisons.from_frame(pd.read_parquet(path))``.
+
+        Returns
+        -------
+        Comparisons
+            Items sorted as :meth:`Comparisons.from_frame` sorts them; three weighted rows per
+            pair (the wins of each side and the ties), as from :meth:`Comparisons.from_counts`.
+
+        Raises
+        ------
+        DataError
+            For a missing file, a pattern without matches, a file that is not Parquet, a layout
+            that cannot be told from the columns, missing labels, self-comparisons, unknown
+            outcomes and bad weights (the message names the file and rows, counted from 0 in
+            each file); :class:`RowsNeededError` for per-row columns.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> import pandas as pd
+        >>> import btstats
+        >>> with tempfile.TemporaryDirectory() as folder:
+        ...     for k, rows in enumerate([[("x", "y"), ("y", "z")], [("z", "x"), ("x", "z")]]):
+        ...         pd.DataFrame(rows, columns=["winner", "loser"]).to_parquet(
+        ...             os.path.join(folder, f"part-{k}.parquet"))
+        ...     comps = btstats.Comparisons.from_parquet(folder)
+        >>> comps
+        Comparisons(3 items, 9 rows, 4 comparisons, 0 ties, 3 pairs)
+        >>> comps.counts_frame()
+          item_a item_b  wins_a  wins_b  ties
+        0      x      y     1.0     0.0   0.0
+        1      x      z     1.0     1.0   0.0
+        2      y      z     1.0     0.0   0.0
+        """
+        items, n_items, pi, pj, wab, wba, tie = _parquet.pair_counts(
+            source, batch_size=batch_size, **roles)
+        pairs = PairCounts(n_items, pi, pj, wab, wba, tie)
+        m = pi.shape[0]
+        a = np.repeat(pi.astype(np.int64), 3)
+        b = np.repeat(pj.astype(np.int64), 3)
+        codes = np.tile(np.array([0, 1, 2], np.int8), m)
+        w = np.stack([wab, wba, tie], axis=1).ravel()
+        return cls(items, a, b, codes, w, _row_factor=3, _pairs=pairs)
 
     @classmethod
     def _from_labels(cls, first, second, outcome, df, roles, weight=None, row_factor=1):
@@ -640,7 +760,7 @@ class Comparisons:
                 f"{self._pairs.n_pairs} pairs)")
 
 
-def read_comparisons(path, **roles):
+def read_comparisons(path: str | os.PathLike[str], **roles: Any) -> Comparisons:
     """Read comparisons from a ``.csv``, ``.json``, ``.jsonl`` or ``.parquet`` file.
 
     The layout is inferred from the column names as in :meth:`Comparisons.from_frame`
@@ -674,13 +794,40 @@ def read_comparisons(path, **roles):
     return Comparisons.from_frame(df, **roles)
 
 
+
+def read_path(path, *, stream=True, **roles):
+    """The comparisons of a path as ``btstats fit PATH`` reads them.
+
+    A Parquet source (a ``.parquet`` / ``.pq`` file, a directory of them or a glob;
+    :func:`btstats.data.parquet.is_parquet_source`) is streamed into pair counts by
+    :meth:`Comparisons.from_parquet` when ``stream`` is true and the data do not need their
+    rows; it is read whole otherwise (``stream=False``, e.g. for an order effect, or when the
+    stream refuses per-row roles or graded outcomes with
+    :class:`~btstats.data.parquet.RowsNeededError`).  Any other file goes to
+    :func:`read_comparisons`.
+    """
+    if not _parquet.is_parquet_source(path):
+        return read_comparisons(path, **roles)
+    if stream:
+        try:
+            return Comparisons.from_parquet(path, **roles)
+        except _parquet.RowsNeededError:
+            pass
+    if os.path.isfile(os.fspath(path)):
+        return read_comparisons(path, **roles)
+    return Comparisons.from_frame(_parquet.read_frame(path), **roles)
+
+
 def as_comparisons(data, **roles):
     """Turn what a user passed (Comparisons, DataFrame, path) into :class:`Comparisons`."""
     if isinstance(data, Comparisons):
         if any(v is not None for v in roles.values()):
             raise TypeError("column keywords apply to a DataFrame, not to Comparisons.")
         return data
-    if isinstance(data, pd.DataFrame):
+    if _dask.is_dask_frame(data):          # aggregated on its cluster (btstats.data.dask)
+        return Comparisons.from_frame(data, **roles)
+    if isinstance(data, pd.DataFrame) or _tables.is_table_like(data):
+        # pandas, polars, pyarrow, records, a dict of columns, Arrow PyCapsule, to_pandas()
         return Comparisons.from_frame(data, **roles)
     if isinstance(data, (str, os.PathLike)):
         return read_comparisons(data, **roles)

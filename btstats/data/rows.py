@@ -2,7 +2,8 @@
 
 Cell ``3 k + o`` of pair ``k`` (``pi[k] < pj[k]``) counts the wins of ``pi[k]`` (``o = 0``), of
 ``pj[k]`` (``o = 1``) and the ties (``o = 2``).  A unit (a cluster, or a row) is a sparse vector of
-cell weights, stored as a CSR ``(ptr, cell, weight)``.
+cell weights, stored as a CSR ``(ptr, cell, weight)``.  :func:`kernel_array` and
+:func:`kernel_codes` give rows the one type the kernels are compiled for.
 """
 import numpy as np
 import pandas as pd
@@ -76,3 +77,26 @@ def units(comps, pi, pj, labels):
     np.add.at(ptr, u_unit + 1, 1)
     np.cumsum(ptr, out=ptr)
     return ptr, u_cell.astype(np.int64), wsum, n_units
+
+
+def kernel_array(x, dtype=None):
+    """``x`` as the kernels take their inputs: C-contiguous, of ``dtype`` (default: its own)
+    and read-only (a read-only *view* of a writable array: no copy).
+
+    Numba compiles a kernel once per argument type, and writable and read-only arrays are
+    different types: numpy arrays are writable, the columns pandas 3 hands out are not, so
+    without this a session reading both would compile the aggregation twice.
+    """
+    arr = np.ascontiguousarray(x, dtype=dtype)
+    if arr.flags.writeable:
+        arr = arr.view()
+        arr.setflags(write=False)
+    return arr
+
+
+def kernel_codes(a, b):
+    """Item codes ``a``, ``b`` for the kernels: int32 when both are (the benchmarks' raw
+    arrays), else int64 (numpy's default, and every code btstats makes), read-only
+    (:func:`kernel_array`): at most two signatures of the aggregation, one per session."""
+    dtype = np.int32 if a.dtype == np.int32 and b.dtype == np.int32 else np.int64
+    return kernel_array(a, dtype), kernel_array(b, dtype)

@@ -222,8 +222,10 @@ class CoreFit(PairwiseFit):
         return self.n_items - 1 + self._extra.shape[0]
 
     def _kernel_args(self):
+        # writable copies, as newton_cells gets them: a read-only array is another Numba
+        # type, and the kernels called by both would be compiled twice
         return (self._model.family.code, self._model.link, self._cells.n_categories,
-                self._cells.n_lin, np.ascontiguousarray(self._s), self._extra.copy())
+                self._cells.n_lin, self._s.copy(), self._extra.copy())
 
     @property
     def loglik(self):
@@ -337,7 +339,7 @@ class CoreFit(PairwiseFit):
             x = np.broadcast_to(x.reshape(-1, n_cov) if x.ndim < 2 else x,
                                 (ia.shape[0], n_cov))
             xb = x @ beta
-        theta = np.ascontiguousarray(self._extra[self._cells.n_lin:])
+        theta = self._extra[self._cells.n_lin:].copy()     # writable, as the fit passes it
         k = self._cells.n_categories
         out = np.empty((ia.shape[0], k))
         row = np.empty(k)

@@ -1,10 +1,16 @@
 """fit(): validate, check the comparison graph, dispatch to a solver, build the result."""
 import math
+import os
 import warnings
+from collections.abc import Sequence
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
 
+from .. import _progress
 from .. import _validation as _v
 from .._kernels import aggregate as _agg
 from .._kernels import gradient as _gradient
@@ -17,7 +23,8 @@ from . import structured as _structured
 from .._checks import COVARIANCE_TYPES, DENSE_MAX, METHODS, _status_message, check_mle_exists
 from ..data.comparisons import Comparisons, as_comparisons
 from ..exceptions import ConvergenceWarning, DataError, TiesError
-from ..models.model import get_model
+from ..inference.bootstrap import BootstrapResult
+from ..models.model import Model, get_model
 from .results import PairwiseFit
 
 __all__ = ["fit", "bootstrap"]
@@ -26,9 +33,13 @@ _DEFAULT_MAX_ITER = {"newton": 100, "mm": 10_000, "gradient": 20_000}
 _DEFAULT_TOL = 1e-10
 
 
-def fit(data, model="bradley-terry", *, method="auto", penalty=0.0, ties=None, tol=None,
-        max_iter=None, covariance_type="observed", order_effect=False, covariates=None,
-        item_covariates=None, item_effects=False, link=None, **columns):
+def fit(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
+        model: str | Model = "bradley-terry", *, method: str = "auto", penalty: float = 0.0,
+        ties: str | None = None, tol: float | None = None, max_iter: int | None = None,
+        covariance_type: str = "observed", order_effect: bool = False,
+        covariates: str | Sequence[str] | None = None,
+        item_covariates: pd.DataFrame | None = None, item_effects: bool = False,
+        link: str | None = None, **columns: Any) -> PairwiseFit:
     r"""Fit a paired-comparison model by maximum likelihood (or MAP with ``penalty``).
 
     Parameters
@@ -217,6 +228,7 @@ def fit(data, model="bradley-terry", *, method="auto", penalty=0.0, ties=None, t
                          "`item_covariates` (s_i = x_i' beta + u_i); without item covariates "
                          "the scores are the item effects.")
     if order_effect or covariates or not mdl.pairwise_kernel:
+        _progress.announce("core")
         if covariance_type == "cluster" and (comparisons.extra is None or
                                              "cluster" not in comparisons.extra.columns):
             raise DataError("covariance_type='cluster' needs a cluster column: name it with "
@@ -229,6 +241,7 @@ def fit(data, model="bradley-terry", *, method="auto", penalty=0.0, ties=None, t
         if covariance_type != "observed":
             res = res.with_covariance(covariance_type)
         return res
+    _progress.announce("fit", *(("newton",) if method == "newton" else ()))
     counts = _counts_for_model(comparisons, mdl, ties)
     if penalty == 0.0:
         check_mle_exists(counts, comparisons.items, mdl.has_ties)
@@ -300,10 +313,14 @@ def _auto_method(mdl, penalty, order_effect, covariates, item_covariates):
 #: The solvers see the weights rescaled by a power of two when every positive weight lies
 #: above (or every one below) this range, so that no step rule, start value or rounding test
 #: depends on the scale of the weights.
-def bootstrap(data, model="bradley-terry", *, n_resamples=1000, kind="nonparametric",
-              cluster=None, method="auto", penalty=0.0, ties=None, order_effect=False,
-              covariates=None, link=None, degenerate="penalize", fallback_penalty=0.01, rng=None, progress=None,
-              **columns):
+def bootstrap(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
+              model: str | Model = "bradley-terry", *, n_resamples: int = 1000,
+              kind: str = "nonparametric", cluster: str | ArrayLike | None = None,
+              method: str = "auto", penalty: float = 0.0, ties: str | None = None,
+              order_effect: bool = False, covariates: str | Sequence[str] | None = None,
+              link: str | None = None, degenerate: str = "penalize",
+              fallback_penalty: float = 0.01, rng: int | np.random.Generator | None = None,
+              progress: bool | None = None, **columns: Any) -> BootstrapResult:
     r"""Bootstrap distribution of the scores (and the other parameters): fit, resample, refit.
 
     ``bootstrap(data, ...)`` is ``fit(data, ...).bootstrap(...)`` in one call; the resampling

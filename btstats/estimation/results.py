@@ -2,6 +2,7 @@
 import copy
 import math
 from collections import namedtuple
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -14,14 +15,17 @@ from .._kernels import robust as _robust
 from .. import _validation as _v
 from .._validation import check_choice as _check_choice
 from ..data.comparisons import _record_frame
-from .._results import ResultBase
+from .._results import ConfidenceInterval, ResultBase
 from .._scale import ELO_BASE, ELO_PER_UNIT
 from ..inference import intervals as _intervals
-from ..inference.bootstrap import bootstrap_fit
+from ..inference import large as _large
+from ..inference.bootstrap import BootstrapResult, bootstrap_fit
+from ..inference.comparison import Contrast
 from ..inference.comparison import contrast as _contrast
-from ..inference.quasi import quasi_variances
-from ..inference.ranks import rank_confidence_sets
-from ..plotting import forest_plot
+from ..inference.quasi import QuasiVariances, quasi_variances
+from ..inference.ranks import RankSets, rank_confidence_sets
+from ..plotting import (plot_battle_counts, plot_scores, plot_win_fractions,
+                        plot_win_probabilities)
 
 __all__ = ["PairwiseFit", "PairProbabilities"]
 
@@ -143,7 +147,8 @@ class PairwiseFit(ResultBase):
     def loglik(self):
         if self._loglik is None:
             eta = 0.0 if self._eta is None else self._eta
-            self._loglik = float(_likelihood.loglik(self._model.link, self._s, eta,
+            # (a writable copy, as fit() passes: a read-only array would compile it twice)
+            self._loglik = float(_likelihood.loglik(self._model.link, self._s.copy(), eta,
                                                     *self._counts.arrays()))
         return self._loglik
 
@@ -180,7 +185,9 @@ class PairwiseFit(ResultBase):
                 raise MemoryError(
                     f"standard errors for {n:,} items need the inverse of a dense {n:,} x {n:,} "
                     f"information matrix ({gib:.1f} GiB); btstats stops at "
-                    f"{MAX_DENSE_COVARIANCE:,} items. The scores are available; for the "
+                    f"{MAX_DENSE_COVARIANCE:,} items. The scores are available; standard "
+                    f"errors, contrasts and variances without the matrix come from "
+                    f"fit.standard_errors, fit.contrast() and fit.variances(); for the "
                     f"leaderboard without intervals use to_frame(intervals=False).")
             info = np.ascontiguousarray(self._information())
             idx = np.arange(n)
@@ -254,7 +261,7 @@ class PairwiseFit(ResultBase):
             factor *= (n_obs - 1.0) / (n_obs - k)
         return factor
 
-    def with_covariance(self, covariance_type, *, cluster=None):
+    def with_covariance(self, covariance_type: str, *, cluster: Any = None) -> "PairwiseFit":
         """This fit with another covariance (and so other standard errors and intervals).
 
         Parameters
@@ -304,8 +311,20 @@ class PairwiseFit(ResultBase):
 
     @property
     def standard_errors(self):
-        """Standard errors of the centred scores."""
+        """Standard errors of the centred scores.
+
+        Up to ``MAX_DENSE_COVARIANCE`` items from the dense covariance; beyond, exactly from
+        the sparse factorisation of the information when the comparison graph allows it
+        (:func:`btstats.inference.large.variances`), else a MemoryError pointing to
+        :meth:`variances` (``estimator="stochastic"``, or ``items=``).
+        """
         n = self.n_items
+        if n > MAX_DENSE_COVARIANCE:
+            cached = getattr(self, "_sparse_se", None)
+            if cached is None or cached[0] != self._covariance_type:
+                cached = (self._covariance_type, _large.standard_errors(self))
+                self._sparse_se = cached
+            return pd.Series(cached[1].copy(), index=self.items, name="se")
         d = np.diag(self._full_covariance())[:n]
         return pd.Series(np.sqrt(np.maximum(d, 0.0)), index=self.items, name="se")
 
@@ -313,7 +332,67 @@ class PairwiseFit(ResultBase):
     def eta_se(self):
         if self._eta is None:
             return None
+        if self.n_items > MAX_DENSE_COVARIANCE:
+            return float(math.sqrt(max(_large.coefficient_covariance(self)[-1, -1], 0.0)))
         return float(math.sqrt(max(self._full_covariance()[-1, -1], 0.0)))
+
+    def _coefficient_variances(self):
+        """Variances of the parameters beyond the scores (by sparse solves beyond
+        ``MAX_DENSE_COVARIANCE`` items)."""
+        if self.n_items > MAX_DENSE_COVARIANCE:
+            return np.diag(_large.coefficient_covariance(self))
+        return np.diag(self._full_covariance())[self.n_items:]
+
+    def variances(self, items=None, *, contrasts=None, estimator="exact", tol=None,
+                  n_probes=None, rng=None, solver="auto"):
+        """Variances of the centred scores, or of contrasts, without an n x n matrix: for
+        any number of items, from this fit's covariance (observed, expected, sandwich or
+        cluster).
+
+        Parameters
+        ----------
+        items : label or list of labels, optional
+            Items whose score variances are wanted (default: all).
+        contrasts : optional
+            Instead of items: ``(a, b)`` label pairs, a dict ``{label: weight}``, or a
+            ``(k, n_items)`` array / sparse matrix / DataFrame of weights (rows sum to 0).
+        estimator : {"exact", "stochastic"}
+            ``"exact"``: sparse solves (conjugate gradients to ``tol``), all items at once by
+            a sparse factorisation where the graph allows it; ``"stochastic"``: Hutchinson's
+            estimator with ``n_probes`` Rademacher probes and a Monte-Carlo standard error
+            per item (``variance_mcse``).
+        tol, n_probes, rng, solver
+            See :func:`btstats.inference.large.variances`.
+
+        Returns
+        -------
+        Variances
+            ``estimate``, ``variance``, ``standard_error``, ``variance_mcse``,
+            ``coefficient_variance``, ``estimator``, ``solver``, ``tol``;
+            ``confidence_interval()``, ``to_frame()``, ``summary()``.
+
+        Notes
+        -----
+        ``Var(c's) = c' L^+ c`` with ``L`` the Laplacian-shaped information (plus the Schur
+        complement of the parameters beyond the scores): one solve ``L x = c`` per contrast
+        (an item is ``c = e_i - 1/n``).  See :func:`btstats.inference.large.variances` for
+        the factorisation and the stochastic estimator.
+
+        Examples
+        --------
+        >>> import btstats
+        >>> fit = btstats.fit(btstats.load_example("baseball"))
+        >>> fit.variances(["Milwaukee", "Baltimore"]).standard_error.round(4)
+        item
+        Milwaukee    0.2074
+        Baltimore    0.2325
+        Name: standard_error, dtype: float64
+        >>> res = fit.variances(estimator="stochastic", n_probes=50, rng=0)
+        >>> bool((abs(res.variance - fit.standard_errors ** 2) < 4 * res.variance_mcse).all())
+        True
+        """
+        return _large.variances(self, items, contrasts=contrasts, estimator=estimator,
+                                tol=tol, n_probes=n_probes, rng=rng, solver=solver)
 
     @property
     def theta_se(self):
@@ -322,7 +401,8 @@ class PairwiseFit(ResultBase):
             return None
         return self.theta * self.eta_se
 
-    def confidence_interval(self, confidence_level=0.95, *, interval="wald"):
+    def confidence_interval(self, confidence_level: float = 0.95, *, interval: str = "wald"
+                            ) -> ConfidenceInterval:
         """Wald intervals ``score -/+ z se`` for the centred scores.
 
         Parameters
@@ -367,7 +447,7 @@ class PairwiseFit(ResultBase):
         thresholds of the general core; an empty table for Bradley-Terry and Thurstone."""
         return self.coefficient_table()
 
-    def coefficient_table(self, confidence_level=0.95):
+    def coefficient_table(self, confidence_level: float = 0.95) -> pd.DataFrame:
         """:attr:`coefficients` at another confidence level.
 
         Returns
@@ -384,8 +464,7 @@ class PairwiseFit(ResultBase):
         level = _v.check_confidence_level(confidence_level)
         names = self._coefficient_names()
         est = self._coefficient_values()
-        se = (np.sqrt(np.maximum(np.diag(self._full_covariance())[self.n_items:], 0.0))
-              if names else np.zeros(0))
+        se = np.sqrt(np.maximum(self._coefficient_variances(), 0.0)) if names else np.zeros(0)
         with np.errstate(divide="ignore", invalid="ignore"):
             z = np.where(se > 0, est / np.where(se > 0, se, 1.0), np.nan)
         low, high = _intervals.wald(est, se, level)
@@ -400,23 +479,48 @@ class PairwiseFit(ResultBase):
         comparison intervals, so two items whose bars do not overlap differ at about the
         stated level, whatever pair is looked at.
 
+        See :func:`btstats.plotting.plot_scores` (the plots of a fit are those of
+        :mod:`btstats.plotting` with the fit as first argument).
+
         Returns
         -------
         matplotlib.axes.Axes
         """
-        frame = self.to_frame(scale=scale, confidence_level=confidence_level)
-        kind = "Wald"
-        if quasi:
-            ci = self.quasi_variances().confidence_interval(confidence_level)
-            mult, base = (ELO_PER_UNIT, ELO_BASE) if scale == "elo" else (1.0, 0.0)
-            frame["ci_low"] = base + mult * ci.low[frame["item"]].to_numpy()
-            frame["ci_high"] = base + mult * ci.high[frame["item"]].to_numpy()
-            kind = "quasi-variance comparison"
-        return forest_plot(frame, ax=ax, xlabel="Elo" if scale == "elo" else "score",
-                           title=f"{self.model}: {confidence_level:.0%} {kind} intervals "
-                                 f"({self.covariance_type})")
+        return plot_scores(self, confidence_level=confidence_level, scale=scale, quasi=quasi,
+                           ax=ax)
 
-    def contrast(self, a, b=None):
+    def plot_win_probabilities(self, *, annotate=None, ax=None):
+        """Heatmap of the fitted ``P(row beats column)``, items best first (needs
+        matplotlib); see :func:`btstats.plotting.plot_win_probabilities`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        return plot_win_probabilities(self, annotate=annotate, ax=ax)
+
+    def plot_win_fractions(self, *, annotate=None, ax=None):
+        """Heatmap of the observed share each row item won against each column item (ties
+        count one half), items best first (needs matplotlib); see
+        :func:`btstats.plotting.plot_win_fractions`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        return plot_win_fractions(self, annotate=annotate, ax=ax)
+
+    def plot_battle_counts(self, *, annotate=None, ax=None):
+        """Heatmap of the comparisons of each pair in the data fitted (needs matplotlib);
+        see :func:`btstats.plotting.plot_battle_counts`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        return plot_battle_counts(self, annotate=annotate, ax=ax)
+
+    def contrast(self, a: Any, b: Any = None) -> Contrast:
         """The difference of two scores, or a linear contrast of them, with its standard
         error, z and two-sided p.
 
@@ -465,10 +569,12 @@ class PairwiseFit(ResultBase):
         '0.5 Milwaukee + 0.5 New York - Baltimore'
         """
         n = self.n_items
+        if n > MAX_DENSE_COVARIANCE:
+            return _large.contrast(self, a, b)
         return _contrast(self.scores, self._full_covariance()[:n, :n], a, b,
                          covariance_type=self._covariance_type)
 
-    def quasi_variances(self):
+    def quasi_variances(self) -> QuasiVariances:
         """Quasi-variances of the scores (Firth and de Menezes 2004), from this fit's
         covariance (observed, sandwich or cluster): one variance per item with
         ``q_i + q_j ~ Var(s_i - s_j)`` for every pair, the criterion of R's ``qvcalc``.
@@ -480,8 +586,9 @@ class PairwiseFit(ResultBase):
         """
         return quasi_variances(self.scores, self.covariance.to_numpy())
 
-    def rank_sets(self, confidence_level=0.95, *, simultaneous=False, stepdown=True,
-                  n_draws=None, rng=None):
+    def rank_sets(self, confidence_level: float = 0.95, *, simultaneous: bool = False,
+                  stepdown: bool = True, n_draws: int | None = None,
+                  rng: int | np.random.Generator | None = None) -> RankSets:
         """Rank confidence sets from this fit's covariance (observed, sandwich or cluster):
         marginal (each item's plausible ranks) or simultaneous (joint coverage of the whole
         ranking), in the sense of Mogstad, Romano, Shaikh and Wilhelm (2024).  See
@@ -497,8 +604,10 @@ class PairwiseFit(ResultBase):
                                     n_draws=n_draws, rng=rng)
 
     # ------------------------------------------------------------------ resampling
-    def bootstrap(self, *, n_resamples=1000, kind="nonparametric", cluster=None,
-                  degenerate="penalize", fallback_penalty=0.01, rng=None, progress=None):
+    def bootstrap(self, *, n_resamples: int = 1000, kind: str = "nonparametric",
+                  cluster: Any = None, degenerate: str = "penalize",
+                  fallback_penalty: float = 0.01, rng: int | np.random.Generator | None = None,
+                  progress: bool | None = None) -> BootstrapResult:
         """Bootstrap this fit: resample, refit from this estimate, keep the distribution.
 
         Same model, method, penalty and tie handling as this fit; the parameters are those of
@@ -533,7 +642,7 @@ class PairwiseFit(ResultBase):
                            f"{list(self.items[:10])}{' ...' if self.n_items > 10 else ''}.")
         return idx
 
-    def probabilities(self, a, b):
+    def probabilities(self, a: Any, b: Any) -> "PairProbabilities":
         """``P(a wins)``, ``P(tie)``, ``P(b wins)`` for labels (or arrays of labels).
 
         A single label may be any hashable, a tuple included; several labels are given as a
@@ -566,7 +675,8 @@ class PairwiseFit(ResultBase):
         return PairProbabilities(*p)
 
     # ------------------------------------------------------------------ tables
-    def to_frame(self, *, scale="log", confidence_level=0.95, intervals=True):
+    def to_frame(self, *, scale: str = "log", confidence_level: float = 0.95,
+                 intervals: bool = True) -> pd.DataFrame:
         """The leaderboard, best first.
 
         Parameters

@@ -9,26 +9,45 @@
   (1 / -1 / 0), 6 items, 2500 comparisons.
 - ``graded5``: simulated (seed 20240603) graded outcomes ``grade`` in -2 .. 2 (+2: item_a
   much better), 7 items, 4000 comparisons.
+- ``battles``: a simulated (seed 20240614) arena, ``battles.jsonl``: 8 models, 1200 battles
+  (``model_a, model_b, winner, prompt``), ties and "tie (bothbad)".
+- ``pandalm``: the PandaLM human test set (Wang et al. 2024), one row per label: 999 pairs of
+  responses of 5 LLMs, 3 annotators, ``item_a, item_b, outcome, annotator, prompt``.
+- ``music``: MTurk music-similarity judgments (Urbano et al. 2010), one row per label: 281
+  pairs, 79 workers, items ``query:doc``, ``item_a, item_b, outcome, annotator, query``.
 """
 from importlib import resources
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
-EXAMPLES = ("baseball", "citations", "springall", "baseball_home", "home_ties", "graded5")
+if TYPE_CHECKING:
+    from ..data.comparisons import Comparisons
+
+EXAMPLES = ("baseball", "citations", "springall", "baseball_home", "home_ties", "graded5",
+            "battles", "pandalm", "music")
 #: Examples stored as long rows (read by Comparisons.from_frame) rather than pair counts.
-_LONG = ("home_ties", "graded5")
+_LONG = ("home_ties", "graded5", "pandalm", "music")
+#: Examples stored as arena battles in JSON lines (read by Comparisons.from_arena).
+_ARENA = ("battles",)
 
 
-def load_example(name, *, as_frame=False):
-    """Load a bundled example as :class:`~btstats.Comparisons` (or its pair-count DataFrame).
+def load_example(name: str, *, as_frame: bool = False) -> "Comparisons | pd.DataFrame":
+    """Load a bundled example as :class:`~btstats.Comparisons` (or as the table it is stored as).
 
     Parameters
     ----------
-    name : {"baseball", "citations", "springall", "baseball_home", "home_ties", "graded5"}
+    name : str
+        One of :data:`EXAMPLES`: ``"baseball"``, ``"citations"``, ``"springall"``,
+        ``"baseball_home"``, ``"home_ties"``, ``"graded5"``, ``"battles"``, ``"pandalm"``,
+        ``"music"``.
     as_frame : bool
         Return the raw table instead: pair counts ``item_a, item_b, wins_a, wins_b, ties``
-        (with ``home_a`` for ``baseball_home``), or the long rows of ``home_ties``
-        (``item_a, item_b, home, outcome``) and ``graded5`` (``item_a, item_b, grade``).
+        (with ``home_a`` for ``baseball_home``), the long rows of ``home_ties``
+        (``item_a, item_b, home, outcome``), ``graded5`` (``item_a, item_b, grade``),
+        ``pandalm`` (``item_a, item_b, outcome, annotator, prompt``) and ``music``
+        (``item_a, item_b, outcome, annotator, query``), or the battles of ``battles``
+        (``model_a, model_b, winner, prompt``).
 
     Examples
     --------
@@ -42,7 +61,12 @@ def load_example(name, *, as_frame=False):
 
     check_choice(name, "name", EXAMPLES)
     check_choice(as_frame, "as_frame", (False, True))
-    with resources.files(__name__).joinpath(f"{name}.csv").open("r") as fh:
+    here = resources.files(__name__)
+    if name in _ARENA:
+        with here.joinpath(f"{name}.jsonl").open("r", encoding="utf-8") as fh:
+            df = pd.read_json(fh, lines=True, dtype={"model_a": str, "model_b": str})
+        return df if as_frame else Comparisons.from_arena(df)
+    with here.joinpath(f"{name}.csv").open("r", encoding="utf-8") as fh:
         df = pd.read_csv(fh, dtype={"item_a": str, "item_b": str})
     if as_frame:
         return df

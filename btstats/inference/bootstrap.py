@@ -5,27 +5,31 @@ refits every replicate from the full-data estimate (Numba, in parallel over repl
 returns a :class:`BootstrapResult`, from which percentile, basic and BCa intervals, rank
 intervals and rank probabilities are computed without refitting.
 """
-import sys
 import time
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
+import numba
 import numpy as np
 import pandas as pd
 
+from .. import _progress
 from .. import _validation as _v
-from .._checks import DENSE_MAX
+from .._checks import DENSE_MAX, strongly_connected
 from .._results import ConfidenceInterval, ResultBase
 from . import ranks as _ranks
 from .intervals import jackknife_acceleration
 from .._kernels import cells as _kc
 from .._kernels import likelihood as _likelihood
+from .._kernels import mm as _mm
+from .._kernels import newton as _newton
 from .._kernels import resample as _rs
 from .._kernels import resample_cells as _rsc
 from ..data.rows import cluster_labels, units
 from ..data.cells import expand_groups, pair_structure
 from ..exceptions import DegenerateResampleWarning
 from .._scale import ELO_BASE, ELO_PER_UNIT
-from ..plotting import forest_plot
+from ..plotting import plot_bootstrap_scores, plot_distributions
 
 __all__ = ["bootstrap_fit", "BootstrapResult"]
 
@@ -155,9 +159,17 @@ class _PairDesign(_Design):
     def run_block(self, seeds, out_s, out_extra, out_status, degenerate, fallback_penalty,
                   tol):
         args = _kernel_args(self.fit, self, degenerate, fallback_penalty, tol)
-        _rs.bootstrap_block(self.kernel_kind, seeds, self.w3, self.cum, self.lam, self.aprob,
-                            self.aidx, self.total, *self.unit_args, self.prob, self.totals,
-                            self.ties_kernel, *args, out_s, out_extra[:, 0], out_status)
+        draw_args = (self.w3, self.cum, self.lam, self.aprob, self.aidx, self.total,
+                     *self.unit_args, self.prob, self.totals, self.ties_kernel)
+        m = self.m
+
+        def work(lo, hi):
+            w3, wab, wba, tie = np.empty(3 * m), np.empty(m), np.empty(m), np.empty(m)
+            for r in range(lo, hi):
+                _rs.draw_replicate(self.kernel_kind, seeds[r], *draw_args, w3, wab, wba, tie)
+                out_status[r], out_extra[r, 0] = _refit_counts(*args, wab, wba, tie, out_s[r])
+
+        in_threads(seeds.shape[0], work)
 
     def jackknife_units(self):
         """``(ptr, cell, weight, multiplicity)`` of the leave-one-unit-out deletions."""
@@ -180,8 +192,18 @@ class _PairDesign(_Design):
         out_eta = np.empty(n_units)
         status = np.empty(n_units, np.int64)
         args = _kernel_args(fit, self, degenerate, fallback_penalty, tol)
-        _rs.jackknife_block(ptr, cell, weight, self.w3, self.ties, *args, out_s, out_eta,
-                            status)
+
+        def work(lo, hi):
+            for u in range(lo, hi):
+                # leave unit u out: its weights off its cells (never below 0)
+                w = self.w3.copy()
+                take = slice(ptr[u], ptr[u + 1])
+                np.subtract.at(w, cell[take], weight[take])
+                np.maximum(w, 0.0, out=w)
+                wab, wba, tie = _split_cells(w, self.ties)
+                status[u], out_eta[u] = _refit_counts(*args, wab, wba, tie, out_s[u])
+
+        in_threads(n_units, work)
         vals = self.distribution(out_s, out_eta[:, None])
         keep = status < 20
         return vals[keep], np.asarray(mult, dtype=float)[keep]
@@ -421,44 +443,68 @@ def _replicate_size(total):
     return int(size)
 
 
-# ---------------------------------------------------------------------------- progress
-class _Progress:
-    """A minimal progress bar: tqdm when installed, else a line on standard error."""
+# ---------------------------------------------------------------------------- replicates
+def _split_cells(w3, ties):
+    """The per-pair ``(wab, wba, tie)`` of the cell weights ``w3`` under the tie handling
+    ``ties`` (as :func:`btstats._kernels.resample.split_cells`), C-contiguous like the
+    fit's arrays, so that the solver kernels see the fit's signature."""
+    a = np.ascontiguousarray(w3[0::3])
+    b = np.ascontiguousarray(w3[1::3])
+    t = np.ascontiguousarray(w3[2::3])
+    if ties == _rs.TIES_DROP:
+        t[:] = 0.0
+    elif ties == _rs.TIES_HALF:
+        a += 0.5 * t
+        b += 0.5 * t
+        t[:] = 0.0
+    return a, b, t
 
-    def __init__(self, total, enabled, desc="bootstrap"):
-        self.total = total
-        self.done = 0
-        self.bar = None
-        self.enabled = enabled
-        self.t0 = time.perf_counter()
-        if not enabled:
-            return
-        try:
-            from tqdm.auto import tqdm
-            self.bar = tqdm(total=total, desc=desc, leave=False)
-        except ImportError:
-            self.bar = None
-        self.desc = desc
 
-    def update(self, k):
-        self.done += k
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.update(k)
-        else:
-            frac = self.done / self.total
-            sys.stderr.write(f"\r{self.desc}: {self.done}/{self.total} "
-                             f"[{'#' * int(30 * frac):<30}] {time.perf_counter() - self.t0:.1f} s")
-            sys.stderr.flush()
+def _refit_counts(method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty, degenerate,
+                  fallback_penalty, tol, max_iter, dense_max, wab, wba, tie, out_s):
+    """Warm-started fit of one replicate's counts into ``out_s``, with the no-MLE handling
+    (status codes of :mod:`btstats._kernels.resample`).  Returns ``(status, eta)``.
 
-    def close(self):
-        if not self.enabled:
-            return
-        if self.bar is not None:
-            self.bar.close()
-        else:
-            sys.stderr.write("\n")
+    The fit's own kernels with the fit's argument types, so a bootstrap compiles no solver
+    the fit has compiled, and Newton only when some replicate needs it (ties, a penalty, a
+    degenerate replicate refitted with ``fallback_penalty``).  ``METHOD_MM`` is Newman's MM
+    for Bradley-Terry (no ties, no penalty), everything else Newton.
+    """
+    extra = 0
+    if penalty == 0.0 and not strongly_connected(s_hat.shape[0], pi, pj, wab, wba, tie,
+                                                 fit_eta):
+        if degenerate == _rs.DEGENERATE_DROP:
+            out_s[:] = np.nan
+            return 20, np.nan
+        penalty = fallback_penalty
+        extra = 10
+    out_s[:] = s_hat
+    if method == _rs.METHOD_MM and penalty == 0.0 and not fit_eta:
+        status, _, _ = _mm.mm_bradley_terry(out_s, pi, pj, wab, wba, tie, tol, max_iter)
+        return status + extra, eta_hat
+    status, _, eta, _ = _newton.newton(link, fit_eta, out_s, eta_hat, pi, pj, wab, wba, tie,
+                                       penalty, tol, max_iter, dense_max)
+    return status + extra, eta
+
+
+def in_threads(n, work):
+    """``work(lo, hi)`` over ``0 .. n - 1`` in contiguous chunks, one per thread, with as
+    many threads as Numba's (``NUMBA_NUM_THREADS``, by default the number of cores).
+
+    The kernels ``work`` calls release the GIL (``nogil=True``), so the chunks run in
+    parallel; every replicate seeds its own draw, so the results do not depend on the
+    number of threads.  (Numba's ``parallel=True`` would do the same from one kernel, at
+    the price of compiling every solver a second time inside it.)
+    """
+    k = max(1, min(int(numba.config.NUMBA_NUM_THREADS), n))
+    if k == 1:
+        work(0, n)
+        return
+    bounds = [n * i // k for i in range(k + 1)]
+    with ThreadPoolExecutor(max_workers=k) as pool:
+        futures = [pool.submit(work, bounds[i], bounds[i + 1]) for i in range(k)]
+        for f in futures:
+            f.result()
 
 
 def _blocks(total, per_item_s, first=16, target_s=0.25):
@@ -501,8 +547,9 @@ def run_replicates(fit, design, n_resamples, degenerate, fallback_penalty, rng, 
         n_blocks += 1
         if bar is None and (n_blocks == 2 or done == n_resamples):
             expected = per_item[0] * (n_resamples - done)
-            show = progress if progress is not None else expected > 2.0
-            bar = _Progress(n_resamples, bool(show) and done < n_resamples)
+            bar = _progress.Progress(
+                n_resamples, "bootstrap", unit="replicates",
+                enabled=_progress.wanted(progress, expected) and done < n_resamples)
             bar.update(done)
         elif bar is not None:
             bar.update(size)
@@ -550,6 +597,12 @@ def bootstrap_fit(fit, *, n_resamples=1000, kind="nonparametric", cluster=None,
                          "resampled); the parametric bootstrap redraws outcomes on the "
                          "observed design.")
     design_class = _CellDesign if fit.resampling_design == "cells" else _PairDesign
+    if design_class is _CellDesign:
+        _progress.announce("core_bootstrap")
+    else:
+        mdl = fit._model
+        mm_only = mdl.link == _LOGISTIC and not mdl.has_ties and fit.penalty == 0.0
+        _progress.announce("bootstrap", *(() if mm_only else ("newton",)))
     n_par = design_class.n_columns(fit)
     _v.check_memory(8 * n_resamples * (n_par + 2), "n_resamples", n_resamples,
                     f"{n_resamples:,} replicates of {n_par} parameters",
@@ -652,7 +705,8 @@ class BootstrapResult(ResultBase):
         return pd.DataFrame(self._dist[:, :self._fit.n_items], columns=self._fit.items)
 
     # ------------------------------------------------------------------ intervals
-    def confidence_interval(self, confidence_level=0.95, *, interval="percentile"):
+    def confidence_interval(self, confidence_level: float = 0.95, *,
+                            interval: str = "percentile") -> ConfidenceInterval:
         r"""Bootstrap confidence intervals for every parameter.
 
         Parameters
@@ -718,6 +772,8 @@ class BootstrapResult(ResultBase):
         (pair, outcome) cell standing for each of its comparisons, a cluster or a row; see
         :meth:`confidence_interval` for the general model core)."""
         if self._jack is None:
+            if isinstance(self._design, _CellDesign):
+                _progress.announce("core_bca")
             self._jack = self._design.jackknife(self.degenerate, self.fallback_penalty,
                                                 REPLICATE_TOL)
         return self._jack
@@ -726,12 +782,12 @@ class BootstrapResult(ResultBase):
     def _score_draws(self):
         return pd.DataFrame(self._dist[:, :self._fit.n_items], columns=self._fit.items)
 
-    def rank_distribution(self, ties="min"):
+    def rank_distribution(self, ties: str = "min") -> pd.DataFrame:
         """Ranks of the items in every replicate (1 = best); see
         :func:`btstats.inference.ranks.rank_distribution`."""
         return _ranks.rank_distribution(self._score_draws(), ties=ties)
 
-    def rank_interval(self, confidence_level=0.95):
+    def rank_interval(self, confidence_level: float = 0.95) -> ConfidenceInterval:
         """Percentile intervals of each item's rank across replicates, as a
         :class:`~btstats.ConfidenceInterval` (``interval="percentile"``, Series ``rank_low``
         and ``rank_high`` by item; see :func:`btstats.inference.ranks.rank_intervals`).  These
@@ -743,15 +799,16 @@ class BootstrapResult(ResultBase):
         return ConfidenceInterval(low.rename("rank_low"), high.rename("rank_high"), level,
                                   "percentile")
 
-    def probability_first(self):
+    def probability_first(self) -> pd.Series:
         """Share of replicates in which each item has the highest score (ties share)."""
         return _ranks.probability_first(self._score_draws())
 
-    def superiority(self):
+    def superiority(self) -> pd.DataFrame:
         """Matrix of ``P(score_i > score_j)`` across replicates (ties count one half)."""
         return _ranks.pairwise_superiority(self._score_draws())
 
-    def rank_sets(self, confidence_level=0.95, *, simultaneous=False, stepdown=True):
+    def rank_sets(self, confidence_level: float = 0.95, *, simultaneous: bool = False,
+                  stepdown: bool = True) -> "_ranks.RankSets":
         """Marginal or simultaneous rank confidence sets (Mogstad, Romano, Shaikh and Wilhelm
         2024) from this bootstrap distribution; see
         :func:`btstats.inference.ranks.rank_confidence_sets`."""
@@ -760,7 +817,8 @@ class BootstrapResult(ResultBase):
                                            simultaneous=simultaneous, stepdown=stepdown)
 
     # ------------------------------------------------------------------ display
-    def to_frame(self, *, confidence_level=0.95, interval="percentile", scale="log"):
+    def to_frame(self, *, confidence_level: float = 0.95, interval: str = "percentile",
+                 scale: str = "log") -> pd.DataFrame:
         """Leaderboard with bootstrap intervals (of the kind ``interval``, see
         :meth:`confidence_interval`), the arena rank upper bound (``rank_ub``: 1 + the number
         of items whose interval lies entirely above this item's), percentile rank intervals
@@ -789,29 +847,45 @@ class BootstrapResult(ResultBase):
         return df
 
     def plot(self, *, confidence_level=0.95, interval="percentile", scale="log", ax=None):
-        """Forest plot of the scores with bootstrap intervals (needs matplotlib).
+        """Forest plot of the scores with bootstrap intervals, each over the item's bootstrap
+        distribution drawn as a violin (needs matplotlib); see
+        :func:`btstats.plotting.plot_bootstrap_scores`.
 
         Returns
         -------
         matplotlib.axes.Axes
         """
-        frame = self.to_frame(confidence_level=confidence_level, interval=interval,
-                              scale=scale)
-        return forest_plot(frame, ax=ax, xlabel="Elo" if scale == "elo" else "score",
-                           title=f"{self._fit.model}: {confidence_level:.0%} {interval} "
-                                 f"bootstrap intervals ({self.n_resamples} replicates)")
+        return plot_bootstrap_scores(self, confidence_level=confidence_level,
+                                     interval=interval, scale=scale, ax=ax)
 
-    # summary() and _repr_html_() come from ResultBase: this header, then to_frame()
+    def plot_distributions(self, *, parameters=None, kind="kde", bins=30, scale="log",
+                           ax=None):
+        """The bootstrap distribution of each item's score (or of ``parameters``), stacked,
+        as densities (``kind="kde"``) or histograms (``"hist"``) (needs matplotlib); see
+        :func:`btstats.plotting.plot_distributions`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        return plot_distributions(self, parameters=parameters, kind=kind, bins=bins,
+                                  scale=scale, ax=ax)
+
+    # summary() and _repr_html_() come from ResultBase: this header (with the interval kind
+    # and level of the table), then to_frame()
     _frame_format = {"index": False, "float_format": lambda x: f"{x:.4f}"}
+    _header_takes_options = True
 
     @property
     def _summary_title(self):
         return f"Bootstrap of the {self._fit.model} fit"
 
-    def _header(self):
+    def _header(self, *, confidence_level=0.95, interval="percentile", scale="log"):
         kept = self._dist.shape[0]
-        rows = [("replicates", f"{self.n_resamples} ({kept} kept)"),
+        level = _v.check_confidence_level(confidence_level)
+        rows = [("items", f"{self._fit.n_items}"), ("replicates", f"{self.n_resamples} ({kept} kept)"),
                 ("kind", self.kind), ("resampled", self.resampling),
+                ("intervals", f"{100 * level:g}% {interval}"),
                 ("degenerate", f"{self.n_degenerate} ({self.degenerate})")]
         if self.n_unconverged:
             rows.append(("not converged", f"{self.n_unconverged}"))

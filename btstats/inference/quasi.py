@@ -21,9 +21,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .._results import ResultBase
 from ..exceptions import DataError
+from ..plotting import plot_scores
 
 __all__ = ["QuasiVariances", "quasi_variances"]
 
@@ -71,6 +73,22 @@ class QuasiVariances(ResultBase):
                               estimate=self.estimate.to_numpy(),
                               standard_error=self.quasi_se.to_numpy(),
                               confidence_level=confidence_level)
+
+    def _summary_frame(self, confidence_level=0.95):
+        """:meth:`to_frame` with the comparison intervals (``ci_low``, ``ci_high``), drawn
+        as bars in the HTML view."""
+        ci = self.confidence_interval(confidence_level)
+        return self.to_frame().assign(ci_low=ci.low, ci_high=ci.high)
+
+    def plot(self, *, confidence_level=0.95, ax=None):
+        """Forest plot of the comparison intervals ``estimate -/+ z quasi_se`` (needs
+        matplotlib); see :func:`btstats.plotting.plot_scores`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        return plot_scores(self, confidence_level=confidence_level, ax=ax)
 
     def _header(self):
         w = self.worst_errors
@@ -125,7 +143,8 @@ def _solve(v, iu, ju, n, tol=1e-13, max_iter=200):
     return q, f
 
 
-def quasi_variances(scores, covariance):
+def quasi_variances(scores: pd.Series, covariance: pd.DataFrame | ArrayLike
+                    ) -> QuasiVariances:
     """Quasi-variances of scores with the given covariance.
 
     Parameters

@@ -17,14 +17,18 @@ estimation error ``hat(theta) - theta``.  With ``covariance=`` they are Gaussian
 ``N(0, covariance)``; with ``draws=`` they are the bootstrap replicates minus the estimate.
 """
 import numbers
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .. import _validation as _v
 from .._kernels import ranks as _k
 from .._results import ConfidenceInterval, ResultBase
+from ..plotting import plot_rank_sets
 
 __all__ = ["RankSets", "rank_confidence_sets", "rank_upper_bound", "rank_lower_bound",
            "rank_distribution", "probability_first", "pairwise_superiority",
@@ -147,8 +151,20 @@ class RankSets(ResultBase):
                            "lower": self.lower.to_numpy(), "upper": self.upper.to_numpy()})
         return df.sort_values("rank", kind="stable").reset_index(drop=True)
 
-    # summary() and _repr_html_() come from ResultBase: this header, then to_frame()
+    def plot(self, *, ax=None):
+        """Each item's set as a bar from its best to its worst plausible rank, the rank of
+        its estimate marked (needs matplotlib); see :func:`btstats.plotting.plot_rank_sets`.
+
+        Returns
+        -------
+        matplotlib.axes.Axes
+        """
+        return plot_rank_sets(self, ax=ax)
+
+    # summary() and _repr_html_() come from ResultBase: this header, then to_frame() (the
+    # HTML view draws each set from lower to upper, the rank by the estimate marked)
     _frame_format = {"index": False, "float_format": lambda x: f"{x:.4f}"}
+    _interval_columns = ("rank", "lower", "upper")
 
     @property
     def _summary_title(self):
@@ -292,9 +308,12 @@ def _rank_confidence_sets_iv(estimate, draws, covariance, confidence_level, simu
 
 
 # ---------------------------------------------------------------------------- confidence sets
-def rank_confidence_sets(estimate, *, draws=None, covariance=None, confidence_level=0.95,
-                         simultaneous=False, stepdown=True, n_draws=None, rng=None,
-                         labels=None):
+def rank_confidence_sets(estimate: ArrayLike, *, draws: ArrayLike | None = None,
+                         covariance: ArrayLike | None = None, confidence_level: float = 0.95,
+                         simultaneous: bool = False, stepdown: bool = True,
+                         n_draws: int | None = None,
+                         rng: int | np.random.Generator | None = None,
+                         labels: Sequence[Any] | None = None) -> RankSets:
     r"""Marginal or simultaneous confidence sets for the ranks of the items.
 
     The sets of Mogstad, Romano, Shaikh and Wilhelm (2024), as in the R package csranks:
@@ -540,7 +559,7 @@ def _interval_table(low, high, func):
     return lo, hi, index
 
 
-def rank_upper_bound(low, high=None):
+def rank_upper_bound(low: Any, high: ArrayLike | None = None) -> pd.Series:
     """The arena leaderboard's "Rank (UB)": 1 + the number of items whose whole interval
     lies above this item's interval.
 
@@ -583,7 +602,7 @@ def rank_upper_bound(low, high=None):
     return pd.Series((1 + above).astype(np.int64), index=index, name="rank_ub")
 
 
-def rank_lower_bound(low, high=None):
+def rank_lower_bound(low: Any, high: ArrayLike | None = None) -> pd.Series:
     """The counterpart of :func:`rank_upper_bound`: ``n`` minus the number of items whose
     whole interval lies below this item's interval.
 
@@ -626,7 +645,8 @@ def _as_draws(draws, labels):
     return np.ascontiguousarray(x), labels
 
 
-def rank_distribution(draws, *, ties="min", labels=None):
+def rank_distribution(draws: ArrayLike, *, ties: str = "min",
+                      labels: Sequence[Any] | None = None) -> pd.DataFrame:
     """The rank of every item in every draw of the scores (1 = best).
 
     Parameters
@@ -664,7 +684,8 @@ def rank_distribution(draws, *, ties="min", labels=None):
     return pd.DataFrame(r, columns=labels)
 
 
-def probability_first(draws, *, labels=None):
+def probability_first(draws: ArrayLike, *, labels: Sequence[Any] | None = None
+                      ) -> pd.Series:
     """The share of draws in which each item has the highest score.
 
     Parameters
@@ -694,7 +715,8 @@ def probability_first(draws, *, labels=None):
     return pd.Series(share.mean(axis=0), index=labels, name="p_first")
 
 
-def pairwise_superiority(draws, *, labels=None):
+def pairwise_superiority(draws: ArrayLike, *, labels: Sequence[Any] | None = None
+                         ) -> pd.DataFrame:
     """The matrix of ``P(score_i > score_j)`` over the draws.
 
     Parameters
@@ -721,7 +743,8 @@ def pairwise_superiority(draws, *, labels=None):
     return pd.DataFrame(c, index=labels, columns=labels)
 
 
-def rank_intervals(draws, confidence_level=0.95, *, labels=None):
+def rank_intervals(draws: ArrayLike, confidence_level: float = 0.95, *,
+                   labels: Sequence[Any] | None = None) -> pd.DataFrame:
     """Equal-tailed percentile intervals of each item's rank over the draws.
 
     Parameters

@@ -102,13 +102,13 @@ class Family:
     """
 
     name = ""
-    ties = None
+    ties: str | None = None
     code = _kf.CUMULATIVE
     n_categories = 2
     has_ties = False
     pairwise = False
     graded = False
-    links = ("logit", "probit")
+    links: tuple[str, ...] = ("logit", "probit")
     description = ""
     #: How the pair-count API's users pass the parameters (for error messages).
     params_hint = "params={...}"

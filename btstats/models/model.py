@@ -615,7 +615,7 @@ def _composed_names():
             for lk in fam.links}
 
 
-def get_model(model, link=None):
+def get_model(model: str | Model, link: str | None = None) -> Model:
     """Return the :class:`Model` ``model``: a name or alias from :data:`MODELS`, a composed
     name ``"<family>-<link>"`` (``"threshold-probit"`` is ``"glenn-david"``) or a Model.
 

@@ -4,6 +4,7 @@ import numbers
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .. import _validation as _v
 from ..models.model import pairwise_model
@@ -36,8 +37,10 @@ def _pool_column(value, name, n, low, high):
     return x
 
 
-def annotator_pool(n_annotators, *, beta=1.0, position_bias=0.0, position_lapse=0.0,
-                   tie_propensity=0.0):
+def annotator_pool(n_annotators: int, *, beta: float | ArrayLike = 1.0,
+                   position_bias: float | ArrayLike = 0.0,
+                   position_lapse: float | ArrayLike = 0.0,
+                   tie_propensity: float | ArrayLike = 0.0) -> pd.DataFrame:
     r"""A pool of simulated annotators, one row each (the ``annotators=`` of :func:`simulate`).
 
     Parameters
@@ -127,7 +130,8 @@ def _annotators_iv(annotators):
                     f"annotator_pool() returns; got {type(annotators).__name__}.")
 
 
-def annotation_accuracy(beta, delta_sd, *, model="bradley-terry"):
+def annotation_accuracy(beta: float, delta_sd: float, *, model: str = "bradley-terry"
+                        ) -> float:
     r"""Expected share of correct labels, ``E[F(beta |D|)]`` with ``D ~ N(0, delta_sd**2)``.
 
     The annotation quality of an annotator of quality ``beta`` (no position effects, no ties)

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .. import _validation as _v
 from .._results import ResultBase
@@ -127,7 +128,7 @@ def _check_items(n_items, name, value, fix, bytes_per_item=_BYTES_PER_ITEM):
                            f"the scores of {int(n_items):,} items", fix)
 
 
-def round_robin(n_items, k=1):
+def round_robin(n_items: int, k: int = 1) -> Design:
     """Every unordered pair of ``n_items`` items compared ``k`` times.
 
     Parameters
@@ -196,7 +197,8 @@ def _pair_weights_iv(weights, n_items):
     return w
 
 
-def random_pairs(n_items, n_comparisons, *, weights=None, rng=None):
+def random_pairs(n_items: int, n_comparisons: int, *, weights: ArrayLike | None = None,
+                 rng: int | np.random.Generator | None = None) -> Design:
     r"""``n_comparisons`` pairs drawn independently, uniformly or by given pair weights.
 
     Parameters
@@ -247,7 +249,8 @@ def random_pairs(n_items, n_comparisons, *, weights=None, rng=None):
     return _design(idx // n_items, idx % n_items, n_items, "random-weighted")
 
 
-def sparse_connected(n_items, n_comparisons, *, ensure_mle=False, rng=None):
+def sparse_connected(n_items: int, n_comparisons: int, *, ensure_mle: bool = False,
+                     rng: int | np.random.Generator | None = None) -> Design:
     r"""A sparse design whose comparison graph is always connected.
 
     A random permutation ``pi`` of the items gives the spanning cycle
@@ -313,7 +316,7 @@ def sparse_connected(n_items, n_comparisons, *, ensure_mle=False, rng=None):
     return _design(a[order], b[order], n_items, "sparse-connected", ensure_mle)
 
 
-def given_pairs(pairs, *, n_items=None):
+def given_pairs(pairs: ArrayLike, *, n_items: int | None = None) -> Design:
     """A design from a user-given list of pairs.
 
     Parameters

@@ -4,9 +4,11 @@ import math
 import numbers
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import ArrayLike
 
 from .. import _validation as _v
 from .._results import ResultBase
@@ -16,6 +18,7 @@ from ..data.comparisons import Comparisons
 from ..exceptions import DataError, NoMLEError
 from ..models.model import (_as_scores, _draw_categories, _order_iv, _outcomes_iv, _sample_outcomes,
                             get_model, pairwise_model)
+from ..models.model import Model
 from .designs import Design, _check_items, _check_rows, _design, given_pairs
 from ._common import MAX_MLE_ATTEMPTS, PAIRINGS, _BYTES_PER_ITEM, _MAX_ITEMS, _POOL_COLUMNS
 from .annotators import _annotators_iv, annotator_pool
@@ -70,13 +73,13 @@ class Simulation(ResultBase):
     scores: pd.Series
     utilities: pd.Series
     model: str
-    theta: float = None
-    annotators: pd.DataFrame = None
-    design: Design = None
-    item_info: pd.DataFrame = None
+    theta: float | None = None
+    annotators: pd.DataFrame | None = None
+    design: Design | None = None
+    item_info: pd.DataFrame | None = None
     attempts: int = 1
-    params: pd.Series = None
-    n_categories: int = None
+    params: pd.Series | None = None
+    n_categories: int | None = None
 
     @property
     def n_items(self):
@@ -360,9 +363,12 @@ def _frame(items, drawn, pool, extra=None, family_cols=None):
     return pd.DataFrame(cols, copy=False)
 
 
-def simulate(scores, design, *, model="bradley-terry", theta=None, params=None, order=None,
-             n_categories=None, annotators=None, labels_per_pair=1, ensure_mle=None,
-             rng=None):
+def simulate(scores: ArrayLike | pd.Series, design: Any, *,
+             model: str | Model = "bradley-terry", theta: float | None = None,
+             params: Any = None, order: ArrayLike | None = None,
+             n_categories: int | None = None, annotators: int | pd.DataFrame | None = None,
+             labels_per_pair: int = 1, ensure_mle: bool | None = None,
+             rng: int | np.random.Generator | None = None) -> Simulation:
     r"""Simulate comparisons of items with known scores.
 
     Parameters
@@ -558,11 +564,14 @@ def _pairing_pairs(pairing, utility, n_prompts, r, k, rng):
     return a.astype(np.int32), b.astype(np.int32), prompt
 
 
-def simulate_annotation(n_prompts, responses_per_prompt, *, pairs_per_prompt=1,
-                        pairing="same-prompt", prompt_sd=1.0, response_sd=1.0,
-                        n_annotators=1, beta=1.0, position_bias=0.0, position_lapse=0.0,
-                        tie_propensity=0.0, labels_per_pair=1, model="bradley-terry",
-                        theta=None, rng=None):
+def simulate_annotation(n_prompts: int, responses_per_prompt: int, *,
+                        pairs_per_prompt: int = 1, pairing: str = "same-prompt",
+                        prompt_sd: float = 1.0, response_sd: float = 1.0,
+                        n_annotators: int = 1, beta: float = 1.0, position_bias: float = 0.0,
+                        position_lapse: float = 0.0, tie_propensity: float = 0.0,
+                        labels_per_pair: int = 1, model: str | Model = "bradley-terry",
+                        theta: float | None = None,
+                        rng: int | np.random.Generator | None = None) -> Simulation:
     r"""Simulate RLHF-style preference annotation: prompts, responses, annotators.
 
     Prompt ``p`` has effect ``mu_p ~ N(0, prompt_sd**2)``; its response ``i`` has utility

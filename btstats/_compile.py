@@ -1,0 +1,179 @@
+"""The first call: Numba compiling btstats' kernels, said once, or done ahead by
+:func:`compile`.
+
+Every kernel is compiled on its first call and its machine code cached on disk
+(``@njit(cache=True)``), so the compilation is paid once per environment (per Python, Numba
+and btstats version, and CPU); a new process then loads it in a fraction of a second.
+
+Where the cache goes is Numba's choice (numba 0.68, ``numba.core.caching``, first that
+works): ``NUMBA_CACHE_DIR`` if set; the ``__pycache__`` folder beside the kernel's module when
+it is writable (``InTreeCacheLocator``); else the user-wide cache
+(``UserWideCacheLocator``: ``$XDG_CACHE_HOME/numba`` or ``~/.cache/numba`` on Linux,
+``~/Library/Caches/numba``, ``%LOCALAPPDATA%\\numba``).  A read-only site-packages therefore
+caches per user with nothing set by btstats; :func:`cache_dir` says where it went.
+
+A cold first call says so once on standard error (:func:`btstats._progress.announce`, which
+keeps the tables of what each path compiles); :func:`compile` compiles every main path ahead
+(``python -m btstats compile``), for instance when an image or environment is built.
+"""
+import dataclasses
+import sys
+import time
+import warnings
+
+from . import _progress
+from ._progress import PATHS, cache_dir
+from .data.comparisons import Comparisons
+from .estimation.fit import fit
+from .examples import load_example
+
+__all__ = ["compile", "CompileReport", "STEPS", "main"]
+
+
+# ------------------------------------------------------------------------ compile ahead
+# Tiny fits that run every main path, with the argument types of real calls (the wrappers
+# normalise them: one signature per kernel).  A bootstrap's BCa part is its jackknife
+# (``jackknife_values``): the interval itself could be undefined for so few replicates.
+def _step_fit():
+    fit(Comparisons.from_arrays([0, 1, 2, 0, 1, 2, 1], [1, 2, 0, 2, 0, 1, 0])).to_frame()
+    fit(load_example("baseball")).to_frame()    # pair counts: weighted rows
+
+
+def _step_newton():
+    fit(load_example("springall"), "rao-kupper").to_frame()
+
+
+def _step_bootstrap():
+    fit(load_example("baseball")).bootstrap(n_resamples=8, rng=0,
+                                            progress=False).jackknife_values()
+
+
+def _step_core():
+    fit(load_example("baseball_home"), order_effect=True).to_frame()
+
+
+def _step_core_bootstrap():
+    fit(load_example("baseball_home"), order_effect=True).bootstrap(
+        n_resamples=8, rng=0, progress=False).jackknife_values()
+
+
+#: What :func:`compile` runs, in order: ``(name, the kernels it calls from Python, what it
+#: does)``; a step runs only when one of its kernels is not cached.
+STEPS = (
+    ("fit", PATHS["fit"] + PATHS["aggregate_counts"] + PATHS["aggregate_weighted"]
+     + ("likelihood.item_totals", "likelihood.information"), _step_fit),
+    ("tie models (newton)", PATHS["newton"] + ("likelihood.loglik",), _step_newton),
+    ("bootstrap", PATHS["bootstrap"], _step_bootstrap),
+    ("order effect (model core)", ("cell_build.any_nonzero", "cell_build.group_row_keys",
+                                   "cell_build.merge_sorted_groups", "cell_build.radix_sort",
+                                   "cells.newton_cells", "cells.information_cells"),
+     _step_core),
+    ("model core bootstrap", PATHS["core_bootstrap"] + PATHS["core_bca"],
+     _step_core_bootstrap),
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class CompileReport:
+    """What :func:`compile` did.
+
+    Attributes
+    ----------
+    steps : dict
+        Seconds taken by each step that had something to compile (empty when everything
+        was cached).
+    kernels : tuple of str
+        The kernels compiled (``module.function``, Numba's internals left out).
+    cache_dir : str
+        Where Numba caches them (:func:`cache_dir`).
+    """
+
+    steps: dict
+    kernels: tuple
+    cache_dir: str
+
+    def __str__(self):
+        if not self.steps:
+            return f"btstats kernels: all cached (in {self.cache_dir})"
+        lines = [f"compiled {len(self.kernels)} btstats kernels in "
+                 f"{sum(self.steps.values()):.1f} s, cached in {self.cache_dir}:"]
+        lines += [f"  {name}: {sec:.1f} s" for name, sec in self.steps.items()]
+        return "\n".join(lines)
+
+
+def compile(*, progress=None):
+    """Compile the kernels of btstats' main paths now, so that no later call waits for Numba.
+
+    Runs tiny fits of every main path whose kernels are not in Numba's on-disk cache: the
+    default fit, the tie models (Newton), the bootstrap and BCa interval, the general model
+    core (order effect) and its bootstrap.  Once per environment; with a warm cache it
+    returns at once.  The same as ``python -m btstats compile``.
+
+    Parameters
+    ----------
+    progress : bool, optional
+        Show a progress bar on standard error (default: when it is a terminal).
+
+    Returns
+    -------
+    CompileReport
+        The steps run with their seconds, the kernels compiled and the cache directory.
+
+    Examples
+    --------
+    >>> import btstats
+    >>> report = btstats.compile()    # up to a minute the first time (all paths)
+    >>> btstats.compile().steps       # then there is nothing left to compile
+    {}
+    """
+    todo = [(name, kernels, run) for name, kernels, run in STEPS
+            if _progress.kernel_seconds(kernels) > 0]
+    compiled = []
+    steps = {}
+    if todo:
+        from numba.core import event
+
+        class _Names(event.Listener):
+            def on_start(self, ev):
+                func = ev.data["dispatcher"].py_func
+                if func.__module__.startswith("btstats."):
+                    compiled.append(func.__module__.rsplit(".", 1)[-1] + "." + func.__name__)
+
+            def on_end(self, ev):
+                pass
+
+        estimates = [max(_progress.kernel_seconds(kernels), 0.5) for _, kernels, _ in todo]
+        _progress.announced(*PATHS)     # compiled here: nothing left to announce
+        listener = _Names()
+        event.register("numba:compile", listener)
+        bar = _progress.Progress(sum(estimates), "compiling btstats kernels", unit="s",
+                                 enabled=_progress.wanted(progress))
+        try:
+            for (name, _, run), est in zip(todo, estimates):
+                bar.update(0, note=name)
+                t0 = time.perf_counter()
+                with warnings.catch_warnings():     # tiny data: not the user's business
+                    warnings.simplefilter("ignore")
+                    run()
+                steps[name] = time.perf_counter() - t0
+                bar.update(est)
+        finally:
+            bar.close()
+            event.unregister("numba:compile", listener)
+    return CompileReport(steps=steps, kernels=tuple(dict.fromkeys(compiled)),
+                         cache_dir=str(cache_dir()))
+
+
+def main(argv=None):
+    """``python -m btstats compile [--quiet]``: :func:`compile`, then its report on stdout."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="btstats compile",
+                                description="Compile btstats' Numba kernels ahead (once per "
+                                            "environment; instant when they are cached).")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no report")
+    args = p.parse_args(argv)
+    report = compile(progress=False if args.quiet else None)
+    if not args.quiet:
+        sys.stdout.write(str(report) + "\n")
+    return 0
