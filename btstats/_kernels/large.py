@@ -20,14 +20,15 @@ import math
 import numpy as np
 from numba import njit
 
-from .links import outcome_log_probs, pair_terms
+from .likelihood import pair_information as _pair_information
 
 
 @njit(cache=True)
 def pair_information(link, s, eta, pi, pj, wab, wba, tie, expected, with_eta):
     """Per pair: ``-d2l/dd2``, ``-d2l/(dd deta)`` and ``-d2l/deta2`` of its counts (observed),
-    or their expectations for the pair's total count (``expected=True``: ``sum_o n p_o g_o
-    g_o'``), as :func:`.likelihood.information` sums them into the dense matrix."""
+    or their expectations for the pair's total count (``expected=True``), as
+    :func:`.likelihood.information` sums them into the dense matrix (both through
+    :func:`.likelihood.pair_information`)."""
     m = pi.shape[0]
     hdd = np.empty(m)
     hde = np.empty(m)
@@ -35,30 +36,9 @@ def pair_information(link, s, eta, pi, pj, wab, wba, tie, expected, with_eta):
     out = np.empty(6)
     lp = np.empty(3)
     for k in range(m):
-        d = s[pi[k]] - s[pj[k]]
-        if expected:
-            total = wab[k] + wba[k] + tie[k]
-            outcome_log_probs(link, d, eta, lp)
-            a = 0.0
-            b = 0.0
-            c = 0.0
-            for o in range(3 if with_eta else 2):
-                p = np.exp(lp[o])
-                if p == 0.0:
-                    continue
-                pair_terms(link, d, eta, 1.0 if o == 0 else 0.0, 1.0 if o == 1 else 0.0,
-                           1.0 if o == 2 else 0.0, out)
-                a += total * p * out[1] * out[1]
-                b += total * p * out[1] * out[2]
-                c += total * p * out[2] * out[2]
-            hdd[k] = a
-            hde[k] = b
-            hee[k] = c
-        else:
-            pair_terms(link, d, eta, wab[k], wba[k], tie[k], out)
-            hdd[k] = -out[3]
-            hde[k] = -out[4]
-            hee[k] = -out[5]
+        hdd[k], hde[k], hee[k] = _pair_information(link, s[pi[k]] - s[pj[k]], eta, wab[k],
+                                                   wba[k], tie[k], expected, with_eta, out,
+                                                   lp)
     return hdd, hde, hee
 
 

@@ -101,11 +101,38 @@ def convergence_measure(pi, pj, hpair, penalty, grad, g_eta, h_eta, fit_eta, hdi
 
 
 @njit(cache=True)
+def pair_information(link, d, eta, wab, wba, tie, expected, with_eta, out, lp):
+    """``(h_dd, h_de, h_ee)`` of one pair at score difference ``d``: ``-d2l/dd2``,
+    ``-d2l/(dd deta)`` and ``-d2l/deta2`` of its counts (observed), or their expectations for
+    the pair's total count (``expected=True``: ``sum_o n p_o g_o g_o'``, ``g_o`` the gradient
+    of ``log p_o`` in ``(d, eta)``).  ``out`` (6) and ``lp`` (3) are scratch."""
+    if not expected:
+        pair_terms(link, d, eta, wab, wba, tie, out)
+        return -out[3], -out[4], -out[5]
+    total = wab + wba + tie
+    outcome_log_probs(link, d, eta, lp)
+    h_dd = 0.0
+    h_de = 0.0
+    h_ee = 0.0
+    for o in range(3 if with_eta else 2):
+        p = np.exp(lp[o])
+        if p == 0.0:
+            continue
+        pair_terms(link, d, eta, 1.0 if o == 0 else 0.0, 1.0 if o == 1 else 0.0,
+                   1.0 if o == 2 else 0.0, out)
+        h_dd += total * p * out[1] * out[1]
+        h_de += total * p * out[1] * out[2]
+        h_ee += total * p * out[2] * out[2]
+    return h_dd, h_de, h_ee
+
+
+@njit(cache=True)
 def information(link, s, eta, pi, pj, wab, wba, tie, expected, with_eta):
     """Dense information matrix (negative Hessian), size n (+1 with ``with_eta``).
 
     ``expected=True`` gives the Fisher (expected) information for the observed design:
-    per pair ``sum_o n p_o g_o g_o'`` with ``g_o`` the gradient of ``log p_o`` in (d, eta).
+    per pair ``sum_o n p_o g_o g_o'`` with ``g_o`` the gradient of ``log p_o`` in (d, eta)
+    (:func:`pair_information`).
     """
     n = s.shape[0]
     m = n + 1 if with_eta else n
@@ -115,37 +142,18 @@ def information(link, s, eta, pi, pj, wab, wba, tie, expected, with_eta):
     for k in range(pi.shape[0]):
         i = pi[k]
         j = pj[k]
-        d = s[i] - s[j]
-        if expected:
-            total = wab[k] + wba[k] + tie[k]
-            outcome_log_probs(link, d, eta, lp)
-            h_dd = 0.0
-            h_de = 0.0
-            h_ee = 0.0
-            for o in range(3 if with_eta else 2):
-                p = np.exp(lp[o])
-                if p == 0.0:
-                    continue
-                pair_terms(link, d, eta, 1.0 if o == 0 else 0.0, 1.0 if o == 1 else 0.0,
-                           1.0 if o == 2 else 0.0, out)
-                h_dd += total * p * out[1] * out[1]
-                h_de -= total * p * out[1] * out[2]
-                h_ee += total * p * out[2] * out[2]
-        else:
-            pair_terms(link, d, eta, wab[k], wba[k], tie[k], out)
-            h_dd = -out[3]
-            h_de = out[4]
-            h_ee = -out[5]
+        h_dd, h_de, h_ee = pair_information(link, s[i] - s[j], eta, wab[k], wba[k], tie[k],
+                                            expected, with_eta, out, lp)
         info[i, i] += h_dd
         info[j, j] += h_dd
         info[i, j] -= h_dd
         info[j, i] -= h_dd
         if with_eta:
-            # negative Hessian entry -d2l/(ds_i deta) = -(d2l/(dd deta)) for i, + for j
-            info[i, n] -= h_de
-            info[n, i] -= h_de
-            info[j, n] += h_de
-            info[n, j] += h_de
+            # -d2l/(ds_i deta) = h_de for i (d = s_i - s_j), -h_de for j
+            info[i, n] += h_de
+            info[n, i] += h_de
+            info[j, n] -= h_de
+            info[n, j] -= h_de
             info[n, n] += h_ee
     return info
 
