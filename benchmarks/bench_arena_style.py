@@ -173,9 +173,11 @@ def run_btstats(sim, weights, repeats):
         se = np.asarray(res.standard_errors)      # inside the timed region
         return res, se
 
-    # warm-up on a tiny frame (Numba compile / cache load)
+    # warm-up (Numba compile / cache load) on a frame large enough to take the paths of the
+    # full one: one cell per row (more than 4,096 rows of continuous covariates) and the
+    # start from the fit without covariates (at least 20,000 cells)
     t0 = time.perf_counter()
-    once(df.iloc[:2000].copy())
+    once(df.iloc[:50_000].copy())
     warm_tiny = time.perf_counter() - t0
     times, res = [], None
     gc.collect()
@@ -371,7 +373,7 @@ def main(argv=None):
     ap.add_argument("--tie-rate", type=float, default=0.1)
     ap.add_argument("--reweighted", action="store_true",
                     help="LMArena's 1/max(n_pair, 50) weights on both sides")
-    ap.add_argument("--repeats", type=int, default=3, help="timed btstats calls (median)")
+    ap.add_argument("--repeats", type=int, default=5, help="timed btstats calls (median)")
     ap.add_argument("--no-arena", action="store_true", help="skip arena-rank (and its venv)")
     ap.add_argument("--timeout", type=float, default=3600.0, help="arena-rank child, seconds")
     args = ap.parse_args(argv)
