@@ -224,27 +224,17 @@ def _covariate_cells(a, b, k, w, x, n, n_cat):
     category mirrored), then grouped by ``(ci, cj, cx row, ck)`` (a stable sort, so the
     weights of a cell add up in row order; :func:`_group_order`): the ``(pair, cx)`` groups
     are consecutive, sorted by pair, their categories in order."""
-    a = np.asarray(a, dtype=np.int64)
-    b = np.asarray(b, dtype=np.int64)
-    k = np.asarray(k, dtype=np.int64)
-    x = np.ascontiguousarray(x, dtype=float)
+    a, b, k, w = _kernel_rows(a, b, k, w)
+    x = kernel_array(x, np.float64)
+    # one compiled pass: the rows turned so that ci < cj (category mirrored, covariates
+    # negated, 0.0 for a negated zero)
+    ci, cj, ck, cx = _build.orient_covariate_rows(a, b, k, x, n_cat)
     if not _worth_grouping(x):
         # continuous covariates: (almost) every row is a pattern of its own, so a sort
-        # would cost more than it saves; one cell per row, in row order
-        w = np.asarray(w, dtype=float)
-        keep = w > 0
-        if not keep.all():
-            a, b, k, x, w = a[keep], b[keep], k[keep], x[keep], w[keep]
-        a, b, k, w = _kernel_rows(a, b, k, w)         # read-only whether filtered or not
-        ci, cj, ck, cx = _build.orient_covariate_rows(a, b, k, x, n_cat)
-        row_cell = np.where(keep, np.cumsum(keep) - 1, -1)
-        return Cells(n, n_cat, ci, cj, cx, ck, w.copy(), row_cell)
-    flip = a > b
-    ci = np.where(flip, b, a)
-    cj = np.where(flip, a, b)
-    ck = np.where(flip, n_cat - 1 - k, k)
-    # + 0.0 turns the -0.0 of a negated zero into 0.0
-    cx = np.where(flip[:, None], -x, x) + 0.0
+        # would cost more than it saves; one cell per row, in row order (the rows of
+        # row_categories all have positive weights)
+        return Cells(n, n_cat, ci, cj, cx, ck, np.array(w, dtype=float),
+                     np.arange(ci.shape[0], dtype=np.int64))
     order = _group_order(ci, cj, ck, cx)
     m = order.shape[0]
     new = np.ones(m, np.bool_)

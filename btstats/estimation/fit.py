@@ -310,9 +310,6 @@ def _auto_method(mdl, penalty, order_effect, covariates, item_covariates):
     return "mm" if plain and mdl.link == _links.LOGISTIC else "newton"
 
 
-#: The solvers see the weights rescaled by a power of two when every positive weight lies
-#: above (or every one below) this range, so that no step rule, start value or rounding test
-#: depends on the scale of the weights.
 def bootstrap(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
               model: str | Model = "bradley-terry", *, n_resamples: int = 1000,
               kind: str = "nonparametric", cluster: str | ArrayLike | None = None,
@@ -416,6 +413,9 @@ def bootstrap(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
                          progress=progress)
 
 
+#: The solvers see the weights rescaled by a power of two when every positive weight lies
+#: above (or every one below) this range, so that no step rule, start value or rounding test
+#: depends on the scale of the weights.
 _WEIGHT_SCALE_RANGE = (2.0 ** -20, 2.0 ** 20)
 
 
