@@ -13,6 +13,7 @@ iterations compiled with Numba; scores are log-strengths centred to sum to zero.
 3     4  Comm Statist -2.159
 """
 from .data.comparisons import Comparisons, PairCounts, read_comparisons
+from .data.rankings import Rankings
 from .data.inputs import wide_to_long
 from .examples import EXAMPLES, load_example
 from . import agreement, arena, evaluation
@@ -36,11 +37,13 @@ from .exceptions import (ConvergenceWarning, DataError, DegenerateResampleWarnin
 from .estimation.fit import fit
 from .models.model import MODELS, Model, get_model
 from .estimation.results import PairProbabilities, PairwiseFit
+from .estimation.plackett_luce import PlackettLuceFit, RankingBootstrap, fit_rankings
 # The simulators.  ``btstats.simulate`` is the function (it shadows the module of the same
 # name as an attribute); ``from btstats.simulate import ...`` still reaches the module.
 from .simulate.designs import Design, given_pairs, random_pairs, round_robin, sparse_connected
 from .simulate.simulators import Simulation, simulate, simulate_annotation
 from .simulate.annotators import annotation_accuracy, annotator_pool
+from .simulate.adaptive import AdaptiveStudy, PairProposal, adaptive_study, propose_pairs
 
 # ``btstats.compile()`` compiles the kernels ahead (not in ``__all__``: a star import must not
 # shadow the builtin ``compile``)
@@ -63,4 +66,6 @@ __all__ = [
     "rank_distribution", "probability_first", "pairwise_superiority", "rank_intervals",
     "simulate", "simulate_annotation", "Simulation", "Design", "round_robin", "random_pairs",
     "sparse_connected", "given_pairs", "annotator_pool", "annotation_accuracy",
+    "AdaptiveStudy", "PairProposal", "adaptive_study", "propose_pairs",
+    "Rankings", "fit_rankings", "PlackettLuceFit", "RankingBootstrap",
 ]

@@ -266,7 +266,19 @@ def _quiet(f):
 
 
 # (id, function, args builder, kwargs builder): the builders make fresh inputs per call
+def ranking_frame():
+    return pd.DataFrame({"ranking": [1, 1, 1, 2, 2, 2, 3, 3, 3],
+                         "item": ["a", "b", "c", "b", "c", "a", "c", "a", "b"],
+                         "rank": [1, 2, 3, 1, 2, 3, 1, 2, 3]}, index=[5, 4, 3, 2, 1, 0, 8, 7, 6])
+
+
 CASES = [
+    ("fit_rankings", btstats.fit_rankings, lambda c: (ranking_frame(),), _none),
+    ("propose_pairs", btstats.propose_pairs, lambda c: (None, 3),
+     lambda c: {"candidates": pd.DataFrame({"item_a": ["a", "b"], "item_b": ["b", "c"]}),
+                "rng": 0}),
+    ("adaptive_study", btstats.adaptive_study, lambda c: (5, 40, 20),
+     lambda c: {"n_reps": 1, "rng": 0}),
     ("fit-frame", btstats.fit, lambda c: (winner_frame(),), _none),
     ("fit-cluster", btstats.fit, lambda c: (winner_frame(),),
      lambda c: {"covariance_type": "cluster", "cluster": "prompt"}),

@@ -20,7 +20,7 @@ Status codes as in :mod:`.newton`.
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .families import binary_terms, cell_terms, in_domain, is_binary, n_family_params
 from .linalg import cholesky, cholesky_solve
@@ -111,14 +111,84 @@ def cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, g
     return total
 
 
+#: Cells per chunk of :func:`chunked_pass`.  The chunks are fixed by the number of cells
+#: (not by the number of threads), so the sums, taken chunk by chunk in a fixed order, are
+#: the same on any number of threads.
+CHUNK_CELLS = 1 << 16
+#: The chunks' private copies of the gradient and the cross block hold at most this many
+#: doubles (many items: fewer chunks, down to the plain pass).
+_CHUNK_DOUBLES = 1 << 22
+
+
+@njit(cache=True)
+def n_chunks(m, n, q):
+    """Number of chunks of :func:`chunked_pass` for ``m`` cells, ``n`` items and ``q`` extra
+    parameters (1: the plain :func:`cell_pass`)."""
+    k = m // CHUNK_CELLS
+    if k < 2:
+        return 1
+    cap = _CHUNK_DOUBLES // (n * (q + 1) + q * q + 1)
+    return max(1, min(k, cap, 64))
+
+
+@njit(cache=True, parallel=True)
+def _chunk_passes(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, nk, f_part,
+                  g_part, c_part, h_part, hcell):
+    m = ci.shape[0]
+    for k in prange(nk):
+        lo = (k * m) // nk
+        hi = ((k + 1) * m) // nk
+        f_part[k] = cell_pass(family, link, n_categories, n_lin, s, extra, ci[lo:hi],
+                              cj[lo:hi], cx[lo:hi], ck[lo:hi], cw[lo:hi], g_part[k],
+                              hcell[lo:hi], c_part[k], h_part[k])
+
+
+@njit(cache=True)
+def chunked_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, threaded,
+                 grad, hcell, cross, hpp):
+    """:func:`cell_pass` over fixed chunks of the cells on Numba's threads, the chunks' sums
+    then added in chunk order (the same result on any number of threads; it differs from the
+    plain pass only by the order of the additions).  ``threaded=False`` (a caller that is
+    itself a parallel kernel: the bootstrap's replicates) runs the plain pass."""
+    n = s.shape[0]
+    q = extra.shape[0]
+    nk = n_chunks(ci.shape[0], n, q) if threaded else 1
+    if nk == 1:
+        return cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw,
+                         grad, hcell, cross, hpp)
+    f_part = np.empty(nk)
+    g_part = np.empty((nk, n + q))
+    c_part = np.empty((nk, n, q))
+    h_part = np.empty((nk, q, q))
+    _chunk_passes(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, nk, f_part,
+                  g_part, c_part, h_part, hcell)
+    total = 0.0
+    grad[:] = 0.0
+    cross[:, :] = 0.0
+    hpp[:, :] = 0.0
+    for k in range(nk):
+        if not math.isfinite(f_part[k]):
+            return -math.inf
+        total += f_part[k]
+        for a in range(n + q):
+            grad[a] += g_part[k, a]
+        for i in range(n):
+            for a in range(q):
+                cross[i, a] += c_part[k, i, a]
+        for a in range(q):
+            for b in range(q):
+                hpp[a, b] += h_part[k, a, b]
+    return total
+
+
 @njit(cache=True)
 def penalised_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
-                   grad, hcell, cross, hpp):
+                   threaded, grad, hcell, cross, hpp):
     """:func:`cell_pass` of ``l(s, extra) - penalty / 2 |s|^2``: the penalty taken off the
     log-likelihood and the score gradient (a non-finite log-likelihood is returned as it
     is)."""
-    f = cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, grad,
-                  hcell, cross, hpp)
+    f = chunked_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, threaded,
+                     grad, hcell, cross, hpp)
     if penalty != 0.0 and math.isfinite(f):
         f -= 0.5 * penalty * np.dot(s, s)
         for i in range(s.shape[0]):
@@ -157,9 +227,11 @@ def _measure(n, ci, cj, hcell, penalty, grad, hpp, hdiag):
 
 @njit(cache=True)
 def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
-                 tol, max_iter, dense_max):
+                 tol, max_iter, dense_max, threaded):
     """Maximise ``l(s, extra) - penalty / 2 |s|^2`` from ``(s, extra)`` (both updated in
-    place).  Returns ``(status, n_iter, gnorm)``."""
+    place); ``threaded``: the passes over many cells run in chunks on Numba's threads
+    (:func:`chunked_pass`; False inside a parallel kernel).  Returns ``(status, n_iter,
+    gnorm)``."""
     n = s.shape[0]
     q = extra.shape[0]
     m = ci.shape[0]
@@ -180,7 +252,7 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
     col = np.empty(n)
     s -= s.mean()
     f = penalised_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw,
-                       penalty, grad, hcell, cross, hpp)
+                       penalty, threaded, grad, hcell, cross, hpp)
     gnorm = math.inf
     gnorm0 = -1.0
     for it in range(max_iter + 1):
@@ -272,8 +344,8 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
                 e_new[b] = extra[b] + step * dq[b]
             if feasible(family, n_categories, n_lin, e_new):
                 f_new = penalised_pass(family, link, n_categories, n_lin, s_new, e_new, ci,
-                                       cj, cx, ck, cw, penalty, grad_t, hcell_t, cross_t,
-                                       hpp_t)
+                                       cj, cx, ck, cw, penalty, threaded, grad_t, hcell_t,
+                                       cross_t, hpp_t)
                 if math.isfinite(f_new) and (in_noise or f_new >= f + 1e-4 * step * slope):
                     accepted = True
                     break
@@ -299,8 +371,8 @@ def loglik_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
     hcell = np.empty(ci.shape[0])
     cross = np.empty((n, q))
     hpp = np.empty((q, q))
-    return cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, grad,
-                     hcell, cross, hpp)
+    return chunked_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, True,
+                        grad, hcell, cross, hpp)
 
 
 @njit(cache=True)
@@ -312,8 +384,8 @@ def information_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, c
     hcell = np.empty(ci.shape[0])
     cross = np.empty((n, q))
     hpp = np.empty((q, q))
-    cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, grad, hcell,
-              cross, hpp)
+    chunked_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, True, grad,
+                 hcell, cross, hpp)
     info = np.zeros((n + q, n + q))
     for k in range(ci.shape[0]):
         i = ci[k]
@@ -336,14 +408,35 @@ def information_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, c
 @njit(cache=True)
 def cell_scores(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck):
     """Per-cell score vectors of one comparison: ``d log P / d (z, theta)`` (rows), for the
-    sandwich."""
+    sandwich (chunks of the cells on Numba's threads; each row is computed alone, so the
+    result does not depend on the chunks)."""
+    p = n_family_params(family, n_categories)
+    m = ci.shape[0]
+    out = np.zeros((m, 1 + p))
+    nk = m // CHUNK_CELLS
+    if nk < 2:
+        _scores_range(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, 0, m, out)
+    else:
+        _scores_chunks(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, nk, out)
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _scores_chunks(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, nk, out):
+    m = ci.shape[0]
+    for k in prange(nk):
+        _scores_range(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck,
+                      (k * m) // nk, ((k + 1) * m) // nk, out)
+
+
+@njit(cache=True)
+def _scores_range(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, c0, c1, out):
     p = n_family_params(family, n_categories)
     theta = extra[n_lin:]
-    out = np.zeros((ci.shape[0], 1 + p))
     g = np.empty(1 + p)
     hh = np.empty((1 + p, 1 + p))
     binary = is_binary(family, n_categories)
-    for c in range(ci.shape[0]):
+    for c in range(c0, c1):
         z = s[ci[c]] - s[cj[c]]
         for l in range(n_lin):
             z += extra[l] * cx[c, l]
@@ -353,4 +446,3 @@ def cell_scores(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck):
         cell_terms(family, link, n_categories, z, ck[c], theta, g, hh)
         for a in range(1 + p):
             out[c, a] = g[a]
-    return out

@@ -43,7 +43,7 @@ def gradient_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, 
     e_new = np.empty(q)
     s -= s.mean()
     f = penalised_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
-                   grad, hcell, cross, hpp)
+                       True, grad, hcell, cross, hpp)
     noise = 1e-12 * abs(f) + 1e-300
     step = 1.0
     gnorm = math.inf
@@ -71,7 +71,7 @@ def gradient_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, 
                 e_new[b] = extra[b] + step * grad[n + b] / scale[n + b]
             if feasible(family, n_categories, n_lin, e_new):
                 f_new = penalised_pass(family, link, n_categories, n_lin, s_new, e_new, ci, cj,
-                                   cx, ck, cw, penalty, grad_t, hcell_t, cross, hpp_t)
+                                   cx, ck, cw, penalty, True, grad_t, hcell_t, cross, hpp_t)
                 if math.isfinite(f_new):
                     if step * slope >= noise:
                         if f_new >= f + 1e-4 * step * slope:

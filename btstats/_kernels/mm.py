@@ -14,7 +14,7 @@ Status codes as in :mod:`.newton`.
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 from .likelihood import convergence_measure, derivatives, step_norm
 from .linalg import cholesky, cholesky_solve
@@ -84,6 +84,51 @@ def _newman_pass(s, strength, use_strength, pi, pj, wab, wba, acc):
     acc[cur, 2] += acc_hd
 
 
+#: Pairs per chunk of :func:`newman_sums` (chunks fixed by the number of pairs and items, not
+#: by the number of threads: the same sums on any number of threads).
+CHUNK_PAIRS = 1 << 18
+#: The chunks' private ``n x 4`` sums hold at most this many doubles in all.
+_CHUNK_DOUBLES = 1 << 23
+
+
+@njit(cache=True)
+def newman_sums(s, strength, use_strength, pi, pj, wab, wba, threaded, acc):
+    """:func:`_newman_pass` into ``acc``; with ``threaded`` and many pairs, over fixed chunks
+    of the pairs on Numba's threads, each chunk into its own sums, added item by item in
+    chunk order (so the result does not depend on the number of threads)."""
+    m = pi.shape[0]
+    n = s.shape[0]
+    nk = min(m // CHUNK_PAIRS, 8, _CHUNK_DOUBLES // (4 * n + 1)) if threaded else 1
+    if nk < 2:
+        _newman_pass(s, strength, use_strength, pi, pj, wab, wba, acc)
+        return
+    part = np.empty((nk, n, 4))
+    _newman_chunks(s, strength, use_strength, pi, pj, wab, wba, part)
+    _add_parts(part, acc)
+
+
+@njit(cache=True, parallel=True)
+def _newman_chunks(s, strength, use_strength, pi, pj, wab, wba, part):
+    m = pi.shape[0]
+    nk = part.shape[0]
+    for k in prange(nk):
+        lo = (k * m) // nk
+        hi = ((k + 1) * m) // nk
+        _newman_pass(s, strength, use_strength, pi[lo:hi], pj[lo:hi], wab[lo:hi], wba[lo:hi],
+                     part[k])
+
+
+@njit(cache=True, parallel=True)
+def _add_parts(part, acc):
+    for i in prange(acc.shape[0]):
+        for c in range(3):
+            v = 0.0
+            for k in range(part.shape[0]):
+                v += part[k, i, c]
+            acc[i, c] = v
+        acc[i, 3] = 0.0
+
+
 #: Depth of the Anderson acceleration of Newman's iteration.
 _AA_DEPTH = 5
 
@@ -134,7 +179,7 @@ def _anderson_mix(g, f, dg, df, n_hist, out):
 
 
 @njit(cache=True, nogil=True)
-def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
+def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
     """Newman's iteration for Bradley-Terry with Anderson acceleration; ``s`` updated in place.
 
     The map ``G(s) = centre(s + log num(s) - log den(s))`` is Newman's update.  Each pass
@@ -143,7 +188,9 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
     ``_AA_DEPTH`` steps extrapolate the next one (Anderson 1965; Walker and Ni 2011); an
     extrapolated point whose convergence measure is worse than its predecessor's is replaced
     by the plain Newman step and the history restarts, so the iteration is never worse than
-    Newman's own.  Returns ``(status, n_iter, gnorm)``.
+    Newman's own.  ``threaded``: the sums over many pairs run on Numba's threads
+    (:func:`newman_sums`; False where the caller runs fits in threads of its own).  Returns
+    ``(status, n_iter, gnorm)``.
     """
     n = s.shape[0]
     acc = np.empty((n, 4))
@@ -172,7 +219,7 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
         if use_strength:
             for i in range(n):
                 strength[i] = math.exp(s[i])
-        _newman_pass(s, strength, use_strength, pi, pj, wab, wba, acc)
+        newman_sums(s, strength, use_strength, pi, pj, wab, wba, threaded, acc)
         for i in range(n):
             grad[i] = acc[i, 0] - acc[i, 1]
             hd[i] = acc[i, 2]

@@ -16,22 +16,54 @@ coefficients (CSR ``ptr, cell, coef``) and a mass; its score is
   ``mass``: the group's count times the category's fitted probability).
 """
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+#: Units per chunk of :func:`meat_units` (chunks fixed by the number of units, summed in
+#: chunk order: the same result on any number of threads).
+CHUNK_UNITS = 1 << 16
+#: The chunks' private ``(n + q)^2`` sums hold at most this many doubles in all.
+_CHUNK_DOUBLES = 1 << 22
 
 
 @njit(cache=True)
 def meat_units(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass):
     """``sum_u mass_u U_u U_u'`` (size ``n + q``, ``q`` = ``n_lin`` linear-predictor
-    coefficients and the family parameters)."""
+    coefficients and the family parameters), over fixed chunks of the units on Numba's
+    threads when there are many."""
+    q = n_lin + gcell.shape[1] - 1
+    n_units = ptr.shape[0] - 1
+    nk = min(n_units // CHUNK_UNITS, _CHUNK_DOUBLES // ((n + q) * (n + q)), 64)
+    if nk < 2:
+        out = np.zeros((n + q, n + q))
+        _meat_range(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, 0, n_units, out)
+        return out
+    part = np.zeros((nk, n + q, n + q))
+    _meat_chunks(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, nk, part)
+    out = part[0].copy()
+    for k in range(1, nk):
+        out += part[k]
+    return out
+
+
+@njit(cache=True, parallel=True)
+def _meat_chunks(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, nk, part):
+    n_units = ptr.shape[0] - 1
+    for k in prange(nk):
+        _meat_range(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, (k * n_units) // nk,
+                    ((k + 1) * n_units) // nk, part[k])
+
+
+@njit(cache=True)
+def _meat_range(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, t0, t1, out):
+    """Add ``sum_u mass_u U_u U_u'`` over the units ``t0 <= u < t1`` to ``out``."""
     p = gcell.shape[1] - 1
     off = n_lin
     q = off + p
-    out = np.zeros((n + q, n + q))
     u = np.zeros(n)
     uq = np.zeros(q)
     touched = np.empty(n, np.int64)
     mark = np.zeros(n, np.bool_)
-    for t in range(ptr.shape[0] - 1):
+    for t in range(t0, t1):
         wt = mass[t]
         if wt == 0.0:
             continue
@@ -74,7 +106,6 @@ def meat_units(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass):
             x = touched[x_]
             u[x] = 0.0
             mark[x] = False
-    return out
 
 
 @njit(cache=True)

@@ -63,7 +63,7 @@ def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_ef
     solver_args = (fam, mdl.link, cells.n_categories, cells.n_lin, s, extra, *cells.arrays(),
                    float(penalty), float(tol), int(max_iter))
     if method == "newton":
-        status, n_iter, gnorm = _kc.newton_cells(*solver_args, DENSE_MAX)
+        status, n_iter, gnorm = _kc.newton_cells(*solver_args, DENSE_MAX, True)
     else:
         status, n_iter, gnorm = _kg.gradient_cells(*solver_args)
     res = CoreFit(model=mdl, comparisons=comparisons, cells=cells, scores=s, extra=extra,
@@ -114,19 +114,18 @@ def _start_values(comparisons, mdl, ties, order_effect, cells, penalty):
     (:data:`PREFIT_MIN_CELLS`), the fit of the same model without them (the covariates'
     coefficients at 0)."""
     n = comparisons.n_items
-    s = _start_scores(cells, n)
     extra = _cells.start_extra(mdl, cells, cells.n_lin)
     n_order = 1 if order_effect else 0
     if cells.n_lin == n_order or cells.ci.shape[0] < PREFIT_MIN_CELLS:
-        return s, extra
+        return _start_scores(cells, n), extra
     base = _cells.drop_covariates(cells, n_order)
     s0 = _start_scores(base, n)
     e0 = _cells.start_extra(mdl, base, base.n_lin)
     status, _, _ = _kc.newton_cells(mdl.family.code, mdl.link, base.n_categories, base.n_lin,
                                     s0, e0, *base.arrays(), float(penalty), 1e-6, 100,
-                                    DENSE_MAX)
+                                    DENSE_MAX, True)
     if status != 0 or not np.all(np.isfinite(s0)) or not np.all(np.isfinite(e0)):
-        return s, extra
+        return _start_scores(cells, n), extra
     extra[:n_order] = e0[:n_order]
     extra[cells.n_lin:] = e0[n_order:]
     return np.ascontiguousarray(s0), extra

@@ -264,7 +264,7 @@ def fit(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
                                                         max_iter)
     elif auto:
         status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, tol * 1e-2,
-                                                     min(max_iter, _AUTO_MM_ITER))
+                                                     min(max_iter, _AUTO_MM_ITER), True)
         if status != 0 and gnorm <= tol and math.isfinite(gnorm):
             status = 0          # tol reached; only the extra accuracy was not
         if status != 0:
@@ -278,7 +278,8 @@ def fit(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
             if not np.all(np.isfinite(s)):
                 s[:] = s_mm
     else:
-        status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter)
+        status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter,
+                                                     True)
     converged, message = _status_message(status, n_iter, gnorm, tol, method)
     # (only a tie term can be -inf at a finite estimate: log P(tie) underflows as eta -> 0)
     if converged and fit_eta and not math.isfinite(float(_likelihood.loglik(

@@ -136,7 +136,7 @@ def fit_structured(comparisons, mdl, item_covariates, *, item_effects, method, p
     args = (fam, mdl.link, cells.n_categories, cells.n_lin, u, extra, ci, cj, cells.cx,
             cells.ck, cells.cw, float(penalty), float(tol), int(max_iter))
     if method == "newton":
-        status, n_iter, gnorm = _kc.newton_cells(*args, DENSE_MAX)
+        status, n_iter, gnorm = _kc.newton_cells(*args, DENSE_MAX, True)
     else:
         status, n_iter, gnorm = _kg.gradient_cells(*args)
     if not item_effects:

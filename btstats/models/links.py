@@ -61,19 +61,33 @@ class Link:
     description: str
     _cdf: object = field(repr=False, compare=False)
     _ppf: object = field(repr=False, compare=False)
+    _pdf: object = field(default=None, repr=False, compare=False)
 
     def cdf(self, x):
         """``F(x)`` (numpy; the kernels have their own log-CDF code)."""
         return self._cdf(np.asarray(x, dtype=float))
+
+    def pdf(self, x):
+        """``F'(x)``, the density (numpy)."""
+        return self._pdf(np.asarray(x, dtype=float))
 
     def ppf(self, q):
         """``F^{-1}(q)``, the quantile function (for start values)."""
         return self._ppf(q)
 
 
-LOGIT = Link("logit", _links.LOGISTIC, "logistic", special.expit, _logit_ppf)
+def _logit_pdf(x):
+    p = special.expit(x)
+    return p * (1.0 - p)
+
+
+def _probit_pdf(x):
+    return np.exp(-0.5 * x * x) / np.sqrt(2.0 * np.pi)
+
+
+LOGIT = Link("logit", _links.LOGISTIC, "logistic", special.expit, _logit_ppf, _logit_pdf)
 PROBIT = Link("probit", _links.PROBIT, "standard normal CDF Phi (no sqrt(2))", special.ndtr,
-              _probit_ppf)
+              _probit_ppf, _probit_pdf)
 
 #: The links by name.
 LINKS = {"logit": LOGIT, "probit": PROBIT}
