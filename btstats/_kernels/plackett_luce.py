@@ -25,6 +25,8 @@ import math
 import numpy as np
 from numba import njit
 
+from .graph import strongly_connected
+
 
 # ---------------------------------------------------------------------------- without ties
 @njit(cache=True)
@@ -453,38 +455,10 @@ def win_graph_connected(n, item, level, offsets, unranked, w):
             src[k] = item[end - 1]
             dst[k] = item[p]
             k += 1
-    for direction in range(2):
-        a = src if direction == 0 else dst
-        b = dst if direction == 0 else src
-        start = np.zeros(n + 1, np.int64)
-        for e in range(k):
-            start[a[e] + 1] += 1
-        for i in range(n):
-            start[i + 1] += start[i]
-        fill = start[:-1].copy()
-        nbr = np.empty(k, np.int64)
-        for e in range(k):
-            nbr[fill[a[e]]] = b[e]
-            fill[a[e]] += 1
-        seen = np.zeros(n, np.bool_)
-        stack = np.empty(n, np.int64)
-        seen[0] = True
-        stack[0] = 0
-        top = 1
-        count = 1
-        while top > 0:
-            top -= 1
-            i = stack[top]
-            for e in range(start[i], start[i + 1]):
-                j = nbr[e]
-                if not seen[j]:
-                    seen[j] = True
-                    stack[top] = j
-                    top += 1
-                    count += 1
-        if count < n:
-            return False
-    return True
+    # the edges as a pair list of one win each: the win-graph check of the pairwise fits
+    ones = np.ones(k)
+    zeros = np.zeros(k)
+    return strongly_connected(n, src[:k], dst[:k], ones, zeros, zeros, np.bool_(False))
 
 
 # ---------------------------------------------------------------------------- simulation

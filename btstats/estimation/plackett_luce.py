@@ -16,6 +16,7 @@ from .. import _validation as _v
 from .._kernels import plackett_luce as _pl
 from .._results import ConfidenceInterval, ResultBase
 from ..data.rankings import Rankings, _group_sizes
+from .results import _count, _fmt
 from ..exceptions import (ConvergenceWarning, DataError, DegenerateResampleWarning, NoMLEError,
                           TiesError)
 
@@ -1032,14 +1033,6 @@ class RankingBootstrap(ResultBase):
     def __repr__(self):
         return (f"RankingBootstrap(n_resamples={self.n_resamples}, "
                 f"n_degenerate={self.n_degenerate}, n_parameters={len(self._names)})")
-
-
-def _fmt(x):
-    return f"{x:.4f}"
-
-
-def _count(x):
-    return f"{x:g}"
 
 
 _FORMATTERS = {"score": _fmt, "se": _fmt, "ci_low": _fmt, "ci_high": _fmt,
