@@ -39,6 +39,32 @@ def _step_fit():
     fit(load_example("baseball")).to_frame()    # pair counts: weighted rows
 
 
+def _step_threaded():
+    # The passes over large data run on Numba's threads, a signature of their own (small data
+    # never compile it: see btstats._kernels.cells.threads).  The arguments are those of real
+    # fits; on these tiny data the threaded signatures run their serial branch.
+    import numpy as np
+
+    from ._checks import DENSE_MAX
+    from ._kernels import cells as _kc
+    from ._kernels import mm as _mm
+    from ._kernels import robust_cells as _krc
+
+    pi, pj, wab, wba, tie = load_example("baseball").pairs.arrays()
+    n = int(max(pi.max(), pj.max())) + 1
+    _mm.mm_bradley_terry(np.zeros(n), pi, pj, wab, wba, tie, 1e-8, 20, np.empty((2, n, 4)))
+    core = fit(load_example("baseball_home"), order_effect=True)
+    args, cells = core._kernel_args(), core._cells.arrays()
+    _kc.newton_cells(*args, *cells, 0.0, 1e-8, 5, DENSE_MAX, True)
+    _kc.information_cells(*core._kernel_args(), *cells, True)
+    _kc.loglik_cells(*core._kernel_args(), *cells, True)
+    g = _kc.cell_scores(*core._kernel_args(), *cells[:4], True)
+    m = cells[0].shape[0]
+    _krc.meat_units(core.n_items, core._cells.n_lin, *cells[:3], g,
+                    np.arange(m + 1, dtype=np.int64), np.arange(m, dtype=np.int64),
+                    np.ones(m), cells[4], True)
+
+
 def _step_newton():
     fit(load_example("springall"), "rao-kupper").to_frame()
 
@@ -70,6 +96,9 @@ STEPS = (
      _step_core),
     ("model core bootstrap", PATHS["core_bootstrap"] + PATHS["core_bca"],
      _step_core_bootstrap),
+    ("threaded passes (large data)", PATHS["threaded_mm"] + PATHS["threaded_core"] + (
+        "cells.information_cells[threaded]", "cells.loglik_cells[threaded]",
+        "cells.cell_scores[threaded]", "robust_cells.meat_units[threaded]"), _step_threaded),
 )
 
 

@@ -201,6 +201,9 @@ KERNEL_SECONDS = {
     "resample.alias_table": 1.1, "resample.draw_replicate": 2.8,
     "resample_cells.bootstrap_cells_block": 20.0,
     "resample_cells.jackknife_cells_block": 12.0,
+    "mm.mm_bradley_terry[threaded]": 3.0, "cells.newton_cells[threaded]": 12.0,
+    "cells.information_cells[threaded]": 0.5, "cells.loglik_cells[threaded]": 0.5,
+    "cells.cell_scores[threaded]": 1.5, "robust_cells.meat_units[threaded]": 1.5,
 }
 
 #: The kernels each entry point calls from Python (``module.function`` in
@@ -222,25 +225,45 @@ PATHS = {
     "bootstrap": ("resample.alias_table", "resample.draw_replicate"),
     "core_bootstrap": ("cells.cell_scores", "resample_cells.bootstrap_cells_block"),
     "core_bca": ("resample_cells.jackknife_cells_block",),
+    # the passes over large data on Numba's threads (a signature of their own)
+    "threaded_mm": ("mm.mm_bradley_terry[threaded]",),
+    "threaded_core": ("cells.newton_cells[threaded]",),
 }
 
 _announced: set[str] = set()
 
 
+#: A kernel name ending in this suffix stands for the kernel's threaded signature: the one
+#: whose last argument (``threaded``, or the workspace of Newman's sums) is not ``None``
+#: (see :func:`btstats._kernels.cells.threads`).
+THREADED = "[threaded]"
+
+
 def _dispatcher(name):
-    module, func = name.split(".")
+    module, func = name.removesuffix(THREADED).split(".")
     return getattr(importlib.import_module(f"btstats._kernels.{module}"), func)
 
 
-def _cached(disp):
-    """Whether Numba's on-disk cache holds machine code of ``disp`` for this source file and
-    Numba version (its index file lists at least one signature)."""
+def _wanted(name, signatures):
+    """Whether ``signatures`` (tuples of Numba argument types) hold the one ``name`` asks
+    for: any signature, or for a :data:`THREADED` name one with a last argument not None."""
+    sigs = [tuple(s) for s in signatures]
+    if not name.endswith(THREADED):
+        return bool(sigs)
+    from numba.core import types as numba_types
+
+    return any(s and not isinstance(s[-1], numba_types.NoneType) for s in sigs)
+
+
+def _cached(disp, name=""):
+    """Whether Numba's on-disk cache holds machine code of ``disp`` (the signature ``name``
+    asks for, see :func:`_wanted`) for this source file and Numba version."""
     cache = getattr(disp, "_cache", None)
     index = getattr(cache, "_cache_file", None)
     if index is None:
         return False
     try:
-        return bool(index._load_index())
+        return _wanted(name, [key[0] for key in index._load_index()])
     except Exception:       # noqa: BLE001 - unreadable or foreign index: not cached
         return False
 
@@ -260,7 +283,7 @@ def kernel_seconds(names):
             disp = _dispatcher(name)
         except (ImportError, AttributeError):
             continue
-        if not disp.overloads and not _cached(disp):
+        if not _wanted(name, disp.overloads) and not _cached(disp, name):
             total += KERNEL_SECONDS.get(name, 0.5)
     return total
 

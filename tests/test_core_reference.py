@@ -123,7 +123,7 @@ def test_the_existing_references_through_the_core(data_dir):
     counts["home"] = 0
     data = btstats.Comparisons.from_counts(counts, order="home")
     classic = btstats.fit(data, "rao-kupper")
-    with pytest.raises(np.linalg.LinAlgError):
+    with pytest.raises(np.linalg.LinAlgError, match="order effect h is 0 in every comparison"):
         # h is not identified when no comparison has an order: a named error
         btstats.fit(data, "rao-kupper", order_effect=True).standard_errors
     res = btstats.fit(data, "rao-kupper", order_effect=True, penalty=0.0)

@@ -283,14 +283,14 @@ def test_cell_pass_derivatives_match_finite_differences(case):
     q = extra.shape[0]
 
     def ll(s_, e_):
-        return K.loglik_cells(family, link, k, n_lin, s_, e_, ci, cj, cx, ck, cw)
+        return K.loglik_cells(family, link, k, n_lin, s_, e_, ci, cj, cx, ck, cw, None)
 
     grad = np.empty(n + q)
     hcell = np.empty(m)
     cross = np.empty((n, q))
     hpp = np.empty((q, q))
     K.cell_pass(family, link, k, n_lin, s, extra, ci, cj, cx, ck, cw, grad, hcell, cross, hpp)
-    info = K.information_cells(family, link, k, n_lin, s, extra, ci, cj, cx, ck, cw)
+    info = K.information_cells(family, link, k, n_lin, s, extra, ci, cj, cx, ck, cw, None)
     eps = 1e-6
     vec = np.concatenate([s, extra])
 
@@ -364,6 +364,28 @@ def test_separation_along_a_combination_warns():
     with pytest.warns(ConvergenceWarning, match="covariates"):
         res = btstats.fit(df, covariates=["x3", "x4"])
     assert not res.converged
+
+
+def test_collinear_or_constant_columns_are_refused_by_name():
+    df = _random_rows(7)
+    df["home"] = np.random.default_rng(7).choice([-1.0, 0.0, 1.0], size=len(df))
+    df["x1_twice"] = 2.0 * df["x1"]
+    df["zero"] = 0.0
+    with pytest.raises(btstats.DataError, match=r"collinear: .*'x1'.*'x1_twice'"):
+        btstats.fit(df, covariates=["x1", "x2", "x1_twice"])
+    # a covariate that repeats the order column is the order effect
+    comps = Comparisons.from_frame(df, order="home", covariates=["home", "x1"])
+    with pytest.raises(btstats.DataError, match=r"order effect h.*'home'.*already the order"):
+        btstats.fit(comps, order_effect=True, covariates=["home", "x1"])
+    # a column that is 0 throughout is fitted (its coefficient held at 0), and its missing
+    # standard error is explained
+    res = btstats.fit(df, covariates=["x1", "zero"])
+    assert res.params["zero"] == 0.0
+    with pytest.raises(np.linalg.LinAlgError, match="'zero' is 0 in every comparison"):
+        res.standard_errors
+    # nearly but not exactly collinear columns are fitted
+    df["x1_noisy"] = df["x1"] + 1e-3 * np.random.default_rng(8).normal(size=len(df))
+    assert btstats.fit(df, covariates=["x1", "x1_noisy"]).converged
 
 
 # --------------------------------------------------------------------------- inference

@@ -288,6 +288,13 @@ def test_rankings_of_two_are_bradley_terry():
         assert pl.loglik == pytest.approx(bt.loglik, abs=1e-10)
     np.testing.assert_allclose(pl.covariance.reindex(index=bt.items, columns=bt.items),
                                bt.covariance, atol=1e-10)
+    # so are the quasi-variances, which on these data are R's qvcalc numbers
+    qv_r = json.loads((Path(__file__).parent / "data" / "baseball.qv_bt.json").read_text())
+    qv = pl.quasi_variances()
+    np.testing.assert_allclose(qv.quasi_variance.reindex(bt.items),
+                               bt.quasi_variances().quasi_variance, atol=1e-9)
+    np.testing.assert_allclose(qv.quasi_variance[list(qv_r["quasi_var"])],
+                               list(qv_r["quasi_var"].values()), atol=1e-6)
 
 
 def test_pairs_with_ties_are_davidson():

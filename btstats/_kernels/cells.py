@@ -131,6 +131,15 @@ def n_chunks(m, n, q):
     return max(1, min(k, cap, 64))
 
 
+def threads(m, n, q):
+    """The ``threaded`` argument of the passes for ``m`` cells, ``n`` items and ``q`` extra
+    parameters: ``True`` (fixed chunks on Numba's threads) when :func:`n_chunks` makes more
+    than one chunk, else ``None`` (the plain pass).  Plain Python, called before a kernel:
+    Numba prunes the branch of a ``None`` argument when it compiles that signature, so a
+    small fit never compiles the parallel kernels."""
+    return True if n_chunks(m, n, q) > 1 else None
+
+
 @njit(cache=True, parallel=True)
 def _chunk_passes(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, nk, f_part,
                   g_part, c_part, h_part, hcell):
@@ -148,11 +157,15 @@ def chunked_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
                  grad, hcell, cross, hpp):
     """:func:`cell_pass` over fixed chunks of the cells on Numba's threads, the chunks' sums
     then added in chunk order (the same result on any number of threads; it differs from the
-    plain pass only by the order of the additions).  ``threaded=False`` (a caller that is
-    itself a parallel kernel: the bootstrap's replicates) runs the plain pass."""
+    plain pass only by the order of the additions).  ``threaded=None`` (:func:`threads` for
+    small data, and a caller that is itself a parallel kernel: the bootstrap's replicates)
+    runs the plain pass, and its compiled signature holds no parallel code."""
+    if threaded is None:
+        return cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw,
+                         grad, hcell, cross, hpp)
     n = s.shape[0]
     q = extra.shape[0]
-    nk = n_chunks(ci.shape[0], n, q) if threaded else 1
+    nk = n_chunks(ci.shape[0], n, q)
     if nk == 1:
         return cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw,
                          grad, hcell, cross, hpp)
@@ -229,8 +242,9 @@ def _measure(n, ci, cj, hcell, penalty, grad, hpp, hdiag):
 def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
                  tol, max_iter, dense_max, threaded):
     """Maximise ``l(s, extra) - penalty / 2 |s|^2`` from ``(s, extra)`` (both updated in
-    place); ``threaded``: the passes over many cells run in chunks on Numba's threads
-    (:func:`chunked_pass`; False inside a parallel kernel).  Returns ``(status, n_iter,
+    place); ``threaded``: ``True`` runs the passes over many cells in chunks on Numba's
+    threads (:func:`chunked_pass`), ``None`` the plain passes (:func:`threads`; ``None``
+    inside a parallel kernel).  Returns ``(status, n_iter,
     gnorm)``."""
     n = s.shape[0]
     q = extra.shape[0]
@@ -363,29 +377,31 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
 
 
 @njit(cache=True)
-def loglik_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw):
-    """Log-likelihood of the cells."""
+def loglik_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, threaded):
+    """Log-likelihood of the cells (``threaded``: :func:`threads`)."""
     n = s.shape[0]
     q = extra.shape[0]
     grad = np.empty(n + q)
     hcell = np.empty(ci.shape[0])
     cross = np.empty((n, q))
     hpp = np.empty((q, q))
-    return chunked_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, True,
-                        grad, hcell, cross, hpp)
+    return chunked_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw,
+                        threaded, grad, hcell, cross, hpp)
 
 
 @njit(cache=True)
-def information_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw):
-    """Dense observed information (negative Hessian) of ``(s, extra)``, size ``n + q``."""
+def information_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw,
+                      threaded):
+    """Dense observed information (negative Hessian) of ``(s, extra)``, size ``n + q``
+    (``threaded``: :func:`threads`)."""
     n = s.shape[0]
     q = extra.shape[0]
     grad = np.empty(n + q)
     hcell = np.empty(ci.shape[0])
     cross = np.empty((n, q))
     hpp = np.empty((q, q))
-    chunked_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, True, grad,
-                 hcell, cross, hpp)
+    chunked_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, threaded,
+                 grad, hcell, cross, hpp)
     info = np.zeros((n + q, n + q))
     for k in range(ci.shape[0]):
         i = ci[k]
@@ -406,13 +422,17 @@ def information_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, c
 
 
 @njit(cache=True)
-def cell_scores(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck):
+def cell_scores(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, threaded):
     """Per-cell score vectors of one comparison: ``d log P / d (z, theta)`` (rows), for the
-    sandwich (chunks of the cells on Numba's threads; each row is computed alone, so the
-    result does not depend on the chunks)."""
+    sandwich (``threaded=True``: chunks of the cells on Numba's threads; each row is computed
+    alone, so the result does not depend on the chunks; ``None``: one serial loop, see
+    :func:`threads`)."""
     p = n_family_params(family, n_categories)
     m = ci.shape[0]
     out = np.zeros((m, 1 + p))
+    if threaded is None:
+        _scores_range(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, 0, m, out)
+        return out
     nk = m // CHUNK_CELLS
     if nk < 2:
         _scores_range(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, 0, m, out)
@@ -446,3 +466,21 @@ def _scores_range(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, c
         cell_terms(family, link, n_categories, z, ck[c], theta, g, hh)
         for a in range(1 + p):
             out[c, a] = g[a]
+
+
+@njit(cache=True)
+def column_gram(cx, cw):
+    """``cx' diag(cw) cx``: the weighted Gram matrix of the linear-predictor columns (one
+    pass, the upper triangle mirrored)."""
+    m, p = cx.shape
+    out = np.zeros((p, p))
+    for c in range(m):
+        w = cw[c]
+        for a in range(p):
+            wa = w * cx[c, a]
+            for b in range(a, p):
+                out[a, b] += wa * cx[c, b]
+    for a in range(p):
+        for b in range(a):
+            out[a, b] = out[b, a]
+    return out

@@ -24,9 +24,9 @@ from .cells import _measure, feasible, penalised_pass
 
 @njit(cache=True)
 def gradient_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
-                   tol, max_iter):
+                   tol, max_iter, threaded):
     """Maximise ``l(s, extra) - penalty / 2 |s|^2`` from ``(s, extra)`` (both updated in
-    place).  Returns ``(status, n_iter, gnorm)``."""
+    place; ``threaded``: :func:`.cells.threads`).  Returns ``(status, n_iter, gnorm)``."""
     n = s.shape[0]
     q = extra.shape[0]
     m = ci.shape[0]
@@ -43,7 +43,7 @@ def gradient_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, 
     e_new = np.empty(q)
     s -= s.mean()
     f = penalised_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, penalty,
-                       True, grad, hcell, cross, hpp)
+                       threaded, grad, hcell, cross, hpp)
     noise = 1e-12 * abs(f) + 1e-300
     step = 1.0
     gnorm = math.inf
@@ -71,7 +71,8 @@ def gradient_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, 
                 e_new[b] = extra[b] + step * grad[n + b] / scale[n + b]
             if feasible(family, n_categories, n_lin, e_new):
                 f_new = penalised_pass(family, link, n_categories, n_lin, s_new, e_new, ci, cj,
-                                   cx, ck, cw, penalty, True, grad_t, hcell_t, cross, hpp_t)
+                                   cx, ck, cw, penalty, threaded, grad_t, hcell_t, cross,
+                                   hpp_t)
                 if math.isfinite(f_new):
                     if step * slope >= noise:
                         if f_new >= f + 1e-4 * step * slope:

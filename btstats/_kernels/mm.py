@@ -91,18 +91,26 @@ CHUNK_PAIRS = 1 << 18
 _CHUNK_DOUBLES = 1 << 23
 
 
+def newman_workspace(n_items, n_pairs):
+    """The chunk sums for :func:`newman_sums` on Numba's threads: ``None`` (one serial pass)
+    below two chunks of :data:`CHUNK_PAIRS` pairs, else an ``(n_chunks, n_items, 4)`` array.
+    (Plain Python: the choice is made before the kernel is called, so that a small fit never
+    compiles the parallel kernels; see :func:`newman_sums`.)"""
+    nk = min(n_pairs // CHUNK_PAIRS, 8, _CHUNK_DOUBLES // (4 * n_items + 1))
+    return None if nk < 2 else np.empty((nk, n_items, 4))
+
+
 @njit(cache=True)
-def newman_sums(s, strength, use_strength, pi, pj, wab, wba, threaded, acc):
-    """:func:`_newman_pass` into ``acc``; with ``threaded`` and many pairs, over fixed chunks
-    of the pairs on Numba's threads, each chunk into its own sums, added item by item in
-    chunk order (so the result does not depend on the number of threads)."""
-    m = pi.shape[0]
-    n = s.shape[0]
-    nk = min(m // CHUNK_PAIRS, 8, _CHUNK_DOUBLES // (4 * n + 1)) if threaded else 1
-    if nk < 2:
+def newman_sums(s, strength, use_strength, pi, pj, wab, wba, part, acc):
+    """:func:`_newman_pass` into ``acc``; with a workspace ``part``
+    (:func:`newman_workspace`), over fixed chunks of the pairs on Numba's threads, each chunk
+    into its own sums, added item by item in chunk order (so the result does not depend on
+    the number of threads).  ``part=None`` is the serial pass: Numba prunes the other branch
+    when it compiles the ``None`` signature, so the parallel kernels are compiled only for
+    the data that use them."""
+    if part is None:
         _newman_pass(s, strength, use_strength, pi, pj, wab, wba, acc)
         return
-    part = np.empty((nk, n, 4))
     _newman_chunks(s, strength, use_strength, pi, pj, wab, wba, part)
     _add_parts(part, acc)
 
@@ -179,7 +187,7 @@ def _anderson_mix(g, f, dg, df, n_hist, out):
 
 
 @njit(cache=True, nogil=True)
-def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
+def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, part):
     """Newman's iteration for Bradley-Terry with Anderson acceleration; ``s`` updated in place.
 
     The map ``G(s) = centre(s + log num(s) - log den(s))`` is Newman's update.  Each pass
@@ -188,8 +196,9 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
     ``_AA_DEPTH`` steps extrapolate the next one (Anderson 1965; Walker and Ni 2011); an
     extrapolated point whose convergence measure is worse than its predecessor's is replaced
     by the plain Newman step and the history restarts, so the iteration is never worse than
-    Newman's own.  ``threaded``: the sums over many pairs run on Numba's threads
-    (:func:`newman_sums`; False where the caller runs fits in threads of its own).  Returns
+    Newman's own.  ``part``: the workspace of :func:`newman_sums` (:func:`newman_workspace`:
+    the sums over many pairs on Numba's threads), or ``None`` for serial sums (small data,
+    and callers that run fits in threads of their own).  Returns
     ``(status, n_iter, gnorm)``.
     """
     n = s.shape[0]
@@ -219,7 +228,7 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
         if use_strength:
             for i in range(n):
                 strength[i] = math.exp(s[i])
-        newman_sums(s, strength, use_strength, pi, pj, wab, wba, threaded, acc)
+        newman_sums(s, strength, use_strength, pi, pj, wab, wba, part, acc)
         for i in range(n):
             grad[i] = acc[i, 0] - acc[i, 1]
             hd[i] = acc[i, 2]

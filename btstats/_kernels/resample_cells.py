@@ -313,8 +313,7 @@ def refit_cells(family, link, n_categories, n_lin, s_hat, e_hat, ci, cj, cx, ck,
             out_s[:] = s_hat
             out_e[:] = e_hat
     status, _, _ = newton_cells(family, link, n_categories, n_lin, out_s, out_e, ci, cj, cx,
-                                ck, w, penalty, tol, max_iter, dense_max,
-                                np.bool_(False))
+                                ck, w, penalty, tol, max_iter, dense_max, None)
     if flag == 0 and penalty == 0.0 and (status == 1 or status == 3):
         # a connected win graph, yet no finite MLE: the outcomes are separated along the
         # order effect (or a threshold), which the graph does not see
@@ -326,7 +325,7 @@ def refit_cells(family, link, n_categories, n_lin, s_hat, e_hat, ci, cj, cx, ck,
         out_e[:] = e_hat
         status, _, _ = newton_cells(family, link, n_categories, n_lin, out_s, out_e, ci, cj,
                                     cx, ck, w, fallback_penalty, tol, max_iter, dense_max,
-                                    np.bool_(False))
+                                    None)
         flag = 10
     return status + flag
 

@@ -25,13 +25,25 @@ CHUNK_UNITS = 1 << 16
 _CHUNK_DOUBLES = 1 << 22
 
 
+def threads(n, q, n_units):
+    """The ``threaded`` argument of :func:`meat_units`: ``True`` when its units make more
+    than one chunk, else ``None`` (a serial loop; Numba then compiles no parallel code for
+    the call, as in :func:`.cells.threads`).  Plain Python."""
+    nk = min(n_units // CHUNK_UNITS, _CHUNK_DOUBLES // ((n + q) * (n + q)), 64)
+    return True if nk >= 2 else None
+
+
 @njit(cache=True)
-def meat_units(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass):
+def meat_units(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, threaded):
     """``sum_u mass_u U_u U_u'`` (size ``n + q``, ``q`` = ``n_lin`` linear-predictor
     coefficients and the family parameters), over fixed chunks of the units on Numba's
-    threads when there are many."""
+    threads when there are many and ``threaded`` (:func:`threads`) is True."""
     q = n_lin + gcell.shape[1] - 1
     n_units = ptr.shape[0] - 1
+    if threaded is None:
+        out = np.zeros((n + q, n + q))
+        _meat_range(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, 0, n_units, out)
+        return out
     nk = min(n_units // CHUNK_UNITS, _CHUNK_DOUBLES // ((n + q) * (n + q)), 64)
     if nk < 2:
         out = np.zeros((n + q, n + q))

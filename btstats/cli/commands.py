@@ -20,7 +20,7 @@ from .._checks import COVARIANCE_TYPES
 from .._validation import covariate_names
 from ..data.comparisons import Comparisons
 from ..data.comparisons import read_path
-from ..examples import EXAMPLES, load_example
+from ..examples import _RANKINGS, EXAMPLES, load_example
 from ..exceptions import ConvergenceWarning, DataError, DegenerateResampleWarning
 from ..estimation.fit import METHODS, fit
 from ..models.model import MODELS, get_model
@@ -79,7 +79,8 @@ def _parser():
                                    "btstats reads (winner/loser, item_a/item_b/outcome, pair "
                                    "counts, arena battles).")
     f.add_argument("file", nargs="?", help="comparison data file")
-    f.add_argument("--example", choices=EXAMPLES, help="fit a bundled example instead")
+    f.add_argument("--example", choices=[e for e in EXAMPLES if e not in _RANKINGS],
+                   help="fit a bundled example of comparisons instead")
     f.add_argument("--model", default="bradley-terry", choices=sorted(MODELS))
     f.add_argument("--link", choices=("logit", "probit"),
                    help="replace the link of --model, keeping its outcome family (--model "

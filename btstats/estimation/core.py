@@ -10,6 +10,7 @@ model with ``order_effect=True`` or ``covariates``; :class:`CoreFit` is its resu
 import numpy as np
 import pandas as pd
 
+from .. import _progress
 from ..data import cells as _cells
 from .._checks import DENSE_MAX, _status_message, check_mle_exists
 from .._kernels import cells as _kc
@@ -20,7 +21,7 @@ from .._kernels import robust_cells as _krc
 from .results import PairProbabilities, PairwiseFit
 from ..data.cells import (cell_groups, cluster_units, comparison_atoms, expand_groups,
                           pair_structure, row_cells)
-from ..exceptions import NoMLEError
+from ..exceptions import DataError, NoMLEError
 
 __all__ = ["CoreFit", "fit_core"]
 
@@ -51,6 +52,8 @@ def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_ef
     cells = _cells.build_cells(comparisons, mdl, ties, order_effect, covariates)
     mdl.family.check_data(np.bincount(cells.ck, weights=cells.cw,
                                       minlength=cells.n_categories), mdl.name)
+    if cells.n_lin:
+        _check_columns_identified(cells, order_effect, covariates)
     if penalty == 0.0:
         # a covariate cannot rescue an item that never loses: the same check of the pair
         # counts as without covariates, then separation along one covariate
@@ -62,10 +65,11 @@ def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_ef
     s, extra = _start_values(comparisons, mdl, ties, order_effect, cells, penalty)
     solver_args = (fam, mdl.link, cells.n_categories, cells.n_lin, s, extra, *cells.arrays(),
                    float(penalty), float(tol), int(max_iter))
+    threaded = _threads(cells, extra.shape[0])
     if method == "newton":
-        status, n_iter, gnorm = _kc.newton_cells(*solver_args, DENSE_MAX, True)
+        status, n_iter, gnorm = _kc.newton_cells(*solver_args, DENSE_MAX, threaded)
     else:
-        status, n_iter, gnorm = _kg.gradient_cells(*solver_args)
+        status, n_iter, gnorm = _kg.gradient_cells(*solver_args, threaded)
     res = CoreFit(model=mdl, comparisons=comparisons, cells=cells, scores=s, extra=extra,
                   order_effect=order_effect, penalty=penalty, n_iter=int(n_iter),
                   status=int(status), gradient_norm=float(gnorm), tol=tol, ties=ties,
@@ -76,6 +80,57 @@ def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_ef
                          "fit.coefficients for a runaway coefficient; drop or merge that "
                          "covariate, or add penalty= (it bounds the scores only).")
     return res
+
+
+def _threads(cells, n_extra):
+    """The ``threaded`` argument of the cell passes over ``cells`` (see
+    :func:`btstats._kernels.cells.threads`), saying so once when they are about to be
+    compiled."""
+    threaded = _kc.threads(cells.ci.shape[0], cells.n_items, n_extra)
+    if threaded:
+        _progress.announce("threaded_core")
+    return threaded
+
+
+def _check_columns_identified(cells, order_effect, covariates):
+    """Raise :class:`DataError` when the linear-predictor columns (the order effect, the
+    covariates) cannot be told apart: columns with a combination ``sum_l v_l x_l = 0`` in
+    every comparison (a covariate that repeats the order column, two copies of one
+    feature).  Their coefficients would not be identified: the fit would split the effect
+    arbitrarily and have no standard errors.  (A column that is 0 throughout is fitted, its
+    coefficient held at 0: see :meth:`CoreFit._singular_hint`.)
+
+    The check is on the weighted Gram matrix of the columns, scaled to unit diagonal; a
+    smallest eigenvalue below 1e-10 is collinearity.  (A column that only repeats the item
+    differences, ``x_ab = f(a) - f(b)``, is not seen here: it shows as a singular
+    information matrix when the standard errors are asked for.)
+    """
+    names = (["the order effect h"] if order_effect else []) + [
+        f"covariate {str(c)!r}" for c in covariates]
+    gram = _kc.column_gram(cells.cx, cells.cw)
+    # a column that is 0 throughout leaves the likelihood flat in its coefficient, which stays
+    # at 0 (an order effect asked of neutral rows reduces to the fit without it); its missing
+    # standard error is explained by zero_columns()
+    keep = [l for l in range(len(names)) if gram[l, l] > 0.0]
+    if len(keep) < 2:
+        return
+    names = [names[l] for l in keep]
+    gram = gram[np.ix_(keep, keep)]
+    scale = 1.0 / np.sqrt(np.diag(gram))
+    vals, vecs = np.linalg.eigh(gram * np.outer(scale, scale))
+    if vals[0] > 1e-10 * max(vals[-1], 1.0):
+        return
+    v = vecs[:, 0] * scale
+    v = v / np.max(np.abs(v))
+    involved = [(names[l], v[l]) for l in range(len(names)) if abs(v[l]) > 1e-6]
+    combo = ""
+    for k, (nm, c) in enumerate(involved):
+        sign = ("-" if c < 0 else "") if k == 0 else (" - " if c < 0 else " + ")
+        combo += sign + (f"{abs(c):.3g} x " if abs(abs(c) - 1.0) > 1e-9 else "") + f"[{nm}]"
+    raise DataError(f"the linear-predictor columns are collinear: {combo} = 0 in every "
+                    f"comparison, so " + ", ".join(nm for nm, _ in involved) + " are not "
+                    f"separately identified. Drop one of them (a covariate that repeats the "
+                    f"order column is already the order effect).")
 
 
 def _check_covariate_separation(cells, order_effect, covariates):
@@ -90,7 +145,10 @@ def _check_covariate_separation(cells, order_effect, covariates):
     off = 1 if order_effect else 0
     cols = np.ascontiguousarray(cells.cx[:, off:off + len(covariates)])
     separable = _krs.separable_columns(cells.n_items, cols, cclass, cells.cw, cpair, pi, pj)
+    zero = np.diag(_kc.column_gram(cols, cells.cw)) == 0.0
     for l, name in enumerate(covariates):
+        if zero[l]:         # flat, not separated: held at 0 (see _check_columns_identified)
+            continue
         for s, sign in enumerate((1.0, -1.0)):
             if separable[l, s]:
                 raise NoMLEError(
@@ -123,7 +181,7 @@ def _start_values(comparisons, mdl, ties, order_effect, cells, penalty):
     e0 = _cells.start_extra(mdl, base, base.n_lin)
     status, _, _ = _kc.newton_cells(mdl.family.code, mdl.link, base.n_categories, base.n_lin,
                                     s0, e0, *base.arrays(), float(penalty), 1e-6, 100,
-                                    DENSE_MAX, True)
+                                    DENSE_MAX, _threads(base, e0.shape[0]))
     if status != 0 or not np.all(np.isfinite(s0)) or not np.all(np.isfinite(e0)):
         return _start_scores(cells, n), extra
     extra[:n_order] = e0[:n_order]
@@ -220,6 +278,25 @@ class CoreFit(PairwiseFit):
     def n_params(self):
         return self.n_items - 1 + self._extra.shape[0]
 
+    def _singular_hint(self):
+        names = (["the order effect h"] if self._order_effect else []) + [
+            f"the covariate {c!r}" for c in self._covariates]
+        if not names:
+            return ""
+        gram = _kc.column_gram(self._cells.cx, self._cells.cw)
+        zero = [nm for l, nm in enumerate(names) if not gram[l, l] > 0.0]
+        if not zero:
+            return ""
+        fix = " (no comparison has an order: refit without order_effect=True)" \
+            if zero[0] == names[0] and self._order_effect else ""
+        return (f"standard errors do not exist: {', '.join(zero)} is 0 in every comparison, "
+                f"so its coefficient is not identified (it is held at 0){fix}. Drop it and "
+                f"refit.")
+
+    def _threads(self):
+        """The ``threaded`` argument of the passes over this fit's cells."""
+        return _threads(self._cells, self._extra.shape[0])
+
     def _kernel_args(self):
         # writable copies, as newton_cells gets them: a read-only array is another Numba
         # type, and the kernels called by both would be compiled twice
@@ -229,7 +306,8 @@ class CoreFit(PairwiseFit):
     @property
     def loglik(self):
         if self._loglik is None:
-            self._loglik = float(_kc.loglik_cells(*self._kernel_args(), *self._cells.arrays()))
+            self._loglik = float(_kc.loglik_cells(*self._kernel_args(), *self._cells.arrays(),
+                                                  self._threads()))
         return self._loglik
 
     # ------------------------------------------------------------------ inference
@@ -273,30 +351,36 @@ class CoreFit(PairwiseFit):
         the expected one is ``sum over groups and categories of n_g p_gk g_gk g_gk'``, with
         ``g_gk`` the score of one comparison of the group with outcome ``k``."""
         if self._covariance_type != "expected":
-            return _kc.information_cells(*self._kernel_args(), *self._cells.arrays())
+            return _kc.information_cells(*self._kernel_args(), *self._cells.arrays(),
+                                         self._threads())
         gi, gj, gx, totals = self._groups()
         k = self._cells.n_categories
         prob = self._group_probabilities(gi, gj, gx)
         ci, cj, cx, ck = expand_groups(gi, gj, gx, k)
-        g = _kc.cell_scores(*self._kernel_args(), ci, cj, cx, ck)
+        g = _kc.cell_scores(*self._kernel_args(), ci, cj, cx, ck,
+                            _kc.threads(ci.shape[0], self.n_items, self._extra.shape[0]))
         m = ci.shape[0]
         return _krc.meat_units(self.n_items, self._cells.n_lin, ci, cj, cx, g,
                                np.arange(m + 1, dtype=np.int64), np.arange(m, dtype=np.int64),
-                               np.ones(m), (totals[:, None] * prob).ravel())
+                               np.ones(m), (totals[:, None] * prob).ravel(),
+                               _krc.threads(self.n_items, self._extra.shape[0], m))
 
     def _meat(self):
         """``G``: the sum over comparisons of ``g g'`` (``"sandwich"``) or over clusters of
         ``U U'`` with ``U`` the sum of the cluster's comparison scores (``"cluster"``, times
         ``C/(C-1) (N-1)/(N-K)``); scores in (scores, extra)."""
         c = self._cells
-        g = _kc.cell_scores(*self._kernel_args(), c.ci, c.cj, c.cx, c.ck)
+        g = _kc.cell_scores(*self._kernel_args(), c.ci, c.cj, c.cx, c.ck, self._threads())
+        q = self._extra.shape[0]
         if self._covariance_type == "sandwich":
             ptr, cell, coef, mass = self._comparison_atoms()
             return _krc.meat_units(self.n_items, c.n_lin, c.ci, c.cj, c.cx, g,
-                                   ptr, cell, coef, mass)
+                                   ptr, cell, coef, mass,
+                                   _krc.threads(self.n_items, q, ptr.shape[0] - 1))
         ptr, cell, weight, n_clusters = self._cluster_units(self._cluster_codes)
         meat = _krc.meat_units(self.n_items, c.n_lin, c.ci, c.cj, c.cx, g, ptr,
-                               cell, weight, np.ones(n_clusters))
+                               cell, weight, np.ones(n_clusters),
+                               _krc.threads(self.n_items, q, int(n_clusters)))
         self._n_clusters = int(n_clusters)
         return meat * self._cluster_factor(n_clusters)
 

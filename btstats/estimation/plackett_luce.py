@@ -16,6 +16,7 @@ from .. import _validation as _v
 from .._kernels import plackett_luce as _pl
 from .._results import ConfidenceInterval, ResultBase
 from ..data.rankings import Rankings, _group_sizes
+from ..inference.quasi import QuasiVariances, quasi_variances
 from .results import _count, _fmt
 from ..exceptions import (ConvergenceWarning, DataError, DegenerateResampleWarning, NoMLEError,
                           TiesError)
@@ -722,6 +723,26 @@ class PlackettLuceFit(ResultBase):
         """Standard errors of the centred scores."""
         d = np.diag(self._full_covariance())[:self.n_items]
         return pd.Series(np.sqrt(np.maximum(d, 0.0)), index=self.items, name="se")
+
+    def quasi_variances(self) -> QuasiVariances:
+        """Quasi-variances of the scores (Firth and de Menezes 2004), as R's
+        ``PlackettLuce::qvcalc`` gives them: one variance per item with ``q_i + q_j ~
+        Var(s_i - s_j)`` for every pair, from :attr:`covariance`.  See
+        :func:`btstats.inference.quasi.quasi_variances`.
+
+        Returns
+        -------
+        QuasiVariances
+
+        Examples
+        --------
+        >>> import btstats
+        >>> fit = btstats.fit_rankings(btstats.load_example("nascar"), prior=0.5)
+        >>> qv = fit.quasi_variances()
+        >>> bool(qv.to_frame()["quasi_se"].gt(0).all())
+        True
+        """
+        return quasi_variances(self.scores, self.covariance.to_numpy())
 
     def confidence_interval(self, confidence_level: float = 0.95, *,
                             interval: str = "wald") -> ConfidenceInterval:

@@ -206,16 +206,21 @@ class PairwiseFit(ResultBase):
             try:
                 cov = np.linalg.inv(info)
             except np.linalg.LinAlgError as exc:
-                raise np.linalg.LinAlgError(_SINGULAR) from exc
+                raise np.linalg.LinAlgError(self._singular_hint() or _SINGULAR) from exc
             cov[:n, :n] -= 1.0 / ((c + self._penalty) * n)
             cov = 0.5 * (cov + cov.T)
             if self._covariance_type in ("sandwich", "cluster"):
                 cov = cov @ self._meat() @ cov
                 cov = 0.5 * (cov + cov.T)
             if not np.all(np.isfinite(cov)):
-                raise np.linalg.LinAlgError(_SINGULAR)
+                raise np.linalg.LinAlgError(self._singular_hint() or _SINGULAR)
             self._cov = cov
         return self._cov
+
+    def _singular_hint(self):
+        """A specific reason for a singular information matrix, when one is known ("" if
+        not)."""
+        return ""
 
     def _information(self):
         """The information matrix (observed or expected) of (scores, eta)."""

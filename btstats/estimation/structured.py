@@ -135,10 +135,11 @@ def fit_structured(comparisons, mdl, item_covariates, *, item_effects, method, p
         cj = ci
     args = (fam, mdl.link, cells.n_categories, cells.n_lin, u, extra, ci, cj, cells.cx,
             cells.ck, cells.cw, float(penalty), float(tol), int(max_iter))
+    threaded = _kc.threads(ci.shape[0], u.shape[0], extra.shape[0])
     if method == "newton":
-        status, n_iter, gnorm = _kc.newton_cells(*args, DENSE_MAX, True)
+        status, n_iter, gnorm = _kc.newton_cells(*args, DENSE_MAX, threaded)
     else:
-        status, n_iter, gnorm = _kg.gradient_cells(*args)
+        status, n_iter, gnorm = _kg.gradient_cells(*args, threaded)
     if not item_effects:
         u = np.zeros(n)
     res = StructuredFit(model=mdl, comparisons=comparisons, cells=cells, item_effects=u,

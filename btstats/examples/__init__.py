@@ -15,6 +15,9 @@
   responses of 5 LLMs, 3 annotators, ``item_a, item_b, outcome, annotator, prompt``.
 - ``music``: MTurk music-similarity judgments (Urbano et al. 2010), one row per label: 281
   pairs, 79 workers, items ``query:doc``, ``item_a, item_b, outcome, annotator, query``.
+- ``nascar``: the 36 races of the 2002 NASCAR season, 87 drivers (Hunter 2004), one row per
+  (race, driver) with the finishing position: ``ranking, item, rank``, loaded as
+  :class:`~btstats.Rankings` (for :func:`~btstats.fit_rankings`).
 """
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -23,37 +26,45 @@ import pandas as pd
 
 if TYPE_CHECKING:
     from ..data.comparisons import Comparisons
+    from ..data.rankings import Rankings
 
 EXAMPLES = ("baseball", "citations", "springall", "baseball_home", "home_ties", "graded5",
-            "battles", "pandalm", "music")
+            "battles", "pandalm", "music", "nascar")
 #: Examples stored as long rows (read by Comparisons.from_frame) rather than pair counts.
 _LONG = ("home_ties", "graded5", "pandalm", "music")
 #: Examples stored as arena battles in JSON lines (read by Comparisons.from_arena).
 _ARENA = ("battles",)
+#: Examples stored as rankings (read by Rankings.from_long).
+_RANKINGS = ("nascar",)
 
 
-def load_example(name: str, *, as_frame: bool = False) -> "Comparisons | pd.DataFrame":
-    """Load a bundled example as :class:`~btstats.Comparisons` (or as the table it is stored as).
+def load_example(name: str, *,
+                 as_frame: bool = False) -> "Comparisons | Rankings | pd.DataFrame":
+    """Load a bundled example as :class:`~btstats.Comparisons` (``nascar``:
+    :class:`~btstats.Rankings`), or as the table it is stored as.
 
     Parameters
     ----------
     name : str
         One of :data:`EXAMPLES`: ``"baseball"``, ``"citations"``, ``"springall"``,
         ``"baseball_home"``, ``"home_ties"``, ``"graded5"``, ``"battles"``, ``"pandalm"``,
-        ``"music"``.
+        ``"music"``, ``"nascar"``.
     as_frame : bool
         Return the raw table instead: pair counts ``item_a, item_b, wins_a, wins_b, ties``
         (with ``home_a`` for ``baseball_home``), the long rows of ``home_ties``
         (``item_a, item_b, home, outcome``), ``graded5`` (``item_a, item_b, grade``),
         ``pandalm`` (``item_a, item_b, outcome, annotator, prompt``) and ``music``
         (``item_a, item_b, outcome, annotator, query``), or the battles of ``battles``
-        (``model_a, model_b, winner, prompt``).
+        (``model_a, model_b, winner, prompt``), or the race results of ``nascar``
+        (``ranking, item, rank``).
 
     Examples
     --------
     >>> from btstats import load_example
     >>> load_example("springall")
     Comparisons(9 items, 108 rows, 885 comparisons, 198 ties, 36 pairs)
+    >>> load_example("nascar").n_rankings
+    36
     """
     from ..data.comparisons import Comparisons
 
@@ -70,6 +81,10 @@ def load_example(name: str, *, as_frame: bool = False) -> "Comparisons | pd.Data
         df = pd.read_csv(fh, dtype={"item_a": str, "item_b": str})
     if as_frame:
         return df
+    if name in _RANKINGS:
+        from ..data.rankings import Rankings
+
+        return Rankings.from_long(df)
     if name in _LONG:
         return Comparisons.from_frame(df)
     return Comparisons.from_counts(df, order="home_a" if "home_a" in df.columns else None)

@@ -332,7 +332,9 @@ class _CellDesign(_Design):
         deg = _rs.DEGENERATE_DROP if degenerate == "drop" else _rs.DEGENERATE_PENALIZE
         cov = self._start_covariance()
         gcell = _kc.cell_scores(self.family, self.link, self.k, self.n_lin, self.s_hat,
-                                self.e_hat, *cells)
+                                self.e_hat, *cells,
+                                _kc.threads(cells[0].shape[0], self.s_hat.shape[0],
+                                            self.e_hat.shape[0]))
         return (self.family, self.link, self.k, self.n_lin, self.s_hat, self.e_hat, *cells,
                 *pairs, gcell, cov, float(self.fit.penalty), deg, float(fallback_penalty),
                 float(tol), 200, DENSE_MAX)
@@ -481,7 +483,7 @@ def _refit_counts(method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty, degene
     out_s[:] = s_hat
     if method == _rs.METHOD_MM and penalty == 0.0 and not fit_eta:
         status, _, _ = _mm.mm_bradley_terry(out_s, pi, pj, wab, wba, tie, tol, max_iter,
-                                            False)
+                                            None)
         return status + extra, eta_hat
     status, _, eta, _ = _newton.newton(link, fit_eta, out_s, eta_hat, pi, pj, wab, wba, tie,
                                        penalty, tol, max_iter, dense_max)

@@ -313,7 +313,7 @@ def _cells_information(fit):
         gi, gj, gx, totals = fit._groups()
         prob = fit._group_probabilities(gi, gj, gx)
         ci, cj, cx, ck = expand_groups(gi, gj, gx, cells.n_categories)
-        g = _kc.cell_scores(*args, ci, cj, cx, ck)
+        g = _kc.cell_scores(*args, ci, cj, cx, ck, _kc.threads(ci.shape[0], n, q))
         mass = (totals[:, None] * prob).ravel()
         gz = g[:, 0]
         a = np.hstack([gz[:, None] * cx, g[:, 1:]])
@@ -334,7 +334,7 @@ def _cells_information(fit):
     info = _Information(n, ei, ej, ew, float(fit.penalty), np.ascontiguousarray(cross),
                         0.5 * (hqq + hqq.T), list(fit._names), kind)
     if kind in ("sandwich", "cluster"):
-        g = _kc.cell_scores(*args, cells.ci, cells.cj, cells.cx, cells.ck)
+        g = _kc.cell_scores(*args, cells.ci, cells.cj, cells.cx, cells.ck, fit._threads())
         if kind == "sandwich":
             ptr, cell, coef, mass = fit._comparison_atoms()
         else:
