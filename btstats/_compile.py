@@ -47,12 +47,8 @@ def _step_threaded():
 
     from ._checks import DENSE_MAX
     from ._kernels import cells as _kc
-    from ._kernels import mm as _mm
     from ._kernels import robust_cells as _krc
 
-    pi, pj, wab, wba, tie = load_example("baseball").pairs.arrays()
-    n = int(max(pi.max(), pj.max())) + 1
-    _mm.mm_bradley_terry(np.zeros(n), pi, pj, wab, wba, tie, 1e-8, 20, np.empty((2, n, 4)))
     core = fit(load_example("baseball_home"), order_effect=True)
     args, cells = core._kernel_args(), core._cells.arrays()
     _kc.newton_cells(*args, *cells, 0.0, 1e-8, 5, DENSE_MAX, True)
@@ -76,6 +72,11 @@ def _step_bootstrap():
 
 def _step_core():
     fit(load_example("baseball_home"), order_effect=True).to_frame()
+    # comparison-level covariates: a discrete one (grouped cells) and a continuous one
+    rows = load_example("home_ties", as_frame=True)
+    rows = rows.assign(x=(rows.index % 7) / 7.0 - 0.5)
+    fit(rows, "rao-kupper", covariates=["home"]).to_frame()
+    fit(rows, "rao-kupper", covariates=["x"]).to_frame()
 
 
 def _step_core_bootstrap():
@@ -92,11 +93,12 @@ STEPS = (
     ("bootstrap", PATHS["bootstrap"], _step_bootstrap),
     ("order effect (model core)", ("cell_build.any_nonzero", "cell_build.group_row_keys",
                                    "cell_build.merge_sorted_groups", "cell_build.radix_sort",
-                                   "cells.newton_cells", "cells.information_cells"),
+                                   "cells.newton_cells", "cells.information_cells",
+                                   "cell_build.orient_covariate_rows"),
      _step_core),
     ("model core bootstrap", PATHS["core_bootstrap"] + PATHS["core_bca"],
      _step_core_bootstrap),
-    ("threaded passes (large data)", PATHS["threaded_mm"] + PATHS["threaded_core"] + (
+    ("threaded passes (large data)", PATHS["threaded_core"] + (
         "cells.information_cells[threaded]", "cells.loglik_cells[threaded]",
         "cells.cell_scores[threaded]", "robust_cells.meat_units[threaded]"), _step_threaded),
 )

@@ -197,11 +197,12 @@ KERNEL_SECONDS = {
     "cell_build.any_nonzero": 0.1, "cell_build.group_row_keys": 0.5,
     "cell_build.merge_sorted_groups": 0.7, "cell_build.radix_sort": 0.5,
     "cell_build.dense_accumulate": 0.4, "cell_build.dense_emit": 0.4,
+    "cell_build.orient_covariate_rows": 0.5,
     "cells.newton_cells": 11.0, "cells.information_cells": 0.6, "cells.cell_scores": 0.4,
     "resample.alias_table": 1.1, "resample.draw_replicate": 2.8,
     "resample_cells.bootstrap_cells_block": 20.0,
     "resample_cells.jackknife_cells_block": 12.0,
-    "mm.mm_bradley_terry[threaded]": 3.0, "cells.newton_cells[threaded]": 12.0,
+    "cells.newton_cells[threaded]": 12.0,
     "cells.information_cells[threaded]": 0.5, "cells.loglik_cells[threaded]": 0.5,
     "cells.cell_scores[threaded]": 1.5, "robust_cells.meat_units[threaded]": 1.5,
 }
@@ -226,7 +227,6 @@ PATHS = {
     "core_bootstrap": ("cells.cell_scores", "resample_cells.bootstrap_cells_block"),
     "core_bca": ("resample_cells.jackknife_cells_block",),
     # the passes over large data on Numba's threads (a signature of their own)
-    "threaded_mm": ("mm.mm_bradley_terry[threaded]",),
     "threaded_core": ("cells.newton_cells[threaded]",),
 }
 
@@ -234,7 +234,7 @@ _announced: set[str] = set()
 
 
 #: A kernel name ending in this suffix stands for the kernel's threaded signature: the one
-#: whose last argument (``threaded``, or the workspace of Newman's sums) is not ``None``
+#: whose last argument (``threaded``) is not ``None``
 #: (see :func:`btstats._kernels.cells.threads`).
 THREADED = "[threaded]"
 

@@ -1,17 +1,22 @@
-"""The passes over many cells, pairs or units on Numba's threads (fixed chunks) equal the
-serial passes, and ``None`` selects the serial pass (so small data compile no parallel code).
+"""The passes over many cells or units on Numba's threads (fixed chunks) equal the serial
+passes, and ``None`` selects the serial pass (so small data compile no parallel code); the
+threaded machine code also works when loaded from Numba's cache in a new process, whatever
+order the kernels were compiled and cached in.
 
-The chunked paths only run above two chunks (2 x 2**16 cells or units, 2 x 2**18 pairs), so
-these data are that large; the sums differ from the serial ones only by the order of the
-additions.
+The chunked paths only run above two chunks (2 x 2**16 cells or units), so these data are
+that large; the sums differ from the serial ones only by the order of the additions.
 """
+import os
+import subprocess
+import sys
+import textwrap
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import btstats
 from btstats._kernels import cells as K
-from btstats._kernels import mm as M
 from btstats._kernels import robust_cells as R
 from btstats.data.cells import build_cells
 
@@ -40,15 +45,11 @@ def test_chunked_cell_pass_equals_the_serial_pass(big_cells):
     assert K.threads(1000, n, q) is None
     s = np.linspace(-1, 1, n)
     extra = np.array([0.3])
-    outs = []
-    for threaded in (True, None):
-        grad, hcell = np.empty(n + q), np.empty(cells.ci.shape[0])
-        cross, hpp = np.empty((n, q)), np.empty((q, q))
-        f = K.chunked_pass(mdl.family.code, mdl.link, cells.n_categories, cells.n_lin, s,
-                           extra, *cells.arrays(), threaded, grad, hcell, cross, hpp)
-        outs.append((f, grad, hcell, cross, hpp))
-    for x, y in zip(*outs):
-        np.testing.assert_allclose(x, y, rtol=1e-12, atol=1e-9)
+    args = (mdl.family.code, mdl.link, cells.n_categories, cells.n_lin, s, extra)
+    lls = [K.loglik_cells(*args, *cells.arrays(), threaded) for threaded in (True, None)]
+    assert lls[0] == pytest.approx(lls[1], rel=1e-13)
+    infos = [K.information_cells(*args, *cells.arrays(), threaded) for threaded in (True, None)]
+    np.testing.assert_allclose(infos[0], infos[1], rtol=1e-12, atol=1e-9)
     # and the fits: Newton on the threaded passes and on the serial ones
     fits = []
     for threaded in (True, None):
@@ -73,25 +74,44 @@ def test_chunked_cell_pass_equals_the_serial_pass(big_cells):
     np.testing.assert_allclose(meats[0], meats[1], rtol=1e-11, atol=1e-8)
 
 
-def test_chunked_newman_sums_equal_the_serial_sums():
-    rng = np.random.default_rng(12)
-    n = 3000
-    m = 3 * M.CHUNK_PAIRS
-    key = np.unique(rng.integers(0, n * n, 2 * m))
-    i, j = key // n, key % n
-    keep = i < j
-    pi, pj = i[keep][:m].astype(np.int32), j[keep][:m].astype(np.int32)
-    order = np.lexsort((pj, pi))
-    pi, pj = pi[order], pj[order]
-    wab = rng.integers(0, 5, pi.shape[0]).astype(float)
-    wba = rng.integers(0, 5, pi.shape[0]).astype(float)
-    assert M.newman_workspace(n, pi.shape[0]) is not None
-    assert M.newman_workspace(n, 1000) is None
-    s = rng.normal(size=n)
-    strength = np.exp(s)
-    accs = []
-    for part in (M.newman_workspace(n, pi.shape[0]), None):
-        acc = np.empty((n, 4))
-        M.newman_sums(s, strength, True, pi, pj, wab, wba, part, acc)
-        accs.append(acc[:, :3])
-    np.testing.assert_allclose(accs[0], accs[1], rtol=1e-12, atol=1e-12)
+_CHILD = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import btstats
+    from btstats._kernels import cells as K
+
+    step = sys.argv[1]
+    if step == "big":          # a continuous covariate: one cell per row
+        import pandas as pd
+        rng = np.random.default_rng(3)
+        m = 3 * K.CHUNK_CELLS
+        a = rng.integers(0, 30, m)
+        df = pd.DataFrame({"item_a": a, "item_b": (a + rng.integers(1, 30, m)) % 30,
+                           "outcome": (rng.random(m) < 0.5) * 1.0, "x": rng.normal(size=m)})
+        fit = btstats.fit(df, covariates=["x"])
+    else:
+        df = btstats.load_example("graded5", as_frame=True)
+        df = df.assign(outcome=(df["grade"] > 0) * 1.0, x=np.linspace(-1, 1, len(df)))
+        fit = btstats.fit(df[["item_a", "item_b", "outcome", "x"]], covariates=["x"])
+    args, cells = fit._kernel_args(), fit._cells.arrays()
+    if step == "first":        # one threaded kernel compiled (its callees cached with it)
+        K.loglik_cells(*args, *cells, True)
+    elif step == "second":     # another, compiled against the cached callees
+        K.information_cells(*args, *cells, True)
+    else:                      # both loaded from the cache, run on chunked data
+        ll = [K.loglik_cells(*fit._kernel_args(), *cells, t) for t in (True, None)]
+        info = [K.information_cells(*fit._kernel_args(), *cells, t) for t in (True, None)]
+        assert abs(ll[0] - ll[1]) <= 1e-9 * abs(ll[1]), ll
+        assert np.allclose(info[0], info[1], rtol=1e-10, atol=1e-8)
+        print("ok")
+""")
+
+
+@pytest.mark.slow
+def test_threaded_kernels_load_from_the_cache_in_any_compile_order(tmp_path):
+    env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
+    for step in ("first", "second", "big"):
+        proc = subprocess.run([sys.executable, "-c", _CHILD, step], env=env,
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, (step, proc.returncode, proc.stderr[-2000:])
+    assert proc.stdout.strip().endswith("ok")

@@ -14,7 +14,7 @@ Status codes as in :mod:`.newton`.
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from .likelihood import convergence_measure, derivatives, step_norm
 from .linalg import cholesky, cholesky_solve
@@ -84,59 +84,6 @@ def _newman_pass(s, strength, use_strength, pi, pj, wab, wba, acc):
     acc[cur, 2] += acc_hd
 
 
-#: Pairs per chunk of :func:`newman_sums` (chunks fixed by the number of pairs and items, not
-#: by the number of threads: the same sums on any number of threads).
-CHUNK_PAIRS = 1 << 18
-#: The chunks' private ``n x 4`` sums hold at most this many doubles in all.
-_CHUNK_DOUBLES = 1 << 23
-
-
-def newman_workspace(n_items, n_pairs):
-    """The chunk sums for :func:`newman_sums` on Numba's threads: ``None`` (one serial pass)
-    below two chunks of :data:`CHUNK_PAIRS` pairs, else an ``(n_chunks, n_items, 4)`` array.
-    (Plain Python: the choice is made before the kernel is called, so that a small fit never
-    compiles the parallel kernels; see :func:`newman_sums`.)"""
-    nk = min(n_pairs // CHUNK_PAIRS, 8, _CHUNK_DOUBLES // (4 * n_items + 1))
-    return None if nk < 2 else np.empty((nk, n_items, 4))
-
-
-@njit(cache=True)
-def newman_sums(s, strength, use_strength, pi, pj, wab, wba, part, acc):
-    """:func:`_newman_pass` into ``acc``; with a workspace ``part``
-    (:func:`newman_workspace`), over fixed chunks of the pairs on Numba's threads, each chunk
-    into its own sums, added item by item in chunk order (so the result does not depend on
-    the number of threads).  ``part=None`` is the serial pass: Numba prunes the other branch
-    when it compiles the ``None`` signature, so the parallel kernels are compiled only for
-    the data that use them."""
-    if part is None:
-        _newman_pass(s, strength, use_strength, pi, pj, wab, wba, acc)
-        return
-    _newman_chunks(s, strength, use_strength, pi, pj, wab, wba, part)
-    _add_parts(part, acc)
-
-
-@njit(cache=True, parallel=True)
-def _newman_chunks(s, strength, use_strength, pi, pj, wab, wba, part):
-    m = pi.shape[0]
-    nk = part.shape[0]
-    for k in prange(nk):
-        lo = (k * m) // nk
-        hi = ((k + 1) * m) // nk
-        _newman_pass(s, strength, use_strength, pi[lo:hi], pj[lo:hi], wab[lo:hi], wba[lo:hi],
-                     part[k])
-
-
-@njit(cache=True, parallel=True)
-def _add_parts(part, acc):
-    for i in prange(acc.shape[0]):
-        for c in range(3):
-            v = 0.0
-            for k in range(part.shape[0]):
-                v += part[k, i, c]
-            acc[i, c] = v
-        acc[i, 3] = 0.0
-
-
 #: Depth of the Anderson acceleration of Newman's iteration.
 _AA_DEPTH = 5
 
@@ -187,7 +134,7 @@ def _anderson_mix(g, f, dg, df, n_hist, out):
 
 
 @njit(cache=True, nogil=True)
-def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, part):
+def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter):
     """Newman's iteration for Bradley-Terry with Anderson acceleration; ``s`` updated in place.
 
     The map ``G(s) = centre(s + log num(s) - log den(s))`` is Newman's update.  Each pass
@@ -196,9 +143,10 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, part):
     ``_AA_DEPTH`` steps extrapolate the next one (Anderson 1965; Walker and Ni 2011); an
     extrapolated point whose convergence measure is worse than its predecessor's is replaced
     by the plain Newman step and the history restarts, so the iteration is never worse than
-    Newman's own.  ``part``: the workspace of :func:`newman_sums` (:func:`newman_workspace`:
-    the sums over many pairs on Numba's threads), or ``None`` for serial sums (small data,
-    and callers that run fits in threads of their own).  Returns
+    Newman's own.  The sums over the pairs are one serial pass (:func:`_newman_pass`):
+    on Numba's threads they gained 10-15% on 5 x 10**6 pairs, and a parallel callee made
+    the cached machine code of this function unsafe to load in some cache states (a
+    segmentation fault after a caller was compiled against a cached callee).  Returns
     ``(status, n_iter, gnorm)``.
     """
     n = s.shape[0]
@@ -228,7 +176,7 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, part):
         if use_strength:
             for i in range(n):
                 strength[i] = math.exp(s[i])
-        newman_sums(s, strength, use_strength, pi, pj, wab, wba, part, acc)
+        _newman_pass(s, strength, use_strength, pi, pj, wab, wba, acc)
         for i in range(n):
             grad[i] = acc[i, 0] - acc[i, 1]
             hd[i] = acc[i, 2]

@@ -263,9 +263,8 @@ def fit(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
         status, n_iter, eta, gnorm = _mm.mm_rao_kupper(s, eta, pi, pj, wab, wba, tie, tol,
                                                         max_iter)
     elif auto:
-        status, n_iter, gnorm = _mm.mm_bradley_terry(
-            s, pi, pj, wab, wba, tie, tol * 1e-2, min(max_iter, _AUTO_MM_ITER),
-            _newman_workspace(s.shape[0], pi.shape[0]))
+        status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, tol * 1e-2,
+                                                     min(max_iter, _AUTO_MM_ITER))
         if status != 0 and gnorm <= tol and math.isfinite(gnorm):
             status = 0          # tol reached; only the extra accuracy was not
         if status != 0:
@@ -279,9 +278,7 @@ def fit(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
             if not np.all(np.isfinite(s)):
                 s[:] = s_mm
     else:
-        status, n_iter, gnorm = _mm.mm_bradley_terry(
-            s, pi, pj, wab, wba, tie, tol, max_iter,
-            _newman_workspace(s.shape[0], pi.shape[0]))
+        status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter)
     converged, message = _status_message(status, n_iter, gnorm, tol, method)
     # (only a tie term can be -inf at a finite estimate: log P(tie) underflows as eta -> 0)
     if converged and fit_eta and not math.isfinite(float(_likelihood.loglik(
@@ -420,15 +417,6 @@ def bootstrap(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
 #: above (or every one below) this range, so that no step rule, start value or rounding test
 #: depends on the scale of the weights.
 _WEIGHT_SCALE_RANGE = (2.0 ** -20, 2.0 ** 20)
-
-
-def _newman_workspace(n, m):
-    """:func:`btstats._kernels.mm.newman_workspace`, saying so once when the threaded sums it
-    selects are about to be compiled."""
-    part = _mm.newman_workspace(n, m)
-    if part is not None:
-        _progress.announce("threaded_mm")
-    return part
 
 
 def _solver_scale(counts, penalty):
