@@ -427,13 +427,11 @@ def tie_derivatives(n, D, item, level, offsets, unranked, w, s, log_delta, order
 
 # ---------------------------------------------------------------------------- existence
 @njit(cache=True)
-def win_graph_connected(n, item, level, offsets, unranked, w):
-    """Whether the graph ``i -> j`` when ``i`` is ranked above ``j`` (tied items both ways;
-    the last ranked entry above each unranked one; rankings of weight 0 left out) is
-    strongly connected: every item reached from item 0 along the edges and against them.
-    Edges join consecutive ranked entries (the same reachability as every pair)."""
-    if n <= 1:
-        return True
+def ranking_edges(item, level, offsets, unranked, w):
+    """Edges ``(src, dst)`` of the graph ``i -> j`` when ``i`` is ranked above ``j``: between
+    consecutive ranked entries of a ranking (the same reachability as every pair; tied items
+    both ways) and from its last ranked entry to each unranked one; rankings of weight 0
+    left out."""
     m = item.shape[0]
     src = np.empty(2 * m, np.int64)
     dst = np.empty(2 * m, np.int64)
@@ -455,10 +453,21 @@ def win_graph_connected(n, item, level, offsets, unranked, w):
             src[k] = item[end - 1]
             dst[k] = item[p]
             k += 1
+    return src[:k], dst[:k]
+
+
+@njit(cache=True)
+def win_graph_connected(n, item, level, offsets, unranked, w):
+    """Whether the graph of :func:`ranking_edges` is strongly connected: every item reached
+    from item 0 along the edges and against them."""
+    if n <= 1:
+        return True
+    src, dst = ranking_edges(item, level, offsets, unranked, w)
     # the edges as a pair list of one win each: the win-graph check of the pairwise fits
+    k = src.shape[0]
     ones = np.ones(k)
     zeros = np.zeros(k)
-    return strongly_connected(n, src[:k], dst[:k], ones, zeros, zeros, np.bool_(False))
+    return strongly_connected(n, src, dst, ones, zeros, zeros, np.bool_(False))
 
 
 # ---------------------------------------------------------------------------- simulation

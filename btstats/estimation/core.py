@@ -52,14 +52,15 @@ def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_ef
     cells = _cells.build_cells(comparisons, mdl, ties, order_effect, covariates)
     mdl.family.check_data(np.bincount(cells.ck, weights=cells.cw,
                                       minlength=cells.n_categories), mdl.name)
+    gram = _kc.column_gram(cells.cx, cells.cw) if cells.n_lin else None
     if cells.n_lin:
-        _check_columns_identified(cells, order_effect, covariates)
+        _check_columns_identified(gram, _column_labels(order_effect, covariates))
     if penalty == 0.0:
         # a covariate cannot rescue an item that never loses: the same check of the pair
         # counts as without covariates, then separation along one covariate
         check_mle_exists(comparisons.pairs, comparisons.items, True)
         if covariates:
-            _check_covariate_separation(cells, order_effect, covariates)
+            _check_covariate_separation(cells, order_effect, covariates, gram)
     n = comparisons.n_items
     fam = mdl.family.code
     s, extra = _start_values(comparisons, mdl, ties, order_effect, cells, penalty)
@@ -92,7 +93,13 @@ def _threads(cells, n_extra):
     return threaded
 
 
-def _check_columns_identified(cells, order_effect, covariates):
+def _column_labels(order_effect, covariates):
+    """The linear-predictor columns as messages name them (the order effect first)."""
+    return (["the order effect h"] if order_effect else []) + [
+        f"the covariate {str(c)!r}" for c in covariates]
+
+
+def _check_columns_identified(gram, names):
     """Raise :class:`DataError` when the linear-predictor columns (the order effect, the
     covariates) cannot be told apart: columns with a combination ``sum_l v_l x_l = 0`` in
     every comparison (a covariate that repeats the order column, two copies of one
@@ -100,17 +107,15 @@ def _check_columns_identified(cells, order_effect, covariates):
     arbitrarily and have no standard errors.  (A column that is 0 throughout is fitted, its
     coefficient held at 0: see :meth:`CoreFit._singular_hint`.)
 
-    The check is on the weighted Gram matrix of the columns, scaled to unit diagonal; a
-    smallest eigenvalue below 1e-10 is collinearity.  (A column that only repeats the item
+    The check is on ``gram``, the weighted Gram matrix of the columns
+    (:func:`btstats._kernels.cells.column_gram`), scaled to unit diagonal; a smallest
+    eigenvalue below 1e-10 is collinearity.  ``names``: :func:`_column_labels`.  (A column that only repeats the item
     differences, ``x_ab = f(a) - f(b)``, is not seen here: it shows as a singular
     information matrix when the standard errors are asked for.)
     """
-    names = (["the order effect h"] if order_effect else []) + [
-        f"covariate {str(c)!r}" for c in covariates]
-    gram = _kc.column_gram(cells.cx, cells.cw)
     # a column that is 0 throughout leaves the likelihood flat in its coefficient, which stays
     # at 0 (an order effect asked of neutral rows reduces to the fit without it); its missing
-    # standard error is explained by zero_columns()
+    # standard error is explained by CoreFit._singular_hint
     keep = [l for l in range(len(names)) if gram[l, l] > 0.0]
     if len(keep) < 2:
         return
@@ -133,19 +138,20 @@ def _check_columns_identified(cells, order_effect, covariates):
                     f"order column is already the order effect).")
 
 
-def _check_covariate_separation(cells, order_effect, covariates):
+def _check_covariate_separation(cells, order_effect, covariates, gram):
     """Raise :class:`NoMLEError` when one covariate alone separates the outcomes: some
     direction ``(x, beta_l = +-1)`` (``x`` any scores, the other coefficients 0) with
     ``x_ci - x_cj + beta_l cx_l >= 0`` for every win of ``ci``, ``<= 0`` for every loss and
     ``= 0`` for every tie (:func:`btstats._kernels.resample_cells.separable_columns`: difference
     constraints, a Bellman-Ford pass).  The log-likelihood then does not decrease along it,
-    so that coefficient has no finite MLE."""
+    so that coefficient has no finite MLE.  ``gram``: as in :func:`_check_columns_identified`
+    (a covariate that is 0 throughout is flat, not separated)."""
     cpair, cclass, pi, pj = pair_structure(cells.n_items, cells.n_categories, cells.ci,
                                             cells.cj, cells.ck)
     off = 1 if order_effect else 0
     cols = np.ascontiguousarray(cells.cx[:, off:off + len(covariates)])
     separable = _krs.separable_columns(cells.n_items, cols, cclass, cells.cw, cpair, pi, pj)
-    zero = np.diag(_kc.column_gram(cols, cells.cw)) == 0.0
+    zero = np.diag(gram)[off:off + len(covariates)] == 0.0
     for l, name in enumerate(covariates):
         if zero[l]:         # flat, not separated: held at 0 (see _check_columns_identified)
             continue
@@ -279,16 +285,15 @@ class CoreFit(PairwiseFit):
         return self.n_items - 1 + self._extra.shape[0]
 
     def _singular_hint(self):
-        names = (["the order effect h"] if self._order_effect else []) + [
-            f"the covariate {c!r}" for c in self._covariates]
-        if not names:
+        if not self._cells.n_lin:
             return ""
         gram = _kc.column_gram(self._cells.cx, self._cells.cw)
-        zero = [nm for l, nm in enumerate(names) if not gram[l, l] > 0.0]
+        zero = [nm for l, nm in enumerate(_column_labels(self._order_effect, self._covariates))
+                if not gram[l, l] > 0.0]
         if not zero:
             return ""
         fix = " (no comparison has an order: refit without order_effect=True)" \
-            if zero[0] == names[0] and self._order_effect else ""
+            if self._order_effect and not gram[0, 0] > 0.0 else ""
         return (f"standard errors do not exist: {', '.join(zero)} is 0 in every comparison, "
                 f"so its coefficient is not identified (it is held at 0){fix}. Drop it and "
                 f"refit.")

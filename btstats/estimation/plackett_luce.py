@@ -13,6 +13,7 @@ from scipy.special import ndtr
 
 from .. import _intervals
 from .. import _validation as _v
+from .._checks import _head
 from .._kernels import plackett_luce as _pl
 from .._results import ConfidenceInterval, ResultBase
 from ..data.rankings import Rankings, _group_sizes
@@ -93,33 +94,15 @@ class _Data:
 
 # ---------------------------------------------------------------------------- existence
 def _win_graph_groups(n, item, level, offsets, unranked, w):
-    """Strongly connected groups of the graph ``i -> j`` when ``i`` is ranked above ``j``
-    (tied items both ways), from consecutive ranked entries of each ranking (the same
-    reachability as every pair), and from the last ranked entry to each unranked one."""
+    """Strongly connected groups, out- and in-degrees of the graph of
+    :func:`btstats._kernels.plackett_luce.ranking_edges`."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
-    sizes = np.diff(offsets)
-    ranked_end = np.repeat(offsets[1:] - unranked, sizes)
-    rw = np.repeat(w, sizes)
-    pos = np.arange(item.shape[0])
-    ranked = pos < ranked_end
-    # consecutive ranked entries of one ranking
-    keep = ranked[:-1] & ranked[1:] & (pos[1:] < ranked_end[:-1]) & (rw[:-1] > 0)
-    keep &= np.repeat(np.arange(sizes.shape[0]), sizes)[1:] == \
-        np.repeat(np.arange(sizes.shape[0]), sizes)[:-1]
-    src = item[:-1][keep]
-    dst = item[1:][keep]
-    tied = (level[:-1] == level[1:])[keep]
-    # the last ranked entry above every unranked one
-    tail = ~ranked & (rw > 0)
-    a = np.concatenate([src, dst[tied], item[ranked_end[tail] - 1]])
-    b = np.concatenate([dst, src[tied], item[tail]])
+    a, b = _pl.ranking_edges(item, level, offsets, unranked, w)
     adj = coo_matrix((np.ones(a.shape[0]), (a, b)), shape=(n, n)).tocsr()
-    n_groups, labels = connected_components(adj, directed=True, connection="strong")
-    out_deg = np.bincount(a, minlength=n)
-    in_deg = np.bincount(b, minlength=n)
-    return n_groups, out_deg, in_deg
+    n_groups, _ = connected_components(adj, directed=True, connection="strong")
+    return n_groups, np.bincount(a, minlength=n), np.bincount(b, minlength=n)
 
 
 def _check_exists(data, items, penalty):
@@ -172,11 +155,6 @@ def _stages(data):
     remaining = offsets[rid + 1] - starts
     keep = (remaining >= 2) & (starts < offsets[rid + 1] - data.unranked[rid])
     return size[keep], remaining[keep], data.w[rid[keep]]
-
-
-def _head(labels, k=5):
-    shown = ", ".join(repr(x) for x in labels[:k])
-    return shown + (f" and {len(labels) - k} more" if len(labels) > k else "")
 
 
 # ---------------------------------------------------------------------------- the solvers
