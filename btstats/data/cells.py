@@ -32,6 +32,9 @@ class Cells:
     cw: np.ndarray
     #: with covariates: the cell of every row of :func:`row_categories` (else None)
     row_cell: np.ndarray | None = None
+    #: with covariates: the weight of every row of :func:`row_categories` (else None), so
+    #: that :func:`row_cells` need not derive the rows again (the sandwich at 10**6 rows)
+    row_weight: np.ndarray | None = None
 
     def arrays(self):
         return self.ci, self.cj, self.cx, self.ck, self.cw
@@ -233,8 +236,9 @@ def _covariate_cells(a, b, k, w, x, n, n_cat):
         # continuous covariates: (almost) every row is a pattern of its own, so a sort
         # would cost more than it saves; one cell per row, in row order (the rows of
         # row_categories all have positive weights)
-        return Cells(n, n_cat, ci, cj, cx, ck, np.array(w, dtype=float),
-                     np.arange(ci.shape[0], dtype=np.int64))
+        cw = np.array(w, dtype=float)
+        return Cells(n, n_cat, ci, cj, cx, ck, cw, np.arange(ci.shape[0], dtype=np.int64),
+                     cw)
     order = _group_order(ci, cj, ck, cx)
     m = order.shape[0]
     new = np.ones(m, np.bool_)
@@ -254,7 +258,8 @@ def _covariate_cells(a, b, k, w, x, n, n_cat):
         row_cell = np.where(keep[row_cell], remap[row_cell], -1)
         first, cw = first[keep], cw[keep]
     return Cells(n, n_cat, ci[first].astype(np.int32), cj[first].astype(np.int32),
-                 np.ascontiguousarray(cx[first]), ck[first], cw, row_cell)
+                 np.ascontiguousarray(cx[first]), ck[first], cw, row_cell,
+                 np.asarray(w, dtype=float))
 
 
 def start_extra(mdl, cells, n_lin):
@@ -282,17 +287,22 @@ def row_cells(comparisons, mdl, ties, order_effect, cells):
     ``ties="half"``, which adds half of it to each of two cells (the mapping of
     :func:`btstats.data.cells.build_cells`, rows of weight 0 left out).
     """
-    a, b, k, w, n_cat = row_categories(comparisons, mdl, ties)
     _, _, outcome, weight = comparisons.rows()
     row = (np.arange(comparisons.n_rows) if weight is None
            else np.flatnonzero(np.asarray(weight) > 0))
+    if cells.row_cell is not None:
+        # cells with covariates know the cell and the weight of every row
+        if row.shape[0] != cells.row_weight.shape[0]:
+            is_tie = np.asarray(outcome)[row] == 2
+            row = row[~is_tie] if ties == "drop" else np.concatenate([row, row[is_tie]])
+        if row.shape[0] != cells.row_weight.shape[0]:
+            raise RuntimeError("internal error: the rows do not map onto the fitted cells.")
+        return row, cells.row_cell, cells.row_weight
+    a, b, k, w, n_cat = row_categories(comparisons, mdl, ties)
     if row.shape[0] != a.shape[0]:
         # a binary model with the ties dropped or halved (appended at the end)
         is_tie = np.asarray(outcome)[row] == 2
         row = row[~is_tie] if ties == "drop" else np.concatenate([row, row[is_tie]])
-    if cells.row_cell is not None:
-        # cells with covariates know the cell of every row
-        return row, cells.row_cell, np.asarray(w, dtype=float)
     if order_effect:
         o = comparisons.extra["order"].to_numpy(dtype=float)[row]
     else:
