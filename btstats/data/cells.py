@@ -287,22 +287,23 @@ def row_cells(comparisons, mdl, ties, order_effect, cells):
     ``ties="half"``, which adds half of it to each of two cells (the mapping of
     :func:`btstats.data.cells.build_cells`, rows of weight 0 left out).
     """
+    if cells.row_cell is not None:
+        # cells with covariates know the cell and the weight of every row
+        w = cells.row_weight
+    else:
+        a, b, k, w, _ = row_categories(comparisons, mdl, ties)
     _, _, outcome, weight = comparisons.rows()
     row = (np.arange(comparisons.n_rows) if weight is None
            else np.flatnonzero(np.asarray(weight) > 0))
-    if cells.row_cell is not None:
-        # cells with covariates know the cell and the weight of every row
-        if row.shape[0] != cells.row_weight.shape[0]:
-            is_tie = np.asarray(outcome)[row] == 2
-            row = row[~is_tie] if ties == "drop" else np.concatenate([row, row[is_tie]])
-        if row.shape[0] != cells.row_weight.shape[0]:
-            raise RuntimeError("internal error: the rows do not map onto the fitted cells.")
-        return row, cells.row_cell, cells.row_weight
-    a, b, k, w, n_cat = row_categories(comparisons, mdl, ties)
-    if row.shape[0] != a.shape[0]:
+    if row.shape[0] != w.shape[0]:
         # a binary model with the ties dropped or halved (appended at the end)
         is_tie = np.asarray(outcome)[row] == 2
         row = row[~is_tie] if ties == "drop" else np.concatenate([row, row[is_tie]])
+    if row.shape[0] != w.shape[0]:
+        raise RuntimeError("internal error: the rows do not map onto the fitted cells.")
+    if cells.row_cell is not None:
+        return row, cells.row_cell, w
+    n_cat = cells.n_categories
     if order_effect:
         o = comparisons.extra["order"].to_numpy(dtype=float)[row]
     else:
@@ -313,7 +314,7 @@ def row_cells(comparisons, mdl, ties, order_effect, cells):
                      np.where(flip, -o, o), np.where(flip, n_cat - 1 - k, k))
     ckey = _cell_keys(cells.n_items, n_cat, cells.ci, cells.cj, co, cells.ck)
     cell = np.minimum(np.searchsorted(ckey, key), ckey.shape[0] - 1)
-    if row.shape[0] != a.shape[0] or not np.array_equal(ckey[cell], key):
+    if not np.array_equal(ckey[cell], key):
         raise RuntimeError("internal error: the rows do not map onto the fitted cells.")
     return row, cell, np.asarray(w, dtype=float)
 
