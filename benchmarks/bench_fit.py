@@ -1081,7 +1081,8 @@ def _profile_core(comps, spec, reps=5):
         s = s0[0].copy()
         e = s0[1].copy()
         st, it, gn = _kc.newton_cells(fam, mdl.link, cells.n_categories, cells.n_lin, s, e,
-                                      *cells.arrays(), 0.0, 1e-10, 100, core.DENSE_MAX)
+                                      *cells.arrays(), 0.0, 1e-10, 100, core.DENSE_MAX,
+                                      _kc.threads(cells.ci.shape[0], len(s), len(e)))[:3]
         n_iter[0] = int(it)
         return st
 

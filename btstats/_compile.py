@@ -51,8 +51,9 @@ def _step_threaded():
 
     core = fit(load_example("baseball_home"), order_effect=True)
     args, cells = core._kernel_args(), core._cells.arrays()
-    _kc.newton_cells(*args, *cells, 0.0, 1e-8, 5, DENSE_MAX, True)
+    _, _, _, hcell, cross, hpp = _kc.newton_cells(*args, *cells, 0.0, 1e-8, 5, DENSE_MAX, True)
     _kc.information_cells(*core._kernel_args(), *cells, True)
+    _kc.information_from_pass(core.n_items, cells[0], cells[1], hcell, cross, hpp)
     _kc.loglik_cells(*core._kernel_args(), *cells, True)
     g = _kc.cell_scores(*core._kernel_args(), *cells[:4], True)
     m = cells[0].shape[0]

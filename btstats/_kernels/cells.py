@@ -244,8 +244,12 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
     """Maximise ``l(s, extra) - penalty / 2 |s|^2`` from ``(s, extra)`` (both updated in
     place); ``threaded``: ``True`` runs the passes over many cells in chunks on Numba's
     threads (:func:`chunked_pass`), ``None`` the plain passes (:func:`threads`; ``None``
-    inside a parallel kernel).  Returns ``(status, n_iter,
-    gnorm)``."""
+    inside a parallel kernel).
+
+    Returns ``(status, n_iter, gnorm, hcell, cross, hpp)``: the pieces of the negative
+    Hessian of the log-likelihood (without the penalty) from the pass at the returned
+    ``(s, extra)`` (see :func:`cell_pass`), so that the observed information of a converged
+    fit needs no further pass (:func:`information_from_pass`)."""
     n = s.shape[0]
     q = extra.shape[0]
     m = ci.shape[0]
@@ -271,15 +275,15 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
     gnorm0 = -1.0
     for it in range(max_iter + 1):
         if not math.isfinite(f):
-            return 3, it, gnorm
+            return 3, it, gnorm, hcell, cross, hpp
         gnorm = _measure(n, ci, cj, hcell, penalty, grad, hpp, hdiag)
         # the one-coordinate steps can hide a strong coupling of the scores with the other
         # parameters: with any, the full Newton step must be small too (checked below)
         near = gnorm <= tol
         if near and q == 0:
-            return 0, it, gnorm
+            return 0, it, gnorm, hcell, cross, hpp
         if it == max_iter and not near:
-            return 1, it, gnorm
+            return 1, it, gnorm, hcell, cross, hpp
         if gnorm0 < 0.0:
             gnorm0 = gnorm
         c = hdiag.mean() if hdiag.mean() > 0.0 else 1.0
@@ -344,9 +348,9 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
             for b in range(q):
                 full = max(full, abs(dq[b]))
             if full <= 1e3 * tol or not math.isfinite(full):
-                return 0, it, gnorm
+                return 0, it, gnorm, hcell, cross, hpp
             if it == max_iter:
-                return 1, it, full
+                return 1, it, full, hcell, cross, hpp
         slope = np.dot(grad[:n], x1) + np.dot(grad[n:], dq)
         in_noise = slope <= 1e-13 * abs(f)
         step = 1.0
@@ -365,7 +369,7 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
                     break
             step *= 0.5
         if not accepted:
-            return 2, it, gnorm
+            return 2, it, gnorm, hcell, cross, hpp
         s[:] = s_new
         extra[:] = e_new
         f = f_new
@@ -373,7 +377,7 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
         hcell, hcell_t = hcell_t, hcell
         cross, cross_t = cross_t, cross
         hpp, hpp_t = hpp_t, hpp
-    return 1, max_iter, gnorm
+    return 1, max_iter, gnorm, hcell, cross, hpp
 
 
 @njit(cache=True)
@@ -402,6 +406,15 @@ def information_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, c
     hpp = np.empty((q, q))
     chunked_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, threaded,
                  grad, hcell, cross, hpp)
+    return information_from_pass(n, ci, cj, hcell, cross, hpp)
+
+
+@njit(cache=True)
+def information_from_pass(n, ci, cj, hcell, cross, hpp):
+    """The dense observed information of ``(s, extra)`` from the pieces of a pass
+    (:func:`cell_pass`: the Laplacian weights ``hcell``, the cross block and the small
+    block), size ``n + q``."""
+    q = hpp.shape[0]
     info = np.zeros((n + q, n + q))
     for k in range(ci.shape[0]):
         i = ci[k]

@@ -312,8 +312,8 @@ def refit_cells(family, link, n_categories, n_lin, s_hat, e_hat, ci, cj, cx, ck,
         if not ok:
             out_s[:] = s_hat
             out_e[:] = e_hat
-    status, _, _ = newton_cells(family, link, n_categories, n_lin, out_s, out_e, ci, cj, cx,
-                                ck, w, penalty, tol, max_iter, dense_max, None)
+    status = newton_cells(family, link, n_categories, n_lin, out_s, out_e, ci, cj, cx,
+                                ck, w, penalty, tol, max_iter, dense_max, None)[0]
     if flag == 0 and penalty == 0.0 and (status == 1 or status == 3):
         # a connected win graph, yet no finite MLE: the outcomes are separated along the
         # order effect (or a threshold), which the graph does not see
@@ -323,9 +323,9 @@ def refit_cells(family, link, n_categories, n_lin, s_hat, e_hat, ci, cj, cx, ck,
             return 20
         out_s[:] = s_hat
         out_e[:] = e_hat
-        status, _, _ = newton_cells(family, link, n_categories, n_lin, out_s, out_e, ci, cj,
+        status = newton_cells(family, link, n_categories, n_lin, out_s, out_e, ci, cj,
                                     cx, ck, w, fallback_penalty, tol, max_iter, dense_max,
-                                    None)
+                                    None)[0]
         flag = 10
     return status + flag
 

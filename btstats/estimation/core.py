@@ -67,14 +67,20 @@ def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_ef
     solver_args = (fam, mdl.link, cells.n_categories, cells.n_lin, s, extra, *cells.arrays(),
                    float(penalty), float(tol), int(max_iter))
     threaded = _threads(cells, extra.shape[0])
+    last_pass = None
     if method == "newton":
-        status, n_iter, gnorm = _kc.newton_cells(*solver_args, DENSE_MAX, threaded)
+        status, n_iter, gnorm, *last_pass = _kc.newton_cells(*solver_args, DENSE_MAX,
+                                                             threaded)
     else:
         status, n_iter, gnorm = _kg.gradient_cells(*solver_args, threaded)
     res = CoreFit(model=mdl, comparisons=comparisons, cells=cells, scores=s, extra=extra,
                   order_effect=order_effect, penalty=penalty, n_iter=int(n_iter),
                   status=int(status), gradient_norm=float(gnorm), tol=tol, ties=ties,
                   method=method, covariates=covariates)
+    if status in (0, 1, 2):
+        # the solver's last pass is at the estimate: its Hessian pieces are the observed
+        # information (one pass over every cell fewer for the standard errors)
+        res._last_pass = tuple(last_pass) if last_pass is not None else None
     if covariates and not res.converged:
         res._message += (" With covariates this can mean that the outcomes are separated "
                          "along a combination of covariates (no finite MLE): see "
@@ -185,9 +191,9 @@ def _start_values(comparisons, mdl, ties, order_effect, cells, penalty):
     base = _cells.drop_covariates(cells, n_order)
     s0 = _start_scores(base, n)
     e0 = _cells.start_extra(mdl, base, base.n_lin)
-    status, _, _ = _kc.newton_cells(mdl.family.code, mdl.link, base.n_categories, base.n_lin,
+    status = _kc.newton_cells(mdl.family.code, mdl.link, base.n_categories, base.n_lin,
                                     s0, e0, *base.arrays(), float(penalty), 1e-6, 100,
-                                    DENSE_MAX, _threads(base, e0.shape[0]))
+                                    DENSE_MAX, _threads(base, e0.shape[0]))[0]
     if status != 0 or not np.all(np.isfinite(s0)) or not np.all(np.isfinite(e0)):
         return _start_scores(cells, n), extra
     extra[:n_order] = e0[:n_order]
@@ -262,6 +268,8 @@ class CoreFit(PairwiseFit):
         self._covariates = tuple(str(c) for c in covariates)
         self._names = extra_names(model, cells.n_categories, order_effect, self._covariates)
         self._row_map = None
+        #: ``(hcell, cross, hpp)`` of the solver's pass at the estimate, or None
+        self._last_pass = None
 
     order_effect = property(lambda self: self._order_effect,
                             doc="Whether an order / home effect ``h`` was estimated.")
@@ -356,8 +364,10 @@ class CoreFit(PairwiseFit):
         the expected one is ``sum over groups and categories of n_g p_gk g_gk g_gk'``, with
         ``g_gk`` the score of one comparison of the group with outcome ``k``."""
         if self._covariance_type != "expected":
-            return _kc.information_cells(*self._kernel_args(), *self._cells.arrays(),
-                                         self._threads())
+            c = self._cells
+            if self._last_pass is not None:
+                return _kc.information_from_pass(self.n_items, c.ci, c.cj, *self._last_pass)
+            return _kc.information_cells(*self._kernel_args(), *c.arrays(), self._threads())
         gi, gj, gx, totals = self._groups()
         k = self._cells.n_categories
         prob = self._group_probabilities(gi, gj, gx)

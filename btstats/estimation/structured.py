@@ -137,7 +137,7 @@ def fit_structured(comparisons, mdl, item_covariates, *, item_effects, method, p
             cells.ck, cells.cw, float(penalty), float(tol), int(max_iter))
     threaded = _kc.threads(ci.shape[0], u.shape[0], extra.shape[0])
     if method == "newton":
-        status, n_iter, gnorm = _kc.newton_cells(*args, DENSE_MAX, threaded)
+        status, n_iter, gnorm = _kc.newton_cells(*args, DENSE_MAX, threaded)[:3]
     else:
         status, n_iter, gnorm = _kg.gradient_cells(*args, threaded)
     if not item_effects:
