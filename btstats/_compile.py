@@ -60,6 +60,9 @@ def _step_threaded():
     _krc.meat_units(core.n_items, core._cells.n_lin, *cells[:3], g,
                     np.arange(m + 1, dtype=np.int64), np.arange(m, dtype=np.int64),
                     np.ones(m), cells[4], True)
+    _krc.meat_kinds(core.n_items, core._cells.n_lin, *cells[:3], g,
+                    np.arange(m + 1, dtype=np.int64), np.arange(m, dtype=np.int64),
+                    np.ones(m), cells[4], True)
 
 
 def _step_newton():
@@ -101,7 +104,8 @@ STEPS = (
      _step_core_bootstrap),
     ("threaded passes (large data)", PATHS["threaded_core"] + (
         "cells.information_cells[threaded]", "cells.loglik_cells[threaded]",
-        "cells.cell_scores[threaded]", "robust_cells.meat_units[threaded]"), _step_threaded),
+        "cells.cell_scores[threaded]", "robust_cells.meat_units[threaded]",
+        "robust_cells.meat_kinds[threaded]", "cells.information_from_pass"), _step_threaded),
 )
 
 

@@ -205,6 +205,7 @@ KERNEL_SECONDS = {
     "cells.newton_cells[threaded]": 12.0,
     "cells.information_cells[threaded]": 0.5, "cells.loglik_cells[threaded]": 0.5,
     "cells.cell_scores[threaded]": 1.5, "robust_cells.meat_units[threaded]": 1.5,
+    "robust_cells.meat_kinds[threaded]": 1.0, "cells.information_from_pass": 0.3,
 }
 
 #: The kernels each entry point calls from Python (``module.function`` in

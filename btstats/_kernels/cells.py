@@ -23,6 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from .families import binary_terms, cell_terms, in_domain, is_binary, n_family_params
+from .links import log_cdf_grad
 from .linalg import cholesky, cholesky_solve
 from .newton import _dense_matrix, pcg
 
@@ -474,7 +475,9 @@ def _scores_range(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, c
         for l in range(n_lin):
             z += extra[l] * cx[c, l]
         if binary:
-            out[c, 0] = binary_terms(link, z, ck[c])[1]
+            # d log F(sgn z) / dz (binary_terms without the log-probability)
+            sgn = 1.0 if ck[c] == 1 else -1.0
+            out[c, 0] = sgn * log_cdf_grad(link, sgn * z)
             continue
         cell_terms(family, link, n_categories, z, ck[c], theta, g, hh)
         for a in range(1 + p):

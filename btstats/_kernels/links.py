@@ -88,6 +88,16 @@ def log_cdf_derivs(link, x):
 
 
 @njit(cache=True)
+def log_cdf_grad(link, x):
+    """``lam(x) = d log F(x) / dx`` alone (the first value of :func:`log_cdf_derivs`'s
+    derivatives, without the log-CDF): one ``exp`` for the logistic link."""
+    if link == LOGISTIC:
+        e = math.exp(-abs(x))
+        return (e if x >= 0.0 else 1.0) / (1.0 + e)
+    return log_cdf_derivs(link, x)[1]
+
+
+@njit(cache=True)
 def log_tie(link, d, eta):
     """``log(F(d + eta) - F(d - eta))``; even in ``d``, computed on the lower tail."""
     a = -abs(d)

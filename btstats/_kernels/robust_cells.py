@@ -121,6 +121,103 @@ def _meat_range(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, t0, t1, out)
 
 
 @njit(cache=True)
+def meat_kinds(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, threaded):
+    """:func:`meat_units` for units whose cells all share one pair and one linear-predictor
+    row (the kinds of comparison of the sandwich: one cell, or the two halves of a halved
+    tie, which differ only in the category).  Their score is ``U = g (e_i - e_j, x, 0) +
+    (0, 0, g_theta)`` with ``g = sum_e coef_e g_z`` and ``g_theta`` likewise, so the outer
+    products are added without a sparse vector per unit (a fifth of the time on 10**6
+    rows).  Returns ``(meat, ok)``; ``ok`` is False (and the meat undefined) when some unit
+    has cells of different pairs or rows: use :func:`meat_units` for those."""
+    q = n_lin + gcell.shape[1] - 1
+    n_units = ptr.shape[0] - 1
+    nk = 1
+    if threaded is not None:
+        nk = max(1, min(n_units // CHUNK_UNITS, _CHUNK_DOUBLES // ((n + q) * (n + q)), 64))
+    if nk < 2:
+        out = np.zeros((n + q, n + q))
+        ok = _kinds_range(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, 0, n_units,
+                          out)
+    else:
+        part = np.zeros((nk, n + q, n + q))
+        flags = np.zeros(nk, np.bool_)
+        _kinds_chunks(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, nk, part, flags)
+        out = part[0].copy()
+        for k in range(1, nk):
+            out += part[k]
+        ok = bool(flags.all())
+    # the score block was summed with the items as rows only: mirror it
+    for a in range(n):
+        for b in range(n, n + q):
+            out[b, a] = out[a, b]
+    return out, ok
+
+
+@njit(cache=True, parallel=True)
+def _kinds_chunks(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, nk, part, flags):
+    n_units = ptr.shape[0] - 1
+    for k in prange(nk):
+        flags[k] = _kinds_range(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass,
+                                (k * n_units) // nk, ((k + 1) * n_units) // nk, part[k])
+
+
+@njit(cache=True)
+def _kinds_range(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, t0, t1, out):
+    """Add the outer products of the units ``t0 <= u < t1`` (see :func:`meat_kinds`) to
+    ``out`` (the item rows of the cross block only); False if a unit's cells differ in
+    pair or row."""
+    p = gcell.shape[1] - 1
+    q = n_lin + p
+    v = np.empty(q)
+    qq = np.zeros((q, q))
+    for t in range(t0, t1):
+        wt = mass[t]
+        if wt == 0.0:
+            continue
+        e0 = ptr[t]
+        c0 = cell[e0]
+        i = ci[c0]
+        j = cj[c0]
+        gz = 0.0
+        for a in range(p):
+            v[n_lin + a] = 0.0
+        for e in range(e0, ptr[t + 1]):
+            c = cell[e]
+            if c != c0:
+                if ci[c] != i or cj[c] != j:
+                    return False
+                for l in range(n_lin):
+                    if cx[c, l] != cx[c0, l]:
+                        return False
+            f = coef[e]
+            gz += f * gcell[c, 0]
+            for a in range(p):
+                v[n_lin + a] += f * gcell[c, 1 + a]
+        for l in range(n_lin):
+            v[l] = gz * cx[c0, l]
+        wg = wt * gz
+        h = wg * gz
+        out[i, i] += h
+        out[j, j] += h
+        out[i, j] -= h
+        out[j, i] -= h
+        for b in range(q):
+            u = wg * v[b]
+            out[i, n + b] += u
+            out[j, n + b] -= u
+        for a in range(q):
+            wa = wt * v[a]
+            for b in range(a, q):
+                qq[a, b] += wa * v[b]
+    for a in range(q):
+        for b in range(a, q):
+            out[n + a, n + b] += qq[a, b]
+            if b != a:
+                out[n + b, n + a] += qq[a, b]
+    return True
+
+
+@njit(cache=True)
 def row_units(row, weight, n_rows):
     """Units of the sandwich when every cell holds one entry (rows with continuous
     covariates): entry ``e`` of row ``row[e]`` with weight ``weight[e]`` is cell ``e``, and

@@ -389,9 +389,14 @@ class CoreFit(PairwiseFit):
         q = self._extra.shape[0]
         if self._covariance_type == "sandwich":
             ptr, cell, coef, mass = self._comparison_atoms()
+            threaded = _krc.threads(self.n_items, q, ptr.shape[0] - 1)
+            # a kind of comparison lies in one pair and one linear-predictor row
+            meat, ok = _krc.meat_kinds(self.n_items, c.n_lin, c.ci, c.cj, c.cx, g,
+                                       ptr, cell, coef, mass, threaded)
+            if ok:
+                return meat
             return _krc.meat_units(self.n_items, c.n_lin, c.ci, c.cj, c.cx, g,
-                                   ptr, cell, coef, mass,
-                                   _krc.threads(self.n_items, q, ptr.shape[0] - 1))
+                                   ptr, cell, coef, mass, threaded)
         ptr, cell, weight, n_clusters = self._cluster_units(self._cluster_codes)
         meat = _krc.meat_units(self.n_items, c.n_lin, c.ci, c.cj, c.cx, g, ptr,
                                cell, weight, np.ones(n_clusters),
