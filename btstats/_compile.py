@@ -97,7 +97,7 @@ STEPS = (
     ("bootstrap", PATHS["bootstrap"], _step_bootstrap),
     ("order effect (model core)", ("cell_build.any_nonzero", "cell_build.group_row_keys",
                                    "cell_build.merge_sorted_groups", "cell_build.radix_sort",
-                                   "cells.newton_cells", "cells.information_cells",
+                                   "cells.newton_cells", "cells.information_from_pass",
                                    "cell_build.orient_covariate_rows"),
      _step_core),
     ("model core bootstrap", PATHS["core_bootstrap"] + PATHS["core_bca"],
@@ -105,7 +105,7 @@ STEPS = (
     ("threaded passes (large data)", PATHS["threaded_core"] + (
         "cells.information_cells[threaded]", "cells.loglik_cells[threaded]",
         "cells.cell_scores[threaded]", "robust_cells.meat_units[threaded]",
-        "robust_cells.meat_kinds[threaded]", "cells.information_from_pass"), _step_threaded),
+        "robust_cells.meat_kinds[threaded]"), _step_threaded),
 )
 
 

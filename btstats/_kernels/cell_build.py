@@ -504,29 +504,32 @@ def build_group_cells_arrays(g, a, b, k, w, o, n_groups, n_items, n_cat, *, path
 
 
 @njit(cache=True)
-def orient_covariate_rows(a, b, k, x, n_cat):
+def orient_covariate_rows(a, b, k, xt, src, n_cat):
     """Rows with covariates turned so that ``ci < cj``: ``(ci, cj, ck, cx)``, the sides
     swapped, the category mirrored (``K - 1 - k``) and the covariate row negated where
-    ``a > b`` (``0.0`` for a negated zero).  One cell per row: the fit with continuous
-    covariates, where grouping cannot shrink the data."""
+    ``a > b`` (``0.0`` for a negated zero).  Row ``r``'s covariates are the column
+    ``xt[:, src[r]]`` (``xt``: columns x source rows; ``src``: a source row per row, so that
+    the appended copies of halved ties need no copy of their covariates).  One cell per
+    row: the fit with continuous covariates, where grouping cannot shrink the data."""
     m = a.shape[0]
-    p = x.shape[1]
+    p = xt.shape[0]
     ci = np.empty(m, np.int32)
     cj = np.empty(m, np.int32)
     ck = np.empty(m, np.int64)
     cx = np.empty((m, p))
     top = n_cat - 1
     for r in range(m):
+        t = src[r]
         if a[r] > b[r]:
             ci[r] = b[r]
             cj[r] = a[r]
             ck[r] = top - k[r]
             for l in range(p):
-                cx[r, l] = 0.0 - x[r, l]
+                cx[r, l] = 0.0 - xt[l, t]
         else:
             ci[r] = a[r]
             cj[r] = b[r]
             ck[r] = k[r]
             for l in range(p):
-                cx[r, l] = x[r, l] + 0.0
+                cx[r, l] = xt[l, t] + 0.0
     return ci, cj, ck, cx

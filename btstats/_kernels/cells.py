@@ -482,21 +482,3 @@ def _scores_range(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, c
         cell_terms(family, link, n_categories, z, ck[c], theta, g, hh)
         for a in range(1 + p):
             out[c, a] = g[a]
-
-
-@njit(cache=True)
-def column_gram(cx, cw):
-    """``cx' diag(cw) cx``: the weighted Gram matrix of the linear-predictor columns (one
-    pass, the upper triangle mirrored)."""
-    m, p = cx.shape
-    out = np.zeros((p, p))
-    for c in range(m):
-        w = cw[c]
-        for a in range(p):
-            wa = w * cx[c, a]
-            for b in range(a, p):
-                out[a, b] += wa * cx[c, b]
-    for a in range(p):
-        for b in range(a):
-            out[a, b] = out[b, a]
-    return out
