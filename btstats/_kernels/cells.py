@@ -227,6 +227,12 @@ def _measure(n, ci, cj, hcell, penalty, grad, hpp, hdiag):
     for k in range(ci.shape[0]):
         hdiag[ci[k]] += hcell[k]
         hdiag[cj[k]] += hcell[k]
+    return _step_size(n, grad, hpp, hdiag)
+
+
+@njit(cache=True)
+def _step_size(n, grad, hpp, hdiag):
+    """:func:`_measure` given the diagonal ``hdiag`` of the scores' block."""
     m = 0.0
     for a in range(grad.shape[0]):
         g = abs(grad[a])
@@ -274,10 +280,20 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
                        penalty, threaded, grad, hcell, cross, hpp)
     gnorm = math.inf
     gnorm0 = -1.0
+    lap = np.empty((0, 0))
     for it in range(max_iter + 1):
         if not math.isfinite(f):
             return 3, it, gnorm, hcell, cross, hpp
-        gnorm = _measure(n, ci, cj, hcell, penalty, grad, hpp, hdiag)
+        dense = n <= dense_max
+        if dense:
+            # the Laplacian of the scores once (its diagonal for the step size, then the
+            # Newton matrix): one loop over the cells instead of two
+            lap = _dense_matrix(n, ci, cj, hcell, 0.0, 0.0)
+            for i in range(n):
+                hdiag[i] = lap[i, i] + penalty
+            gnorm = _step_size(n, grad, hpp, hdiag)
+        else:
+            gnorm = _measure(n, ci, cj, hcell, penalty, grad, hpp, hdiag)
         # the one-coordinate steps can hide a strong coupling of the scores with the other
         # parameters: with any, the full Newton step must be small too (checked below)
         near = gnorm <= tol
@@ -289,8 +305,12 @@ def newton_cells(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw
             gnorm0 = gnorm
         c = hdiag.mean() if hdiag.mean() > 0.0 else 1.0
         g_s = grad[:n].copy()
-        if n <= dense_max:
-            a = _dense_matrix(n, ci, cj, hcell, penalty, c)
+        if dense:
+            a = lap
+            for i in range(n):
+                a[i, i] += penalty
+                for j in range(n):
+                    a[i, j] += c / n
             dsc = np.sqrt(np.diag(a).copy())
             for i in range(n):
                 for j in range(n):

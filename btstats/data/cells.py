@@ -35,6 +35,9 @@ class Cells:
     #: with covariates: the weight of every row of :func:`row_categories` (else None), so
     #: that :func:`row_cells` need not derive the rows again (the sandwich at 10**6 rows)
     row_weight: np.ndarray | None = None
+    #: whether cell ``r`` is row ``r`` of :func:`row_categories` (continuous covariates: one
+    #: cell per row, in row order)
+    rows_are_cells: bool = False
 
     def arrays(self):
         return self.ci, self.cj, self.cx, self.ck, self.cw
@@ -251,7 +254,7 @@ def _covariate_cells(a, b, k, w, xt, src, n, n_cat):
         # row_categories all have positive weights)
         cw = np.array(w, dtype=float)
         return Cells(n, n_cat, ci, cj, cx, ck, cw, np.arange(ci.shape[0], dtype=np.int64),
-                     cw)
+                     cw, rows_are_cells=True)
     order = _group_order(ci, cj, ck, cx)
     m = order.shape[0]
     new = np.ones(m, np.bool_)
@@ -339,6 +342,36 @@ def row_cells(comparisons, mdl, ties, order_effect, cells):
     if not np.array_equal(ckey[cell], key):
         raise RuntimeError("internal error: the rows do not map onto the fitted cells.")
     return row, cell, np.asarray(w, dtype=float)
+
+
+def row_atoms(comparisons, cells):
+    """:func:`comparison_atoms` of cells that are the rows of :func:`row_categories`
+    (``cells.rows_are_cells``) with the ties halved: the stored rows of positive weight are
+    the first cells, in order, and each tie among them has its other half appended, in
+    order.  A kind is a row: one cell, or the row's cell and its tie's half (coefficients
+    1/2); its mass is the row's weight.  (Vectorised: a fifth of the time of
+    :func:`row_cells` and :func:`comparison_atoms` for 10**6 rows.)"""
+    _, _, outcome, weight = comparisons.rows()
+    tie = np.asarray(outcome) == 2
+    if weight is not None:
+        tie = tie[np.asarray(weight) > 0]
+    m0 = tie.shape[0]
+    cw = cells.cw
+    if m0 + int(tie.sum()) != cw.shape[0]:
+        raise RuntimeError("internal error: the rows do not map onto the fitted cells.")
+    ptr = np.zeros(m0 + 1, np.int64)
+    np.cumsum(1 + tie, out=ptr[1:])
+    start = ptr[:-1]
+    first_half = start[tie]
+    cell = np.empty(ptr[-1], np.int64)
+    cell[start] = np.arange(m0)
+    cell[first_half + 1] = np.arange(m0, cw.shape[0])
+    coef = np.ones(ptr[-1])
+    coef[first_half] = 0.5
+    coef[first_half + 1] = 0.5
+    mass = cw[:m0].copy()
+    mass[tie] += cw[m0:]
+    return ptr, cell, coef, mass
 
 
 def comparison_atoms(row, cell, weight, n_cells):

@@ -20,7 +20,7 @@ from .._kernels import resample_cells as _krs
 from .._kernels import robust_cells as _krc
 from .results import PairProbabilities, PairwiseFit
 from ..data.cells import (cell_groups, cluster_units, comparison_atoms, expand_groups,
-                          pair_structure, row_cells)
+                          pair_structure, row_atoms, row_cells)
 from ..exceptions import DataError, NoMLEError
 
 __all__ = ["CoreFit", "fit_core"]
@@ -369,6 +369,8 @@ class CoreFit(PairwiseFit):
             m = c.ci.shape[0]
             return (np.arange(m + 1, dtype=np.int64), np.arange(m, dtype=np.int64),
                     np.ones(m), c.cw)
+        if c.rows_are_cells:
+            return row_atoms(self._comparisons, c)
         return comparison_atoms(*self._row_cells(), c.ci.shape[0])
 
     def _cluster_units(self, labels):
