@@ -138,14 +138,78 @@ def infer_roles(cols, given):
 
 
 def factorize_pair(first, second, row_factor=1):
-    """Codes and labels for two label columns; NaN / None labels are an error."""
+    """Codes and labels for two label columns; NaN / None labels are an error.
+
+    Returns ``(items, codes_first, codes_second)``: the labels of both columns as a
+    ``pd.Index``, sorted as ``pd.factorize(..., sort=True)`` sorts them (in order of first
+    appearance, ``first`` before ``second``, when they do not sort), and int64 codes into
+    it: what factorising the two columns end to end gives.  Each column is factorised on its
+    own (:func:`_column_codes`), the two small sets of distinct labels are put end to end and
+    factorised, and the codes are mapped through the lookup table that gives, so the rows are
+    never copied into one column, sorted or checked for missing values one by one (10**6
+    rows of 100 labels twice, as objects: 55 ms against 0.14 s end to end; for pandas'
+    default ``str`` dtype 35 ms as before, Arrow's hashing of the strings being most of it).
+    """
     first = pd.Series(first).reset_index(drop=True)
     second = pd.Series(second).reset_index(drop=True)
+    if len(first) == len(second):
+        try:
+            ca, ua = _column_codes(first)
+            cb, ub = _column_codes(second)
+        except TypeError:       # unhashable labels: the end-to-end path names their rows
+            pass
+        else:
+            return _merge_pair(ca, ua, cb, ub, row_factor)
+    return _factorize_pair_joined(first, second, row_factor)
+
+
+def _merge_pair(ca, ua, cb, ub, row_factor):
+    """:func:`factorize_pair` from each column's codes and distinct labels
+    (:func:`_column_codes`)."""
+    n = sum(part.shape[0] for part in ca)
+    na_a = np.append(ua.isna().to_numpy(dtype=bool), True)      # code -1 reads the last
+    na_b = np.append(ub.isna().to_numpy(dtype=bool), True)
+    if any(part.min() < 0 for part in ca + cb if part.size) or na_a[:-1].any() \
+            or na_b[:-1].any():
+        miss = _take(na_a, ca, n) | _take(na_b, cb, n)
+        _missing_labels(np.nonzero(miss)[0], row_factor)
+    # The distinct labels of both, end to end, are factorised as the rows would be: their
+    # dtype is the rows' common dtype, their values are the same in the same order of first
+    # appearance, so their sort (or its failure) is the same.
+    both = pd.concat([ua, ub], ignore_index=True)
+    try:
+        small, items = pd.factorize(both, sort=True)
+    except TypeError:
+        small, items = pd.factorize(both, sort=False)
+    small = small.astype(np.int64)
+    n_a = len(ua)
+    return pd.Index(items), _take(small[:n_a], ca, n), _take(small[n_a:], cb, n)
+
+
+def _take(lut, parts, n):
+    """``lut`` at the codes ``parts`` (arrays, end to end: ``n`` codes), as one array."""
+    if len(parts) == 1:
+        return lut.take(parts[0])
+    out = np.empty(n, lut.dtype)
+    start = 0
+    for part in parts:
+        np.take(lut, part, out=out[start:start + part.shape[0]])
+        start += part.shape[0]
+    return out
+
+
+def _missing_labels(bad, row_factor):
+    rows = np.unique(bad // row_factor)
+    raise DataError(f"{rows.size} row(s) have a missing (NaN or None) item label: rows "
+                    f"{_rows_text(rows)}. Drop or fill those rows before fitting.")
+
+
+def _factorize_pair_joined(first, second, row_factor):
+    """:func:`factorize_pair` by factorising the two columns end to end: the path of
+    columns of unhashable labels (it names their rows) and of columns of unequal lengths."""
     bad = np.nonzero(first.isna().to_numpy() | second.isna().to_numpy())[0]
     if bad.size:
-        rows = np.unique(bad // row_factor)
-        raise DataError(f"{rows.size} row(s) have a missing (NaN or None) item label: rows "
-                        f"{_rows_text(rows)}. Drop or fill those rows before fitting.")
+        _missing_labels(bad, row_factor)
     both = pd.concat([first, second], ignore_index=True)
     try:
         codes, items = pd.factorize(both, sort=True)
@@ -171,29 +235,128 @@ def _hashable(x):
     return True
 
 
+def _column_codes(s):
+    """A column's codes and distinct values, as ``pd.factorize(s, sort=False)`` gives them.
+
+    Returns ``(parts, uniques)``: the codes as a list of integer arrays end to end (one per
+    Arrow chunk, else one), ``-1`` where ``pd.factorize`` sees a missing value, and the
+    distinct values in order of first appearance as a Series of the column's own dtype.  An
+    Arrow string column (pandas' default ``str`` dtype, ``string[pyarrow]``,
+    ``pd.ArrowDtype(pa.string())``) is dictionary-encoded by Arrow, its int32 indices used
+    as they are (:func:`_arrow_string_codes`); anything else goes through ``pd.factorize``,
+    which raises TypeError on unhashable values.
+    """
+    arrow = _arrow_string_codes(s)
+    if arrow is not None:
+        return arrow
+    values = s.array if isinstance(s.dtype, pd.api.extensions.ExtensionDtype) else \
+        s.to_numpy()        # an ndarray factorises twice as fast as its pandas wrapper
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    return [codes], pd.Series(uniques, dtype=s.dtype)
+
+
+def _arrow_string_codes(s):
+    """:func:`_column_codes` of an Arrow-backed string column by
+    ``pyarrow.compute.dictionary_encode`` (what ``pd.factorize`` calls, without its
+    conversions of the codes), or None for any other column."""
+    chunked = _arrow_strings(s)
+    if chunked is None:
+        return None
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(chunked).unify_dictionaries()
+    parts = []
+    for chunk in encoded.chunks:
+        idx = chunk.indices
+        if idx.null_count:
+            idx = pc.fill_null(idx, -1)
+        parts.append(idx.to_numpy())
+    uniques = pd.Series(pd.array(encoded.chunk(0).dictionary, dtype=s.dtype))
+    return parts, uniques
+
+
+def _arrow_strings(s):
+    """The ``pyarrow.ChunkedArray`` (``string`` or ``large_string``) of a non-empty
+    Arrow-backed string column (pandas' ``str`` and ``string[pyarrow]`` dtypes,
+    ``pd.ArrowDtype(pa.string())``), else None; pyarrow is imported only for such a
+    column (it is an optional dependency)."""
+    dtype = s.dtype
+    if isinstance(dtype, pd.StringDtype):
+        if dtype.storage != "pyarrow":
+            return None
+    elif not isinstance(dtype, pd.ArrowDtype):
+        return None
+    if len(s) == 0:
+        return None
+    import pyarrow as pa
+
+    chunked = s.array.__arrow_array__()
+    if isinstance(chunked, pa.Array):
+        chunked = pa.chunked_array([chunked])
+    if not (pa.types.is_string(chunked.type) or pa.types.is_large_string(chunked.type)):
+        return None
+    return chunked
+
+
 def _word_codes(s, words):
     """Codes of a column of labels through ``words`` (a dict of stripped, lower-case words
-    to codes; -1 for a missing or unknown label).  The column is factorised first, so the
-    words are looked up once per distinct label (10**6 rows of four labels: 20 ms, against
-    0.4 s for a per-row ``str`` chain)."""
+    to codes; -1 for a missing or unknown label).  The column is factorised first
+    (:func:`_column_codes`), so the words are looked up once per distinct label; an Arrow
+    string column is first matched against the words themselves (:func:`_arrow_word_codes`).
+    10**6 rows of the four arena words: about 15 ms for pandas' default ``str`` dtype (25 ms
+    factorised) and 37 ms for objects, against 0.4 s for a per-row ``str`` chain."""
+    codes = _arrow_word_codes(s, words)
+    if codes is not None:
+        return codes
     try:
-        idx, uniques = pd.factorize(s, use_na_sentinel=True)
+        parts, uniques = _column_codes(s)
     except TypeError:
         # unhashable labels (lists, dicts): their text is looked up (and refused) instead
         idx, uniques = pd.factorize(s.astype(str).where(s.notna()), use_na_sentinel=True)
-    lut = np.array([words.get(str(u).strip().lower(), -1) for u in uniques] + [-1],
-                   dtype=np.int8)
-    # idx == -1 (missing) reads the trailing -1
-    return lut[idx]
+        parts = [idx]
+        missing = np.zeros(len(uniques), bool)
+    else:
+        missing = uniques.isna().to_numpy(dtype=bool)
+    lut = np.array([-1 if miss else words.get(str(u).strip().lower(), -1)
+                    for u, miss in zip(uniques, missing)] + [-1], dtype=np.int8)
+    # a code -1 (missing) reads the trailing -1
+    return _take(lut, parts, len(s))
+
+
+def _arrow_word_codes(s, words):
+    """:func:`_word_codes` of an Arrow string column: the rows that are exactly one of the
+    words by ``pyarrow.compute.index_in`` (a hash of the few words, not of the column's
+    values: twice as fast as factorising it), the others (another spelling, a missing or
+    unknown label) by factorising them; None for any other column, or when most rows are
+    not exactly a word."""
+    chunked = _arrow_strings(s)
+    if chunked is None:
+        return None
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys = [k for k in words if isinstance(k, str) and k == k.strip().lower()]
+    if not keys:
+        return None
+    found = pc.index_in(chunked, value_set=pa.array(keys, type=chunked.type))
+    if 2 * found.null_count > len(s):
+        return None
+    lut = np.array([words[k] for k in keys] + [-1], dtype=np.int8)    # -1: not a word
+    parts = [(pc.fill_null(c, -1) if c.null_count else c).to_numpy() for c in found.chunks]
+    codes = _take(lut, parts, len(s))
+    if found.null_count:
+        rest = np.flatnonzero(pc.is_null(found).to_numpy(zero_copy_only=False))
+        other = s.iloc[rest].reset_index(drop=True)
+        codes[rest] = _word_codes(other.astype(object), words)
+    return codes
 
 
 def outcome_codes(col, name):
     """Outcome column to codes 0 (a wins), 1 (b wins), 2 (tie)."""
     s = pd.Series(col).reset_index(drop=True)
-    missing = s.isna().to_numpy()
     if pd.api.types.is_bool_dtype(s):
         codes = np.where(s.fillna(False).to_numpy(dtype=bool), 0, 1).astype(np.int8)
-        codes[missing] = -1
+        codes[s.isna().to_numpy()] = -1
     elif pd.api.types.is_numeric_dtype(s):
         v = s.to_numpy(dtype=float, na_value=np.nan)
         codes = np.full(v.shape, -1, np.int8)
@@ -201,8 +364,7 @@ def outcome_codes(col, name):
         codes[v == 0.0] = 1
         codes[v == 0.5] = 2
     else:
-        codes = _word_codes(s, _OUTCOME_WORDS)
-        codes[missing] = -1
+        codes = _word_codes(s, _OUTCOME_WORDS)     # -1 for a missing value
     bad = np.nonzero(codes < 0)[0]
     if bad.size:
         values = pd.unique(s.iloc[bad[:50]].astype(str))[:_MAX_SHOWN].tolist()
@@ -219,16 +381,15 @@ def arena_codes(col, name):
     s = pd.Series(col).reset_index(drop=True)
     words = dict(_ARENA_WORDS)
     words[_ARENA_BOTHBAD] = 3
-    codes = _word_codes(s, words)
-    codes[s.isna().to_numpy()] = -1
-    bad = np.nonzero(codes < 0)[0]
-    if bad.size:
+    codes = _word_codes(s, words)      # -1 for a missing value
+    if codes.size and codes.min() < 0:
+        bad = np.nonzero(codes < 0)[0]
         values = pd.unique(s.iloc[bad[:50]].astype(str))[:_MAX_SHOWN].tolist()
         raise DataError(f"column {name!r} has {bad.size} unknown winner label(s) {values} in "
                         f"rows {_rows_text(bad)}. Allowed: 'model_a', 'model_b', 'tie', "
                         f"'tie (bothbad)'. Fix or drop those rows; they are not read as ties.")
     bothbad = codes == 3
-    codes[bothbad] = 2
+    np.minimum(codes, 2, out=codes)    # both kinds of tie are ties
     return codes, bothbad
 
 
