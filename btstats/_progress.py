@@ -197,7 +197,7 @@ KERNEL_SECONDS = {
     "cell_build.any_nonzero": 0.1, "cell_build.group_row_keys": 0.5,
     "cell_build.merge_sorted_groups": 0.7, "cell_build.radix_sort": 0.5,
     "cell_build.dense_accumulate": 0.4, "cell_build.dense_emit": 0.4,
-    "cell_build.orient_covariate_rows": 0.5,
+    "cell_build.orient_covariate_rows": 0.5, "cell_build.dense_pair_structure": 0.3,
     "cells.newton_cells": 11.0, "cells.information_cells": 0.6, "cells.cell_scores": 0.4,
     "resample.alias_table": 1.1, "resample.draw_replicate": 2.8,
     "resample_cells.bootstrap_cells_block": 20.0,

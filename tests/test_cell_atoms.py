@@ -72,3 +72,27 @@ def test_information_from_the_last_pass_equals_a_fresh_pass():
     fresh = _kc.information_cells(*res._kernel_args(), *c.arrays(), None)
     reused = _kc.information_from_pass(res.n_items, c.ci, c.cj, *res._last_pass)
     np.testing.assert_allclose(reused, fresh, rtol=1e-9, atol=1e-9)
+
+
+def _pair_structure_numpy(n, n_categories, ci, cj, ck):
+    # the general (sorting) construction, for any n
+    key = np.asarray(ci, np.int64) * n + np.asarray(cj, np.int64)
+    uniq, cpair = np.unique(key, return_inverse=True)
+    mid = (n_categories - 1) / 2.0
+    cclass = np.where(ck > mid, 0, np.where(ck < mid, 1, 2))
+    return cpair, cclass, uniq // n, uniq % n
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(1, 30), m=st.integers(1, 300),
+       k=st.integers(2, 7))
+def test_dense_pair_structure_equals_the_sorting_one(seed, n, m, k):
+    from btstats.data.cells import pair_structure
+    rng = np.random.default_rng(seed)
+    ci = rng.integers(0, n, m).astype(np.int32)
+    cj = rng.integers(0, n, m).astype(np.int32)
+    ck = rng.integers(0, k, m)
+    got = pair_structure(n, k, ci, cj, ck)
+    want = _pair_structure_numpy(n, k, ci, cj, ck)
+    for g, w in zip(got, want):
+        np.testing.assert_array_equal(g, w)

@@ -533,3 +533,33 @@ def orient_covariate_rows(a, b, k, xt, src, n_cat):
             for l in range(p):
                 cx[r, l] = xt[l, t] + 0.0
     return ci, cj, ck, cx
+
+
+@njit(cache=True)
+def dense_pair_structure(n, n_categories, ci, cj, ck):
+    """``(cpair, cclass, pi, pj)`` of :func:`btstats.data.cells.pair_structure` through a
+    table of the ``n * n`` ordered pairs (the caller checks that it is small): one pass to
+    mark the pairs, one to number them and classify the cells."""
+    m = ci.shape[0]
+    slot = np.full(n * n, -1, np.int64)
+    for c in range(m):
+        slot[ci[c] * n + cj[c]] = 0
+    n_pairs = 0
+    for key in range(n * n):
+        if slot[key] == 0:
+            slot[key] = n_pairs
+            n_pairs += 1
+    pi = np.empty(n_pairs, np.int32)
+    pj = np.empty(n_pairs, np.int32)
+    for key in range(n * n):
+        if slot[key] >= 0:
+            pi[slot[key]] = key // n
+            pj[slot[key]] = key % n
+    mid2 = n_categories - 1          # twice the middle category
+    cpair = np.empty(m, np.int64)
+    cclass = np.empty(m, np.int64)
+    for c in range(m):
+        cpair[c] = slot[ci[c] * n + cj[c]]
+        k2 = 2 * ck[c]
+        cclass[c] = 0 if k2 > mid2 else (1 if k2 < mid2 else 2)
+    return cpair, cclass, pi, pj

@@ -9,6 +9,7 @@ a row round so that ``ci < cj`` negates them), the category ``ck`` in ``ci``'s f
 of the general core costs the same for 10**3 or 10**8 rows once the cells are built; with
 continuous covariates there is about one cell per row.
 """
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -38,6 +39,9 @@ class Cells:
     #: whether cell ``r`` is row ``r`` of :func:`row_categories` (continuous covariates: one
     #: cell per row, in row order)
     rows_are_cells: bool = False
+    #: with covariates: the weighted Gram matrix of the linear-predictor columns
+    #: (:func:`column_gram`), computed from the stored columns as the cells are built
+    gram: np.ndarray | None = None
 
     def arrays(self):
         return self.ci, self.cj, self.cx, self.ck, self.cw
@@ -124,7 +128,8 @@ def build_cells(comparisons, mdl, ties, order_effect, covariates=()):
     if covariates:
         names = (["order"] if order_effect else []) + covariates
         xt, src_rows = _row_columns(comparisons, names, m)
-        return _covariate_cells(a, b, k, w, xt, src_rows, n, n_cat)
+        cells = _covariate_cells(a, b, k, w, xt, src_rows, n, n_cat)
+        return dataclasses.replace(cells, gram=_source_gram(xt, src_rows, w))
     if order_effect:
         xt, src_rows = _row_columns(comparisons, ["order"], m)
         o = xt[0, src_rows]
@@ -276,6 +281,22 @@ def _covariate_cells(a, b, k, w, xt, src, n, n_cat):
     return Cells(n, n_cat, ci[first].astype(np.int32), cj[first].astype(np.int32),
                  np.ascontiguousarray(cx[first]), ck[first], cw, row_cell,
                  np.asarray(w, dtype=float))
+
+
+def _source_gram(xt, src, w):
+    """:func:`column_gram` from the stored columns ``xt`` (columns x stored rows), the
+    stored row ``src`` and the weight ``w`` of every row: ``sum_r w_r x_r x_r'`` with each
+    stored row's weights added up first (turning a row round negates its ``x``, which leaves
+    ``x x'`` as it is), by one dot product per pair of columns (a third of the time of
+    :func:`column_gram` on 10**6 rows)."""
+    ws = np.bincount(src, weights=w, minlength=xt.shape[1])
+    wx = xt * ws
+    p = xt.shape[0]
+    gram = np.empty((p, p))
+    for a in range(p):
+        for b in range(a, p):
+            gram[a, b] = gram[b, a] = np.dot(wx[a], xt[b])
+    return gram
 
 
 def column_gram(cells):
@@ -451,15 +472,13 @@ def expand_groups(gi, gj, gx, n_categories):
 def pair_structure(n, n_categories, ci, cj, ck):
     """``(cpair, cclass, pi, pj)``: the pair of every cell, whether it is a win of ``pi``
     (0), of ``pj`` (1) or a tie (2), and the pairs (for the existence checks)."""
-    key = ci.astype(np.int64) * n + cj
-    if n * n <= max(4 * key.shape[0], 1 << 16):
+    if n * n <= max(4 * ci.shape[0], 1 << 16):
         # a table of every possible pair (no larger than a few times the cells): no sort
-        present = np.zeros(n * n, np.bool_)
-        present[key] = True
-        uniq = np.flatnonzero(present)
-        cpair = (np.cumsum(present) - 1)[key]
-    else:
-        uniq, cpair = np.unique(key, return_inverse=True)
+        return _build.dense_pair_structure(n, n_categories, kernel_array(ci, np.int64),
+                                           kernel_array(cj, np.int64),
+                                           kernel_array(ck, np.int64))
+    key = ci.astype(np.int64) * n + cj
+    uniq, cpair = np.unique(key, return_inverse=True)
     mid = (n_categories - 1) / 2.0
     cclass = np.where(ck > mid, 0, np.where(ck < mid, 1, 2)).astype(np.int64)
     return (cpair.astype(np.int64), cclass, (uniq // n).astype(np.int32),

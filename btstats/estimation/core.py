@@ -52,7 +52,9 @@ def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_ef
     cells = _cells.build_cells(comparisons, mdl, ties, order_effect, covariates)
     mdl.family.check_data(np.bincount(cells.ck, weights=cells.cw,
                                       minlength=cells.n_categories), mdl.name)
-    gram = _cells.column_gram(cells) if cells.n_lin else None
+    gram = None
+    if cells.n_lin:
+        gram = cells.gram if cells.gram is not None else _cells.column_gram(cells)
     if cells.n_lin:
         _check_columns_identified(gram, _column_labels(order_effect, covariates))
     if penalty == 0.0:
