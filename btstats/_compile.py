@@ -48,6 +48,7 @@ def _step_threaded():
     from ._checks import DENSE_MAX
     from ._kernels import cells as _kc
     from ._kernels import robust_cells as _krc
+    from .data.rows import kernel_array
 
     core = fit(load_example("baseball_home"), order_effect=True)
     args, cells = core._kernel_args(), core._cells.arrays()
@@ -63,6 +64,7 @@ def _step_threaded():
     _krc.meat_kinds(core.n_items, core._cells.n_lin, *cells[:3], g,
                     np.arange(m + 1, dtype=np.int64), np.arange(m, dtype=np.int64),
                     np.ones(m), cells[4], True)
+    _krc.halved_row_units(kernel_array(np.zeros(m, np.bool_)), kernel_array(cells[4]))
 
 
 def _step_newton():
@@ -106,7 +108,7 @@ STEPS = (
     ("threaded passes (large data)", PATHS["threaded_core"] + (
         "cells.information_cells[threaded]", "cells.loglik_cells[threaded]",
         "cells.cell_scores[threaded]", "robust_cells.meat_units[threaded]",
-        "robust_cells.meat_kinds[threaded]"), _step_threaded),
+        "robust_cells.meat_kinds[threaded]", "robust_cells.halved_row_units"), _step_threaded),
 )
 
 

@@ -218,6 +218,41 @@ def _kinds_range(n, n_lin, ci, cj, cx, gcell, ptr, cell, coef, mass, t0, t1, out
 
 
 @njit(cache=True)
+def halved_row_units(tie, cw):
+    """Units of the sandwich of one-cell-per-row data with halved ties: row ``r`` of
+    ``tie.shape[0]`` rows is cell ``r``, and the ``t``-th tie among them has its other half
+    in cell ``len(tie) + t``.  Returns the CSR ``(ptr, cell, coef)`` (a row: one entry, or
+    two with coefficients 1/2) and the masses (the row's weight, the halves' sum)."""
+    m0 = tie.shape[0]
+    n_entries = m0
+    for r in range(m0):
+        if tie[r]:
+            n_entries += 1
+    ptr = np.empty(m0 + 1, np.int64)
+    cell = np.empty(n_entries, np.int64)
+    coef = np.empty(n_entries)
+    mass = np.empty(m0)
+    e = 0
+    half = m0
+    ptr[0] = 0
+    for r in range(m0):
+        cell[e] = r
+        if tie[r]:
+            coef[e] = 0.5
+            cell[e + 1] = half
+            coef[e + 1] = 0.5
+            mass[r] = cw[r] + cw[half]
+            half += 1
+            e += 2
+        else:
+            coef[e] = 1.0
+            mass[r] = cw[r]
+            e += 1
+        ptr[r + 1] = e
+    return ptr, cell, coef, mass
+
+
+@njit(cache=True)
 def row_units(row, weight, n_rows):
     """Units of the sandwich when every cell holds one entry (rows with continuous
     covariates): entry ``e`` of row ``row[e]`` with weight ``weight[e]`` is cell ``e``, and

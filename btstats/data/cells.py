@@ -370,29 +370,16 @@ def row_atoms(comparisons, cells):
     (``cells.rows_are_cells``) with the ties halved: the stored rows of positive weight are
     the first cells, in order, and each tie among them has its other half appended, in
     order.  A kind is a row: one cell, or the row's cell and its tie's half (coefficients
-    1/2); its mass is the row's weight.  (Vectorised: a fifth of the time of
+    1/2); its mass is the row's weight.  (One compiled pass: a sixth of the time of
     :func:`row_cells` and :func:`comparison_atoms` for 10**6 rows.)"""
     _, _, outcome, weight = comparisons.rows()
     tie = np.asarray(outcome) == 2
     if weight is not None:
         tie = tie[np.asarray(weight) > 0]
-    m0 = tie.shape[0]
     cw = cells.cw
-    if m0 + int(tie.sum()) != cw.shape[0]:
+    if tie.shape[0] + int(tie.sum()) != cw.shape[0]:
         raise RuntimeError("internal error: the rows do not map onto the fitted cells.")
-    ptr = np.zeros(m0 + 1, np.int64)
-    np.cumsum(1 + tie, out=ptr[1:])
-    start = ptr[:-1]
-    first_half = start[tie]
-    cell = np.empty(ptr[-1], np.int64)
-    cell[start] = np.arange(m0)
-    cell[first_half + 1] = np.arange(m0, cw.shape[0])
-    coef = np.ones(ptr[-1])
-    coef[first_half] = 0.5
-    coef[first_half + 1] = 0.5
-    mass = cw[:m0].copy()
-    mass[tie] += cw[m0:]
-    return ptr, cell, coef, mass
+    return _krc.halved_row_units(kernel_array(tie, np.bool_), kernel_array(cw, np.float64))
 
 
 def comparison_atoms(row, cell, weight, n_cells):
