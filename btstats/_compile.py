@@ -83,6 +83,11 @@ def _step_core():
     rows = rows.assign(x=(rows.index % 7) / 7.0 - 0.5)
     fit(rows, "rao-kupper", covariates=["home"]).to_frame()
     fit(rows, "rao-kupper", covariates=["x"]).to_frame()
+    # a large covariate fit whose subsample is too small to start from starts from the fit
+    # without the covariates on the pair counts (estimation.core._start_values): its cells
+    from .data import cells as _cells
+
+    _cells.drop_covariates(fit(rows, covariates=["x"], ties="half")._cells, 0)
 
 
 def _step_core_bootstrap():
@@ -101,7 +106,8 @@ STEPS = (
                                    "cell_build.merge_sorted_groups", "cell_build.radix_sort",
                                    "cells.newton_cells", "cells.information_from_pass",
                                    "cell_build.orient_covariate_rows",
-                                   "cell_build.dense_pair_structure"),
+                                   "cell_build.dense_pair_structure",
+                                   "cell_build.dense_accumulate", "cell_build.dense_emit"),
      _step_core),
     ("model core bootstrap", PATHS["core_bootstrap"] + PATHS["core_bca"],
      _step_core_bootstrap),
