@@ -614,7 +614,10 @@ def ceilings(source: Any, design: Any = None, *, model: str | Model | None = Non
             if design is None:
                 raise DataError("give `design`: the source has no comparisons to average "
                                 "over.")
-        s = np.ascontiguousarray(source.scores.to_numpy(dtype=float))
+        # centred as plain scores are below (a fit's scores sum to zero only up to
+        # rounding): a fit and its scores with its params give the same numbers, bit for bit
+        s = source.scores.to_numpy(dtype=float)
+        s = np.ascontiguousarray(s - s.mean())
         return _general_ceilings(spec, s, source.scores.index, design, bootstrap,
                                  int(n_draws), rng, fit=source, model=source.model)
     if not is_fit and (params is not None or n_categories is not None or
@@ -637,7 +640,8 @@ def ceilings(source: Any, design: Any = None, *, model: str | Model | None = Non
         mdl = pairwise_model(source.model, "ceilings", source)
         scores = source.scores
         items = scores.index
-        s = np.ascontiguousarray(scores.to_numpy(dtype=float))
+        s = scores.to_numpy(dtype=float)
+        s = np.ascontiguousarray(s - s.mean())      # as plain scores (see above)
         eta_hat = getattr(source, "eta", None)
         eta = float(eta_hat) if (mdl.has_ties and eta_hat is not None) else 0.0
         if design is None:
