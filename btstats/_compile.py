@@ -35,8 +35,18 @@ __all__ = ["compile", "CompileReport", "STEPS", "main"]
 # normalise them: one signature per kernel).  A bootstrap's BCa part is its jackknife
 # (``jackknife_values``): the interval itself could be undefined for so few replicates.
 def _step_fit():
+    import numpy as np
+
+    from .data.comparisons import NUMPY_MAX_ROWS
+
     fit(Comparisons.from_arrays([0, 1, 2, 0, 1, 2, 1], [1, 2, 0, 2, 0, 1, 0])).to_frame()
     fit(load_example("baseball")).to_frame()    # pair counts: weighted rows
+    # more rows than numpy counts: the compiled aggregation, unweighted and weighted
+    m = NUMPY_MAX_ROWS + 1
+    winners = np.arange(m) % 3
+    losers = (winners + 1 + np.arange(m) % 2) % 3
+    Comparisons.from_arrays(winners, losers)
+    Comparisons.from_arrays(winners, losers, weights=np.ones(m))
 
 
 def _step_threaded():
