@@ -22,12 +22,42 @@ MAX_ENVELOPE_ENTRIES = 25_000_000
 MAX_ENVELOPE_WORK = 2.0e10
 
 
+#: Pairs up to which :func:`strongly_connected` asks scipy's strong components (compiled C,
+#: a fraction of a millisecond) instead of the streaming sweeps, whose first call compiles
+#: for about a second in a new environment.
+SCIPY_MAX_PAIRS = 20_000
+
+
+def _win_edges(pi, pj, wab, wba, tie, ties_both_ways):
+    """Directed edges ``winner -> loser`` of the aggregated pairs (numpy; a tie is an edge
+    both ways with ``ties_both_ways``)."""
+    pi = np.asarray(pi, dtype=np.int64)
+    pj = np.asarray(pj, dtype=np.int64)
+    both = (np.asarray(tie) > 0.0) if ties_both_ways else np.zeros(pi.shape[0], bool)
+    fwd = (np.asarray(wab) > 0.0) | both
+    bwd = (np.asarray(wba) > 0.0) | both
+    return np.concatenate([pi[fwd], pj[bwd]]), np.concatenate([pj[fwd], pi[bwd]])
+
+
+def _strong_components(n, src, dst):
+    """Number of strongly connected components of the graph ``src -> dst`` on ``n`` nodes."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    adj = coo_matrix((np.ones(src.shape[0]), (src, dst)), shape=(n, n)).tocsr()
+    return connected_components(adj, directed=True, connection="strong")[0]
+
+
 def strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
-    """:func:`btstats._kernels.graph.strongly_connected` from Python: the streaming sweeps
-    first, the kernel with its depth-first searches only when they cannot settle it (long
-    chains), so that a first fit compiles the sweeps alone."""
+    """:func:`btstats._kernels.graph.strongly_connected` from Python: for few pairs scipy's
+    strong components (:data:`SCIPY_MAX_PAIRS`), else the streaming sweeps first and the
+    kernel with its depth-first searches only when they cannot settle it (long chains), so
+    that a first fit compiles the sweeps at most."""
     if n <= 1:
         return True
+    if np.asarray(pi).shape[0] <= SCIPY_MAX_PAIRS:
+        return bool(_strong_components(n, *_win_edges(pi, pj, wab, wba, tie,
+                                                      ties_both_ways)) == 1)
     quick = _graph.sweep_reach(n, pi, pj, wab, wba, tie, ties_both_ways, _graph.QUICK_SWEEPS)
     if quick >= 0:
         return quick == 1
@@ -40,12 +70,8 @@ def check_mle_exists(counts, items, ties_both_ways):
     n = len(items)
     if strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
         return
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    src, dst = _graph.win_edges(pi, pj, wab, wba, tie, ties_both_ways)
-    adj = coo_matrix((np.ones(src.shape[0]), (src, dst)), shape=(n, n)).tocsr()
-    n_groups, _ = connected_components(adj, directed=True, connection="strong")
+    src, dst = _win_edges(pi, pj, wab, wba, tie, ties_both_ways)
+    n_groups = _strong_components(n, src, dst)
     out_deg = np.bincount(src, minlength=n)
     in_deg = np.bincount(dst, minlength=n)
     touched = np.zeros(n, bool)

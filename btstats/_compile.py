@@ -46,7 +46,11 @@ def _step_fit():
     winners = np.arange(m) % 3
     losers = (winners + 1 + np.arange(m) % 2) % 3
     Comparisons.from_arrays(winners, losers)
-    Comparisons.from_arrays(winners, losers, weights=np.ones(m))
+    pairs = Comparisons.from_arrays(winners, losers, weights=np.ones(m)).pairs
+    # the existence check of more pairs than scipy checks (_checks.SCIPY_MAX_PAIRS)
+    from ._kernels import graph as _graph
+
+    _graph.sweep_reach(pairs.n_items, *pairs.arrays(), True, _graph.QUICK_SWEEPS)
 
 
 def _step_threaded():
@@ -109,7 +113,7 @@ def _step_core_bootstrap():
 #: does)``; a step runs only when one of its kernels is not cached.
 STEPS = (
     ("fit", PATHS["fit"] + PATHS["aggregate_counts"] + PATHS["aggregate_weighted"]
-     + ("likelihood.item_totals", "likelihood.information"), _step_fit),
+     + ("likelihood.item_totals", "likelihood.information", "graph.sweep_reach"), _step_fit),
     ("tie models (newton)", PATHS["newton"] + ("likelihood.loglik",), _step_newton),
     ("bootstrap", PATHS["bootstrap"], _step_bootstrap),
     ("order effect (model core)", ("cell_build.any_nonzero", "cell_build.group_row_keys",

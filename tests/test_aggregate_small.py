@@ -73,3 +73,19 @@ def test_both_sides_of_the_threshold_give_the_same_counts(monkeypatch):
     kernel_side = btstats.Comparisons.from_arrays(w, l_, ties=ties).pairs
     for g, k in zip(numpy_side.arrays(), kernel_side.arrays()):
         np.testing.assert_array_equal(g, k)
+
+
+@settings(max_examples=80, deadline=None)
+@given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 10), m=st.integers(1, 40),
+       ties_both_ways=st.booleans())
+def test_scipy_existence_check_equals_the_kernel(seed, n, m, ties_both_ways):
+    # few pairs: scipy's strong components; many: the compiled sweeps and searches
+    from btstats import _checks
+    from btstats._kernels import graph as _graph
+    rng = np.random.default_rng(seed)
+    a = rng.integers(0, n, m)
+    b = (a + rng.integers(1, n, m)) % n
+    outcome = rng.choice(np.array([0, 1, 2], np.int8), m, p=[0.6, 0.25, 0.15])
+    pairs = btstats.Comparisons.from_arrays(a, b, ties=outcome == 2, items=range(n)).pairs
+    args = (n, *pairs.arrays(), ties_both_ways)
+    assert _checks.strongly_connected(*args) == bool(_graph.strongly_connected(*args))

@@ -133,29 +133,3 @@ def strongly_connected(n, pi, pj, wab, wba, tie, ties_both_ways):
     # (np.int64: literal directions would compile _reach_all once per direction)
     return _reach_all(n, start, nbr, flag, np.int64(_FORWARD)) and \
         _reach_all(n, start, nbr, flag, np.int64(_BACKWARD))
-
-
-@njit(cache=True)
-def win_edges(pi, pj, wab, wba, tie, ties_both_ways):
-    """Directed edges (winner -> loser) of the aggregated pairs (for diagnostics)."""
-    m = 0
-    for k in range(pi.shape[0]):
-        t = ties_both_ways and tie[k] > 0.0
-        if wab[k] > 0.0 or t:
-            m += 1
-        if wba[k] > 0.0 or t:
-            m += 1
-    src = np.empty(m, np.int64)
-    dst = np.empty(m, np.int64)
-    e = 0
-    for k in range(pi.shape[0]):
-        t = ties_both_ways and tie[k] > 0.0
-        if wab[k] > 0.0 or t:
-            src[e] = pi[k]
-            dst[e] = pj[k]
-            e += 1
-        if wba[k] > 0.0 or t:
-            src[e] = pj[k]
-            dst[e] = pi[k]
-            e += 1
-    return src, dst
