@@ -219,7 +219,7 @@ KERNEL_SECONDS = {
 #: the sorted aggregation of many items) is left out: a message must not promise a compile
 #: that does not come.
 PATHS = {
-    "fit": ("aggregate.weight_range", "aggregate.positive_range",
+    "fit": ("aggregate.weight_range", "aggregate.positive_range", "graph.sweep_reach",
             "likelihood.start_scores", "mm.mm_bradley_terry"),
     "aggregate_counts": ("aggregate._dense_unweighted",),
     "aggregate_weighted": ("aggregate._dense_weighted",),

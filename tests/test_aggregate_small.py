@@ -1,5 +1,6 @@
-"""Few rows are counted with numpy (no compile on a first call); the counts equal the
-compiled aggregation's (dense and sorted paths), bad rows are refused the same way."""
+"""The bundled examples' few rows are counted with numpy (loading one compiles nothing); the
+counts equal the compiled aggregation's (dense and sorted paths), bad rows are refused the
+same way.  The existence check's diagnosis (scipy) agrees with the compiled check."""
 import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -68,18 +69,23 @@ def test_both_sides_of_the_threshold_give_the_same_counts(monkeypatch):
     w = rng.integers(0, 6, m)
     l_ = (w + rng.integers(1, 6, m)) % 6
     ties = rng.random(m) < 0.2
-    numpy_side = btstats.Comparisons.from_arrays(w, l_, ties=ties).pairs
-    monkeypatch.setattr(_c, "NUMPY_MAX_ROWS", m - 1)
+    with _c.numpy_counts():
+        numpy_side = btstats.Comparisons.from_arrays(w, l_, ties=ties).pairs
     kernel_side = btstats.Comparisons.from_arrays(w, l_, ties=ties).pairs
-    for g, k in zip(numpy_side.arrays(), kernel_side.arrays()):
+    monkeypatch.setattr(_c, "NUMPY_MAX_ROWS", m - 1)
+    with _c.numpy_counts():
+        past_the_threshold = btstats.Comparisons.from_arrays(w, l_, ties=ties).pairs
+    for g, k, p in zip(numpy_side.arrays(), kernel_side.arrays(), past_the_threshold.arrays()):
         np.testing.assert_array_equal(g, k)
+        np.testing.assert_array_equal(p, k)
 
 
 @settings(max_examples=80, deadline=None)
 @given(seed=st.integers(0, 2**31 - 1), n=st.integers(2, 10), m=st.integers(1, 40),
        ties_both_ways=st.booleans())
 def test_scipy_existence_check_equals_the_kernel(seed, n, m, ties_both_ways):
-    # few pairs: scipy's strong components; many: the compiled sweeps and searches
+    # the diagnosis counts scipy's strong components of the win edges: one exactly when the
+    # compiled sweeps and searches find the graph strongly connected
     from btstats import _checks
     from btstats._kernels import graph as _graph
     rng = np.random.default_rng(seed)
@@ -88,4 +94,6 @@ def test_scipy_existence_check_equals_the_kernel(seed, n, m, ties_both_ways):
     outcome = rng.choice(np.array([0, 1, 2], np.int8), m, p=[0.6, 0.25, 0.15])
     pairs = btstats.Comparisons.from_arrays(a, b, ties=outcome == 2, items=range(n)).pairs
     args = (n, *pairs.arrays(), ties_both_ways)
+    edges = _checks._win_edges(*pairs.arrays(), ties_both_ways)
+    assert (_checks._strong_components(n, *edges) == 1) == bool(_graph.strongly_connected(*args))
     assert _checks.strongly_connected(*args) == bool(_graph.strongly_connected(*args))

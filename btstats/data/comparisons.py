@@ -29,6 +29,8 @@ every model; the data's distinction is kept as the boolean per-row column
 ``extra["bothbad"]`` (True on the ``"tie (bothbad)"`` rows), which :meth:`Comparisons.to_frame`
 writes and :meth:`Comparisons.from_frame` reads back (a column ``bothbad``).
 """
+import contextlib
+import contextvars
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -103,9 +105,22 @@ def _aggregate(items, a, b, outcome, weight, row_factor):
 
 
 #: Rows up to which :func:`_try_aggregate` counts with numpy (:func:`_numpy_pairs`) instead
-#: of the compiled kernels: a few milliseconds at most, against 1.6 s of compiling the
-#: kernel on the first call in a new environment (the bundled examples, small tournaments).
+#: of the compiled kernels inside :func:`numpy_counts`: the bundled examples, loaded once,
+#: so that the README's first command does not compile the aggregation (1.6 s in a new
+#: environment).  Not for every small input: numpy's fixed cost (0.3 ms a call against
+#: microseconds warm) would slow down every small fit.
 NUMPY_MAX_ROWS = 20_000
+_numpy_counts = contextvars.ContextVar("btstats_numpy_counts", default=False)
+
+
+@contextlib.contextmanager
+def numpy_counts():
+    """Within this block, few rows (:data:`NUMPY_MAX_ROWS`) are aggregated with numpy."""
+    token = _numpy_counts.set(True)
+    try:
+        yield
+    finally:
+        _numpy_counts.reset(token)
 
 
 def _numpy_pairs(n, a, b, outcome, weight):
@@ -140,8 +155,7 @@ def _numpy_pairs(n, a, b, outcome, weight):
 
 def _try_aggregate(n, a, b, outcome, weight):
     """The pair counts of the rows for ``n`` items, or ``None`` if some row is bad."""
-    if np.asarray(a).shape[0] <= NUMPY_MAX_ROWS:
-        _progress.announce("fit")
+    if _numpy_counts.get() and np.asarray(a).shape[0] <= NUMPY_MAX_ROWS:
         status, pi, pj, wab, wba, tie = _numpy_pairs(n, a, b, outcome, weight)
         return None if status != _agg.OK else PairCounts(n, pi, pj, wab, wba, tie)
     # data are aggregated to be fitted: one message for both

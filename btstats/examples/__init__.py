@@ -66,7 +66,7 @@ def load_example(name: str, *,
     >>> load_example("nascar").n_rankings
     36
     """
-    from ..data.comparisons import Comparisons
+    from ..data.comparisons import Comparisons, numpy_counts
 
     from .._validation import check_choice
 
@@ -86,5 +86,8 @@ def load_example(name: str, *,
 
         return Rankings.from_long(df)
     if name in _LONG:
-        return Comparisons.from_frame(df)
-    return Comparisons.from_counts(df, order="home_a" if "home_a" in df.columns else None)
+        with numpy_counts():
+            return Comparisons.from_frame(df)
+    # (counted with numpy: loading an example compiles nothing)
+    with numpy_counts():
+        return Comparisons.from_counts(df, order="home_a" if "home_a" in df.columns else None)
