@@ -90,3 +90,41 @@ def pytest_collection_modifyitems(config, items):
         reason = KNOWN_DEFECTS.get(item.nodeid)
         if reason is not None:
             item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+
+
+# -------------------------------------------------------------- the Numba cache, once
+# With a cold Numba cache about half of the suite's time is Numba compiling (a cold
+# ``btstats.compile()`` takes about three minutes on one core).  Left to the tests, the two
+# xdist workers often compile the same kernel at the same time, each in full.  Instead each
+# worker first compiles its share of btstats.compile()'s steps (those not cached yet; with
+# a warm cache this is instant), so the work is split and mostly done once.  The steps are
+# what ``btstats.compile()`` runs; the tests that check a cold compile use caches of their
+# own (tests/test_compile.py, tests/test_threaded_passes.py).
+_COMPILE_SHARES = (
+    ("fit", "tie models (newton)", "bootstrap", "threaded passes (large data)"),
+    ("order effect (model core)", "model core bootstrap"),
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compile_share_of_the_kernels():
+    import os
+    import warnings
+
+    from btstats import _compile, _progress
+
+    steps = {name for name, _, _ in _compile.STEPS}
+    shared = {name for share in _COMPILE_SHARES for name in share}
+    assert shared == steps, f"tests/conftest.py: _COMPILE_SHARES must list the steps {steps}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    count = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if not worker.startswith("gw") or count < 2:
+        return
+    k = int(worker[2:])
+    mine = {name for i, share in enumerate(_COMPILE_SHARES) if i % count == k
+            for name in share}
+    for name, kernels, run in _compile.STEPS:
+        if name in mine and _progress.kernel_seconds(kernels) > 0:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                run()
