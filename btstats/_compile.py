@@ -157,7 +157,7 @@ class CompileReport:
         return "\n".join(lines)
 
 
-def compile(*, progress=None):
+def compile(*, steps=None, progress=None):
     """Compile the kernels of btstats' main paths now, so that no later call waits for Numba.
 
     Runs tiny fits of every main path whose kernels are not in Numba's on-disk cache: the
@@ -167,6 +167,9 @@ def compile(*, progress=None):
 
     Parameters
     ----------
+    steps : iterable of str, optional
+        Names of the steps to run (of ``btstats._compile.STEPS``: ``"fit"``,
+        ``"bootstrap"``, ...); default every step.
     progress : bool, optional
         Show a progress bar on standard error (default: when it is a terminal).
 
@@ -182,8 +185,14 @@ def compile(*, progress=None):
     >>> btstats.compile().steps       # then there is nothing left to compile
     {}
     """
+    names = [name for name, _, _ in STEPS]
+    wanted = set(names) if steps is None else set(steps)
+    unknown = sorted(wanted - set(names))
+    if unknown:
+        raise ValueError(f"compile(steps=...): unknown step(s) {unknown}; the steps are "
+                         f"{names}")
     todo = [(name, kernels, run) for name, kernels, run in STEPS
-            if _progress.kernel_seconds(kernels) > 0]
+            if name in wanted and _progress.kernel_seconds(kernels) > 0]
     compiled = []
     steps = {}
     if todo:

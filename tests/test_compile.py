@@ -151,3 +151,14 @@ def test_bars_are_off_by_default_in_tests_and_can_be_forced():
     silent.update(5)
     silent.close()
     assert silent._stream.getvalue() == ""
+
+
+def test_compile_of_chosen_steps():
+    report = btstats.compile(steps=["fit"], progress=False)
+    assert set(report.steps) <= {"fit"}
+    try:
+        btstats.compile(steps=["fit", "fitt"])
+    except ValueError as exc:
+        assert "unknown step(s) ['fitt']" in str(exc) and "'bootstrap'" in str(exc)
+    else:
+        raise AssertionError("an unknown step was accepted")

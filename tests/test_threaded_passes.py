@@ -111,7 +111,6 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-
 @pytest.mark.slow
 def test_threaded_kernels_load_from_the_cache_in_any_compile_order(tmp_path):
     env = dict(os.environ, NUMBA_CACHE_DIR=str(tmp_path / "numba"))
