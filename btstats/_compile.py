@@ -48,6 +48,8 @@ def _step_fit():
     losers = (winners + 1 + np.arange(m) % 2) % 3
     Comparisons.from_arrays(winners, losers)
     Comparisons.from_arrays(winners, losers, weights=np.ones(m))
+    # many items, few rows: the sorted aggregation
+    Comparisons.from_arrays(np.arange(300) % 150, (np.arange(300) + 1) % 150)
 
 
 def _step_threaded():
@@ -76,6 +78,13 @@ def _step_threaded():
                     np.arange(m + 1, dtype=np.int64), np.arange(m, dtype=np.int64),
                     np.ones(m), cells[4], True)
     _krc.halved_row_units(kernel_array(np.zeros(m, np.bool_)), kernel_array(cells[4]))
+    # Newman's MM on many pairs (the default fit of large data)
+    from ._kernels import mm as _kmm
+
+    pairs = fit(load_example("baseball"))
+    pi, pj, wab, wba, tie = pairs._counts.arrays()
+    _kmm.mm_bradley_terry(np.array(pairs.scores, dtype=np.float64), pi, pj, wab, wba, tie,
+                          1e-8, 100, True)
 
 
 def _step_newton():
@@ -110,7 +119,8 @@ def _step_core_bootstrap():
 #: does)``; a step runs only when one of its kernels is not cached.
 STEPS = (
     ("fit", PATHS["fit"] + PATHS["aggregate_counts"] + PATHS["aggregate_weighted"]
-     + ("likelihood.item_totals", "likelihood.information"), _step_fit),
+     + PATHS["aggregate_sorted"] + ("likelihood.item_totals", "likelihood.information"),
+     _step_fit),
     ("tie models (newton)", PATHS["newton"] + ("likelihood.loglik",), _step_newton),
     ("bootstrap", PATHS["bootstrap"], _step_bootstrap),
     ("order effect (model core)", ("cell_build.any_nonzero", "cell_build.group_row_keys",
@@ -125,7 +135,8 @@ STEPS = (
     ("threaded passes (large data)", PATHS["threaded_core"] + (
         "cells.information_cells[threaded]", "cells.loglik_cells[threaded]",
         "cells.cell_scores[threaded]", "robust_cells.meat_units[threaded]",
-        "robust_cells.meat_kinds[threaded]", "robust_cells.halved_row_units"), _step_threaded),
+        "robust_cells.meat_kinds[threaded]", "robust_cells.halved_row_units")
+     + PATHS["threaded_fit"], _step_threaded),
 )
 
 

@@ -190,7 +190,8 @@ MESSAGE_MIN_S = 1.0
 #: development machine, median of 3; the first includes Numba's own start, ~0.4 s).
 KERNEL_SECONDS = {
     "aggregate._dense_weighted": 1.6, "aggregate._dense_unweighted": 1.6,
-    "aggregate.weight_range": 0.1, "aggregate.positive_range": 0.1,
+    "aggregate._pair_keys": 0.3, "aggregate._radix_sort": 0.4, "aggregate._count_pairs": 0.1,
+    "aggregate._merge_pairs": 0.3, "aggregate.weight_range": 0.1, "aggregate.positive_range": 0.1,
     "graph.sweep_reach": 0.5, "likelihood.start_scores": 0.6, "mm.mm_bradley_terry": 2.5,
     "likelihood.item_totals": 0.4, "likelihood.information": 1.5, "likelihood.loglik": 0.2,
     "newton.newton": 4.5,
@@ -206,7 +207,7 @@ KERNEL_SECONDS = {
     "cells.information_cells[threaded]": 0.5, "cells.loglik_cells[threaded]": 0.5,
     "cells.cell_scores[threaded]": 1.5, "robust_cells.meat_units[threaded]": 1.5,
     "robust_cells.meat_kinds[threaded]": 1.0, "cells.information_from_pass": 0.3,
-    "robust_cells.halved_row_units": 0.3,
+    "robust_cells.halved_row_units": 0.3, "mm.mm_bradley_terry[threaded]": 2.0,
 }
 
 #: The kernels each entry point calls from Python (``module.function`` in
@@ -215,14 +216,17 @@ KERNEL_SECONDS = {
 #: (``"fit"``, announced with the aggregation: one message for ``fit(load_example(...))``),
 #: Newton on the pair counts (tie models, Thurstone, a penalty), the general model core
 #: (order effect, covariates, Davidson, graded), the bootstraps and the jackknife of a BCa
-#: interval.  A kernel that only some data reach (the depth-first search of long chains,
-#: the sorted aggregation of many items) is left out: a message must not promise a compile
-#: that does not come.
+#: interval.  A kernel that only some data reach (the depth-first search of long chains) is
+#: left out, and the aggregation announces the path it takes (dense table or sorted keys):
+#: a message must not promise a compile that does not come.
 PATHS = {
     "fit": ("aggregate.weight_range", "aggregate.positive_range", "graph.sweep_reach",
             "likelihood.start_scores", "mm.mm_bradley_terry"),
     "aggregate_counts": ("aggregate._dense_unweighted",),
     "aggregate_weighted": ("aggregate._dense_weighted",),
+    # many items: sorted keys instead of a dense table
+    "aggregate_sorted": ("aggregate._pair_keys", "aggregate._radix_sort",
+                         "aggregate._count_pairs", "aggregate._merge_pairs"),
     "newton": ("newton.newton",),
     "core": ("cells.newton_cells",),
     "bootstrap": ("resample.alias_table", "resample.draw_replicate"),
@@ -230,6 +234,7 @@ PATHS = {
     "core_bca": ("resample_cells.jackknife_cells_block",),
     # the passes over large data on Numba's threads (a signature of their own)
     "threaded_core": ("cells.newton_cells[threaded]",),
+    "threaded_fit": ("mm.mm_bradley_terry[threaded]",),
 }
 
 _announced: set[str] = set()

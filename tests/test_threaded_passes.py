@@ -1,7 +1,7 @@
 """The passes over many cells or units on Numba's threads (fixed chunks) equal the serial
 passes, and ``None`` selects the serial pass (so small data compile no parallel code); the
-threaded machine code also works when loaded from Numba's cache in a new process, whatever
-order the kernels were compiled and cached in.
+threaded machine code (of the cell passes and of Newman's MM) also works when loaded from
+Numba's cache in a new process, whatever order the kernels were compiled and cached in.
 
 The chunked paths only run above two chunks (2 x 2**16 cells or units), so these data are
 that large; the sums differ from the serial ones only by the order of the additions.
@@ -79,6 +79,7 @@ _CHILD = textwrap.dedent("""
     import numpy as np
     import btstats
     from btstats._kernels import cells as K
+    from btstats._kernels import mm as M
 
     step = sys.argv[1]
     # cell arrays of the dtypes build_cells makes, built in numpy: the children compile only
@@ -97,11 +98,27 @@ _CHILD = textwrap.dedent("""
         return (mdl.family.code, mdl.link, 2, 1, np.linspace(-1, 1, n), np.array([0.3]))
 
     cells = (ci, cj, cx, ck, cw)
+    # Newman's MM on pairs (repeated pairs are summed like distinct ones)
+    mp = 2 * M.CHUNK_PAIRS + 100 if step == "big" else 4000
+    pi = np.sort(rng.integers(0, n, mp)).astype(np.int32)
+    pj = ((pi + rng.integers(1, n, mp)) % n).astype(np.int32)
+    wab, wba = rng.integers(0, 3, (2, mp)).astype(np.float64) + 0.5
+
+    def mm(threaded):
+        s = np.zeros(n)
+        status = M.mm_bradley_terry(s, pi, pj, wab, wba, np.zeros(mp), 1e-10, 200, threaded)[0]
+        assert status == 0
+        return s
+
     if step == "first":        # one threaded kernel compiled (its callees cached with it)
         K.loglik_cells(*args(), *cells, True)
+        mm(None)               # MM's plain pass
     elif step == "second":     # another, compiled against the cached callees
         K.information_cells(*args(), *cells, True)
+        mm(True)
     else:                      # both loaded from the cache, run on chunked data
+        assert M.threads(mp, n) is True
+        assert np.allclose(mm(True), mm(None), atol=1e-9)
         assert K.threads(m, n, 1) is True
         ll = [K.loglik_cells(*args(), *cells, t) for t in (True, None)]
         info = [K.information_cells(*args(), *cells, t) for t in (True, None)]

@@ -158,9 +158,6 @@ def _try_aggregate(n, a, b, outcome, weight):
     if _numpy_counts.get() and np.asarray(a).shape[0] <= NUMPY_MAX_ROWS:
         status, pi, pj, wab, wba, tie = _numpy_pairs(n, a, b, outcome, weight)
         return None if status != _agg.OK else PairCounts(n, pi, pj, wab, wba, tie)
-    # data are aggregated to be fitted: one message for both
-    _progress.announce("fit", "aggregate_weighted" if weight is not None else
-                       "aggregate_counts")
     has_outcome = outcome is not None
     has_weight = weight is not None
     o = kernel_array(outcome if has_outcome else np.zeros(0, np.int8))
@@ -168,8 +165,11 @@ def _try_aggregate(n, a, b, outcome, weight):
     a, b = kernel_codes(a, b)
     if n <= _DENSE_MAX_ITEMS and n * n <= max(4 * a.shape[0], 10_000):
         kernel = _agg.aggregate_dense
+        path = "aggregate_weighted" if has_weight else "aggregate_counts"
     else:
-        kernel = _agg.aggregate_sorted
+        kernel, path = _agg.aggregate_sorted, "aggregate_sorted"
+    # data are aggregated to be fitted: one message for both
+    _progress.announce("fit", path)
     status, pi, pj, wab, wba, tie = kernel(n, a, b, o, w, has_outcome, has_weight)
     if status != _agg.OK:
         return None

@@ -251,6 +251,9 @@ def fit(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
     s, n_total = _likelihood.start_scores(n, pi, pj, wab, wba, tie)
     eta = _start_eta(mdl, counts, n_total)
     fit_eta = mdl.has_ties
+    threaded = _mm.threads(pi.shape[0], n)       # None: the plain pass (small data)
+    if threaded and method in ("mm", "auto") and not fit_eta:
+        _progress.announce("threaded_fit")
 
     if method == "newton":
         status, n_iter, eta, gnorm = _newton.newton(
@@ -264,7 +267,7 @@ def fit(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
                                                         max_iter)
     elif auto:
         status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, tol * 1e-2,
-                                                     min(max_iter, _AUTO_MM_ITER))
+                                                     min(max_iter, _AUTO_MM_ITER), threaded)
         if status != 0 and gnorm <= tol and math.isfinite(gnorm):
             status = 0          # tol reached; only the extra accuracy was not
         if status != 0:
@@ -278,7 +281,8 @@ def fit(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
             if not np.all(np.isfinite(s)):
                 s[:] = s_mm
     else:
-        status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter)
+        status, n_iter, gnorm = _mm.mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter,
+                                                     threaded)
     converged, message = _status_message(status, n_iter, gnorm, tol, method)
     # (only a tie term can be -inf at a finite estimate: log P(tie) underflows as eta -> 0)
     if converged and fit_eta and not math.isfinite(float(_likelihood.loglik(

@@ -482,7 +482,8 @@ def _refit_counts(method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty, degene
         extra = 10
     out_s[:] = s_hat
     if method == _rs.METHOD_MM and penalty == 0.0 and not fit_eta:
-        status, _, _ = _mm.mm_bradley_terry(out_s, pi, pj, wab, wba, tie, tol, max_iter)
+        status, _, _ = _mm.mm_bradley_terry(out_s, pi, pj, wab, wba, tie, tol, max_iter,
+                                             None)
         return status + extra, eta_hat
     status, _, eta, _ = _newton.newton(link, fit_eta, out_s, eta_hat, pi, pj, wab, wba, tie,
                                        penalty, tol, max_iter, dense_max)
