@@ -122,27 +122,124 @@ def alias_table(weights):
     return prob, alias
 
 
+#: Cells whose Poisson mean is at most this are drawn from a table of their distribution
+#: function (:func:`poisson_tables`); larger means by Numba's ``np.random.poisson``.
+POISSON_TABLE_MAX_MEAN = 256.0
+#: Tables are made for at most this many distinct means (cells of equal counts share one;
+#: beyond it, as for weights of many distinct values, no tables).
+POISSON_TABLE_MAX_TABLES = 4096
+
+
+def _table_length(lam):
+    """Entries of a table, ``F(0) .. F(K - 1)``: ``P(X >= K)`` is below ``1e-20`` for
+    every mean up to :data:`POISSON_TABLE_MAX_MEAN` (``K = lam + 10 sqrt(lam) + 12``), and a
+    draw beyond it continues the sum exactly (:func:`_poisson_from_table`)."""
+    return np.ceil(lam + 10.0 * np.sqrt(lam) + 12.0).astype(np.int64)
+
+
+@njit(cache=True)
+def _fill_poisson_tables(mu, ptr, cdf, guide):
+    for t in range(mu.shape[0]):
+        lo = ptr[t]
+        size = ptr[t + 1] - lo
+        log_mu = math.log(mu[t])
+        total = 0.0
+        for k in range(size):
+            total += math.exp(k * log_mu - mu[t] - math.lgamma(k + 1.0))
+            cdf[lo + k] = total
+        # guide table (Chen and Asau 1974): guide[j] = least k with F(k) >= j / size
+        k = 0
+        for j in range(size):
+            while k < size - 1 and cdf[lo + k] < j / size:
+                k += 1
+            guide[lo + j] = k
+
+
+def poisson_tables(lam):
+    """``(lam, which, ptr, cdf, guide)``: the means and the tabled distribution functions of
+    the distinct means ``0 < lam <=`` :data:`POISSON_TABLE_MAX_MEAN`: cell ``c`` uses table
+    ``which[c]`` (-1: none), whose ``F(0), F(1), ...`` are ``cdf[ptr[t]:ptr[t + 1]]``, with
+    the guide table (where to start the search for a uniform) in ``guide[ptr[t]:ptr[t + 1]]``.
+    Cells of equal counts have equal means, so a bootstrap of counts needs a few small
+    tables, which stay in the cache; no tables when there are more than
+    :data:`POISSON_TABLE_MAX_TABLES` distinct means."""
+    lam = np.ascontiguousarray(lam, dtype=np.float64)
+    which = np.full(lam.shape[0], -1, np.int64)
+    use = (lam > 0.0) & (lam <= POISSON_TABLE_MAX_MEAN)
+    mu, inv = np.unique(lam[use], return_inverse=True)
+    if mu.shape[0] > POISSON_TABLE_MAX_TABLES:
+        mu, inv = mu[:0], inv[:0]
+    else:
+        which[use] = inv
+    ptr = np.zeros(mu.shape[0] + 1, np.int64)
+    np.cumsum(_table_length(mu), out=ptr[1:])
+    cdf = np.empty(int(ptr[-1]))
+    guide = np.empty(int(ptr[-1]), np.int64)
+    _fill_poisson_tables(mu, ptr, cdf, guide)
+    return lam, which, ptr, cdf, guide
+
+
+def no_tables():
+    """The empty tables (of a draw that uses none): sequential binomials."""
+    return (np.zeros(0), np.zeros(0, np.int64), np.zeros(1, np.int64), np.zeros(0),
+            np.zeros(0, np.int64))
+
+
+@njit(cache=True)
+def _poisson_from_table(mu, cdf, guide, lo, hi):
+    """``X ~ Poisson(mu)`` by inversion of its tabled distribution function
+    ``cdf[lo:hi]``: the least ``k`` with ``u <= F(k)`` for one uniform ``u``, searched
+    upwards from its guide-table entry (about one comparison), the sum continued past the
+    table in the (below ``1e-20``) event that ``u`` lies beyond it."""
+    u = np.random.random()
+    size = hi - lo
+    k = guide[lo + min(int(u * size), size - 1)]
+    while k < size - 1 and u > cdf[lo + k]:
+        k += 1
+    if u <= cdf[lo + k]:
+        return k
+    total = cdf[lo + k]
+    p = total - cdf[lo + k - 1] if k > 0 else total
+    while u > total and p > 0.0:
+        k += 1
+        p *= mu / k
+        total += p
+    return k
+
+
 @njit(cache=True)
 def draw_cells(cells, cum, total, lam, alias_prob, alias_idx, out):
     """``out ~ Multinomial(total, cells / sum(cells))``, exactly.
 
-    ``cum`` is the running sum of ``cells``; ``lam`` is
-    ``cells * poisson_mean_scale(total, sum(cells))`` (empty when that scale is 0) and
-    ``alias_prob``, ``alias_idx`` the :func:`alias_table` of ``cells``.
+    ``cum`` is the running sum of ``cells``; ``lam`` the :func:`poisson_tables` of
+    ``cells * poisson_mean_scale(total, sum(cells))`` (no means when that scale is 0) and
+    ``alias_prob``, ``alias_idx`` the :func:`alias_table` of ``cells``
+    (:func:`sampling_tables` makes them all).
 
     Poissonisation: with ``X_c ~ Poisson(lam p_c)`` independent and ``S = sum X``, ``X`` given
     ``S = s`` is ``Multinomial(s, p)``; adding ``total - s`` independent categorical draws
     (alias method) makes it ``Multinomial(total, p)``.  ``lam = total - 3 sqrt(total)`` keeps
     ``s <= total`` but for a ~0.1% chance, in which case the replicate is drawn by sequential
-    binomials instead; the mixture is exactly multinomial either way.
+    binomials instead; the mixture is exactly multinomial either way.  The Poisson draws
+    invert each cell's tabled distribution function (one uniform a cell; 0.9 -> 0.2 ms for
+    14,850 cells of 2 x 10**5 comparisons), the cells of large means use Numba's
+    ``np.random.poisson``.
     """
     mass = cum[cum.shape[0] - 1]
-    if lam.shape[0] != cells.shape[0]:
+    means, which, ptr, cdf, guide = lam
+    if means.shape[0] != cells.shape[0]:
         _draw_cells_sequential(cells, mass, total, out)
         return
     s = 0
     for c in range(cells.shape[0]):
-        x = np.random.poisson(lam[c]) if lam[c] > 0.0 else 0
+        mu = means[c]
+        t = which[c]
+        if mu <= 0.0:
+            x = 0
+        elif t >= 0:
+            x = _poisson_from_table(mu, cdf, guide, ptr[t], ptr[t + 1])
+        else:
+            x = np.random.poisson(mu)
         out[c] = x
         s += x
     if s > total:
@@ -158,14 +255,16 @@ def draw_cells(cells, cum, total, lam, alias_prob, alias_idx, out):
 
 
 def sampling_tables(cells, total):
-    """``(cum, lam, alias_prob, alias_idx)`` for :func:`draw_cells` (once per design)."""
+    """``(cum, lam, alias_prob, alias_idx)`` for :func:`draw_cells` (once per design);
+    ``lam`` is the :func:`poisson_tables` of the Poisson means."""
     cells = np.ascontiguousarray(cells, dtype=np.float64)
     cum = np.cumsum(cells)
     scale = poisson_mean_scale(total, float(cum[-1]) if cum.shape[0] else 0.0)
-    lam = cells * scale if scale > 0 else np.zeros(0)
     if scale > 0:
+        lam = poisson_tables(cells * scale)
         prob, idx = alias_table(cells)
     else:
+        lam = no_tables()
         prob, idx = np.zeros(0), np.zeros(0, np.int64)
     return cum, lam, prob, idx
 

@@ -277,8 +277,8 @@ class CoreFit(PairwiseFit):
     >>> list(boot.estimate.index)
     ['A', 'B', 'C', 'D', 'E', 'F', 'h', 'nu']
     >>> boot.standard_error[["h", "nu"]].round(3)
-    h     0.059
-    nu    0.037
+    h     0.064
+    nu    0.041
     Name: standard_error, dtype: float64
     """
 

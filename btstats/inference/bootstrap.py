@@ -287,8 +287,8 @@ class _CellDesign(_Design):
                     self.mass = self.cw
                     self.kernel_kind = _rsc.KIND_CELLS
         if kind == "parametric":
-            self.cum, self.lam, self.aprob, self.aidx = (np.zeros(0), np.zeros(0), np.zeros(0),
-                                                         empty_i)
+            self.cum, self.lam, self.aprob, self.aidx = (np.zeros(0), _rs.no_tables(),
+                                                         np.zeros(0), empty_i)
         else:
             self.cum, self.lam, self.aprob, self.aidx = _rs.sampling_tables(self.mass,
                                                                             self.total)
@@ -567,7 +567,7 @@ def design_units(design):
     if design.units is None:
         z = np.zeros(1, np.int64)
         return (z, np.zeros(0, np.int64), np.zeros(0), np.zeros(0), np.zeros(0),
-                np.zeros(0), np.zeros(0), np.zeros(0, np.int64))
+                _rs.no_tables(), np.zeros(0), np.zeros(0, np.int64))
     ptr, cell, weight, n_units = design.units
     ones = np.ones(n_units)
     return (ptr, cell, weight, ones) + _rs.sampling_tables(ones, n_units)
