@@ -167,10 +167,11 @@ def _dot(x, y):
 
 
 @njit(cache=True)
-def _anderson_mix(g, f, dg, df, n_hist, out):
+def _anderson_mix(g, f, dg, df, gram, n_hist, out):
     """Anderson (type II) extrapolation into ``out``: ``g - dG' gamma``, centred, with
     ``gamma`` minimising ``|f - dF' gamma|`` over the last ``n_hist`` differences
-    (ridge-regularised normal equations, tiny).  Plain loops and :func:`.linalg.cholesky`:
+    (ridge-regularised normal equations, tiny; ``gram`` holds ``dF dF'``, kept up to date by
+    the caller one row at a time).  Plain loops and :func:`.linalg.cholesky`:
     ``np.dot``, ``np.linalg.solve`` and array expressions cost seconds of compilation here.
     A factorisation that fails (rounding) gives ``g``, the plain step."""
     n = g.shape[0]
@@ -180,7 +181,7 @@ def _anderson_mix(g, f, dg, df, n_hist, out):
     for p in range(n_hist):
         rhs[p] = _dot(df[p], f)
         for q in range(n_hist):
-            a[p, q] = _dot(df[p], df[q])
+            a[p, q] = gram[p, q]
         trace += a[p, p]
     ridge = 1e-12 * (trace + 1e-300)
     for p in range(n_hist):
@@ -226,6 +227,7 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
     strength = np.empty(n)
     dg = np.zeros((_AA_DEPTH, n))
     df = np.zeros((_AA_DEPTH, n))
+    gram = np.zeros((_AA_DEPTH, _AA_DEPTH))
     g_prev = np.empty(n)
     f_prev = np.empty(n)
     plain = np.empty(n)
@@ -273,7 +275,7 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
         omega = 1.0 if (n_hist > 0 or gnorm < 0.9 * prev) else 0.5
         mean = 0.0
         for i in range(n):
-            plain[i] = s[i] + omega * (math.log(acc[i, 0]) - math.log(acc[i, 1]))
+            plain[i] = s[i] + omega * math.log(acc[i, 0] / acc[i, 1])
             mean += plain[i]
         mean /= n
         for i in range(n):
@@ -283,15 +285,17 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
             for i in range(n):
                 dg[head, i] = plain[i] - g_prev[i]
                 df[head, i] = f[i] - f_prev[i]
-            head = (head + 1) % _AA_DEPTH
             n_hist = min(n_hist + 1, _AA_DEPTH)
+            for q in range(n_hist):       # the new row of dF dF' (the others are unchanged)
+                gram[head, q] = gram[q, head] = _dot(df[head], df[q])
+            head = (head + 1) % _AA_DEPTH
         for i in range(n):
             g_prev[i] = plain[i]
             f_prev[i] = f[i]
         have_prev = True
         prev = gnorm
         if n_hist > 0:
-            _anderson_mix(plain, f, dg, df, n_hist, s)
+            _anderson_mix(plain, f, dg, df, gram, n_hist, s)
             accelerated = True
         else:
             for i in range(n):
