@@ -88,6 +88,19 @@ def log_cdf_derivs(link, x):
 
 
 @njit(cache=True)
+def _logistic_both(x):
+    """:func:`log_cdf_derivs` of the logistic at ``x`` and at ``-x`` from one ``exp`` and
+    one ``log1p``: ``(lf(x), lam(x), dlam, lf(-x), lam(-x))`` (``dlam`` is even), the same
+    numbers as two calls."""
+    e = math.exp(-abs(x))
+    l1 = math.log1p(e)
+    d = 1.0 + e
+    fneg = (e if x >= 0.0 else 1.0) / d     # F(-x)
+    fpos = (1.0 if x >= 0.0 else e) / d     # F(x)
+    return min(x, 0.0) - l1, fneg, -fpos * fneg, min(-x, 0.0) - l1, fpos
+
+
+@njit(cache=True)
 def log_cdf_grad(link, x):
     """``lam(x) = d log F(x) / dx`` alone (the first value of :func:`log_cdf_derivs`'s
     derivatives, without the log-CDF): one ``exp`` for the logistic link."""
@@ -143,28 +156,56 @@ def pair_terms(link, d, eta, n_ab, n_ba, n_tie, out):
     h_dd = 0.0
     h_de = 0.0
     h_ee = 0.0
+    # The tie's arguments u = -|d| + eta and v = -|d| - eta are -x and y for the wins'
+    # arguments {x, y} = {d - eta, -d - eta} (x the one of |d| - eta): v's log-CDF is a win's,
+    # and for the logistic u's comes with it (:func:`_logistic_both`), so a pair with ties
+    # costs two evaluations instead of four (three for the probit), with the same numbers.
+    x1 = d - eta
+    x2 = -d - eta
+    lf1 = lam1 = dlam1 = lf2 = lam2 = dlam2 = 0.0
+    lfr1 = lamr1 = lfr2 = lamr2 = 0.0         # the logistic at -x1 and -x2
+    tie_first = d < 0.0                      # v = x1 (d < 0) or x2 (d >= 0)
+    need1 = n_ab != 0.0 or (n_tie != 0.0 and (tie_first or link == LOGISTIC))
+    need2 = n_ba != 0.0 or (n_tie != 0.0 and (not tie_first or link == LOGISTIC))
+    if need1:
+        if link == LOGISTIC:
+            lf1, lam1, dlam1, lfr1, lamr1 = _logistic_both(x1)
+        else:
+            lf1, lam1, dlam1 = log_cdf_derivs(link, x1)
+    if need2:
+        if link == LOGISTIC:
+            lf2, lam2, dlam2, lfr2, lamr2 = _logistic_both(x2)
+        else:
+            lf2, lam2, dlam2 = log_cdf_derivs(link, x2)
     if n_ab != 0.0:
-        lf, lam, dlam = log_cdf_derivs(link, d - eta)
-        l += n_ab * lf
-        g_d += n_ab * lam
-        g_e -= n_ab * lam
-        h_dd += n_ab * dlam
-        h_de -= n_ab * dlam
-        h_ee += n_ab * dlam
+        l += n_ab * lf1
+        g_d += n_ab * lam1
+        g_e -= n_ab * lam1
+        h_dd += n_ab * dlam1
+        h_de -= n_ab * dlam1
+        h_ee += n_ab * dlam1
     if n_ba != 0.0:
-        lf, lam, dlam = log_cdf_derivs(link, -d - eta)
-        l += n_ba * lf
-        g_d -= n_ba * lam
-        g_e -= n_ba * lam
-        h_dd += n_ba * dlam
-        h_de += n_ba * dlam
-        h_ee += n_ba * dlam
+        l += n_ba * lf2
+        g_d -= n_ba * lam2
+        g_e -= n_ba * lam2
+        h_dd += n_ba * dlam2
+        h_de += n_ba * dlam2
+        h_ee += n_ba * dlam2
     if n_tie != 0.0:
         # T = log(F(u) - F(v)), u = a + eta, v = a - eta, a = -|d| (T is even in d).
         sgn = 1.0 if d <= 0.0 else -1.0     # dT/dd = sgn * dT/da
-        a = -abs(d)
-        lu, lam_u, dlam_u = log_cdf_derivs(link, a + eta)
-        lv, lam_v, dlam_v = log_cdf_derivs(link, a - eta)
+        if tie_first:                       # a = d: v = x1, u = -x2
+            lv, lam_v, dlam_v = lf1, lam1, dlam1
+            if link == LOGISTIC:
+                lu, lam_u, dlam_u = lfr2, lamr2, dlam2
+            else:
+                lu, lam_u, dlam_u = log_cdf_derivs(link, -x2)
+        else:                               # a = -d: v = x2, u = -x1
+            lv, lam_v, dlam_v = lf2, lam2, dlam2
+            if link == LOGISTIC:
+                lu, lam_u, dlam_u = lfr1, lamr1, dlam1
+            else:
+                lu, lam_u, dlam_u = log_cdf_derivs(link, -x1)
         r = math.exp(lv - lu)               # F(v) / F(u) < 1
         om = -math.expm1(lv - lu)           # 1 - r
         if om <= 0.0:
