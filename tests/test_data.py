@@ -637,3 +637,18 @@ def test_comparisons_repr_and_counts():
     assert list(rec.columns) == ["wins", "losses", "ties"]
     assert rec["wins"].sum() == rec["losses"].sum() == 885 - 198
     assert rec["ties"].sum() == 2 * 198
+
+
+@pytest.mark.parametrize("bits", [9, 20, 32, 33, 36, 42, 43, 62])
+def test_radix_sort_equals_a_stable_sort(bits):
+    # two passes up to 32 bits, then digits of _DIGIT_BITS: the widths a key of many items
+    # reaches (36 bits at 10**5 items) sort like numpy's stable sort, payload alike
+    rng = np.random.default_rng(bits)
+    keys = rng.integers(0, 2 ** bits, 5000, dtype=np.int64)
+    keys[::7] = keys[0]                       # repeated keys: the payload keeps row order
+    payload = np.arange(keys.shape[0], dtype=np.int64)
+    out_k, out_p = kagg._radix_sort(keys.copy(), np.empty_like(keys), payload.copy(),
+                                    np.empty_like(payload), bits, True)
+    order = np.argsort(keys, kind="stable")
+    np.testing.assert_array_equal(out_k, keys[order])
+    np.testing.assert_array_equal(out_p, order)

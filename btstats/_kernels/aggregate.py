@@ -27,7 +27,10 @@ from numba import njit
 OK = 0
 BAD_ROWS = 1
 
-_DIGIT_BITS = 11
+#: Digit width of the radix sort of keys over 32 bits: three passes up to 42 bits (the pair
+#: keys of 10**5 items have 36); 16,384 counts stay in cache (101 -> 77 ms on 5 x 10**6 keys
+#: against 11-bit digits, four passes).
+_DIGIT_BITS = 14
 
 
 @njit(cache=True)
@@ -205,8 +208,8 @@ def _dense_pairs(n, cnt, has_outcome, bad_weight):
 def _radix_sort(keys, tmp_k, payload, tmp_p, bits, with_payload):
     """LSD radix sort of ``keys`` (non-negative, < 2**bits), ``payload`` permuted alike.
 
-    Two passes while the digits stay at most 16 bits (count tables in cache), else 11-bit
-    digits.  ``tmp_*`` are scratch arrays of the same shapes; returns the sorted arrays (one
+    Two passes while the digits stay at most 16 bits (count tables in cache), else
+    ``_DIGIT_BITS``-bit digits.  ``tmp_*`` are scratch arrays of the same shapes; returns the sorted arrays (one
     of each pair of buffers)."""
     n = keys.shape[0]
     digit = (bits + 1) // 2 if bits <= 32 else _DIGIT_BITS
