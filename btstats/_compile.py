@@ -41,6 +41,8 @@ def _step_fit():
 
     fit(Comparisons.from_arrays([0, 1, 2, 0, 1, 2, 1], [1, 2, 0, 2, 0, 1, 0])).to_frame()
     fit(load_example("baseball")).to_frame()    # pair counts: weighted rows
+    # ties counted as half a win each way: counts derived from the validated ones
+    fit(load_example("home_ties"), ties="half")
     # the compiled aggregation, unweighted and weighted (what all but the bundled examples
     # use; more rows than they may count with numpy)
     m = NUMPY_MAX_ROWS + 1
@@ -119,8 +121,8 @@ def _step_core_bootstrap():
 #: does)``; a step runs only when one of its kernels is not cached.
 STEPS = (
     ("fit", PATHS["fit"] + PATHS["aggregate_counts"] + PATHS["aggregate_weighted"]
-     + PATHS["aggregate_sorted"] + ("likelihood.item_totals", "likelihood.information"),
-     _step_fit),
+     + PATHS["aggregate_sorted"] + ("aggregate.positive_range", "likelihood.item_totals",
+                                    "likelihood.information"), _step_fit),
     ("tie models (newton)", PATHS["newton"] + ("likelihood.loglik",), _step_newton),
     ("bootstrap", PATHS["bootstrap"], _step_bootstrap),
     ("order effect (model core)", ("cell_build.any_nonzero", "cell_build.group_row_keys",

@@ -220,8 +220,8 @@ KERNEL_SECONDS = {
 #: left out, and the aggregation announces the path it takes (dense table or sorted keys):
 #: a message must not promise a compile that does not come.
 PATHS = {
-    "fit": ("aggregate.weight_range", "aggregate.positive_range", "graph.sweep_reach",
-            "likelihood.start_scores", "mm.mm_bradley_terry"),
+    "fit": ("aggregate.weight_range", "graph.sweep_reach", "likelihood.start_scores",
+            "mm.mm_bradley_terry"),
     "aggregate_counts": ("aggregate._dense_unweighted",),
     "aggregate_weighted": ("aggregate._dense_weighted",),
     # many items: sorted keys instead of a dense table

@@ -652,3 +652,14 @@ def test_radix_sort_equals_a_stable_sort(bits):
     order = np.argsort(keys, kind="stable")
     np.testing.assert_array_equal(out_k, keys[order])
     np.testing.assert_array_equal(out_p, order)
+
+
+def test_positive_range_left_by_the_validation_equals_a_fresh_scan():
+    c = Comparisons.from_arrays([0, 1, 2, 0], [1, 2, 0, 2], weights=[0.5, 3.0, 1e-3, 2.0])
+    pairs = c.pairs
+    assert "_positive_range" in pairs.__dict__
+    assert pairs.positive_range() == kagg.positive_range(pairs.wab, pairs.wba, pairs.tie)
+    assert pairs.positive_range() == (1e-3, 3.0)
+    half = pairs.with_ties_as_half()           # derived counts: scanned when asked
+    assert "_positive_range" not in half.__dict__
+    assert half.positive_range() == kagg.positive_range(half.wab, half.wba, half.tie)

@@ -352,10 +352,13 @@ def _drop_empty(pi, pj, wab, wba, tie):
 
 @njit(cache=True)
 def weight_range(wab, wba, tie, tiny):
-    """``(total, n_small)``: the sum of every cell weight, and the number of pairs holding a
-    positive weight below ``tiny`` (one pass over the aggregate)."""
+    """``(total, n_small, lo, hi)``: the sum of every cell weight, the number of pairs
+    holding a positive weight below ``tiny``, and :func:`positive_range` (one pass over the
+    aggregate)."""
     total = 0.0
     n_small = 0
+    lo = math.inf
+    hi = 0.0
     for k in range(wab.shape[0]):
         x = wab[k]
         y = wba[k]
@@ -363,7 +366,13 @@ def weight_range(wab, wba, tie, tiny):
         total += x + y + z
         if (0.0 < x < tiny) or (0.0 < y < tiny) or (0.0 < z < tiny):
             n_small += 1
-    return total, n_small
+        for v in (x, y, z):
+            if v > 0.0:
+                if v < lo:
+                    lo = v
+                if v > hi:
+                    hi = v
+    return total, n_small, lo, hi
 
 
 @njit(cache=True)

@@ -84,6 +84,14 @@ class PairCounts:
         """``(3, n_items)`` array: each item's total weight of wins, losses and ties."""
         return _likelihood.item_totals(self.n_items, *self.arrays())
 
+    def positive_range(self):
+        """``(smallest positive, largest)`` cell weight (``(inf, 0)`` if none); the
+        validation of a :class:`Comparisons` leaves it behind, so large data are not read
+        again for it."""
+        found = self.__dict__.get("_positive_range")
+        return found if found is not None else _agg.positive_range(self.wab, self.wba,
+                                                                   self.tie)
+
     def with_ties_as_half(self):
         """Each tie counted as half a win each way."""
         return PairCounts(self.n_items, self.pi, self.pj, self.wab + 0.5 * self.tie,
@@ -233,7 +241,8 @@ MIN_CELL_WEIGHT = float(np.finfo(np.float64).tiny)
 def _check_weight_range(pairs, items):
     """Refuse totals that overflow double precision and subnormal (pair, outcome) weights."""
     cells = (pairs.wab, pairs.wba, pairs.tie)
-    total, n_small = _agg.weight_range(*cells, MIN_CELL_WEIGHT)
+    total, n_small, lo, hi = _agg.weight_range(*cells, MIN_CELL_WEIGHT)
+    object.__setattr__(pairs, "_positive_range", (lo, hi))     # kept for the solvers
     if not (total <= MAX_TOTAL_WEIGHT):
         raise _v.DataError(
             f"the weights (counts) add up to {total:.3g}, beyond the {MAX_TOTAL_WEIGHT:g} "

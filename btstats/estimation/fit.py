@@ -12,7 +12,6 @@ from numpy.typing import ArrayLike
 
 from .. import _progress
 from .. import _validation as _v
-from .._kernels import aggregate as _agg
 from .._kernels import gradient as _gradient
 from .._kernels import likelihood as _likelihood
 from .._kernels import links as _links
@@ -435,7 +434,7 @@ def _solver_scale(counts, penalty):
     Data mixing huge and small weights are left as they are.
     """
     pi, pj, wab, wba, tie = counts.arrays()
-    lo, hi = _agg.positive_range(wab, wba, tie)
+    lo, hi = counts.positive_range()
     low, high = _WEIGHT_SCALE_RANGE
     if hi < low and hi > 0.0:
         c = math.ldexp(1.0, -math.frexp(hi)[1])
