@@ -180,8 +180,8 @@ def compile(*, steps=None, progress=None):
 
     Parameters
     ----------
-    steps : iterable of str, optional
-        Names of the steps to run (of ``btstats._compile.STEPS``: ``"fit"``,
+    steps : str or iterable of str, optional
+        Name(s) of the steps to run (of ``btstats._compile.STEPS``: ``"fit"``,
         ``"bootstrap"``, ...); default every step.
     progress : bool, optional
         Show a progress bar on standard error (default: when it is a terminal).
@@ -199,7 +199,7 @@ def compile(*, steps=None, progress=None):
     {}
     """
     names = [name for name, _, _ in STEPS]
-    wanted = set(names) if steps is None else set(steps)
+    wanted = set(names) if steps is None else {steps} if isinstance(steps, str) else set(steps)
     unknown = sorted(wanted - set(names))
     if unknown:
         raise ValueError(f"compile(steps=...): unknown step(s) {unknown}; the steps are "

@@ -15,6 +15,7 @@ import warnings
 from pathlib import Path
 
 import numba
+import pytest
 
 import btstats
 from btstats import _compile, _progress
@@ -162,3 +163,7 @@ def test_compile_of_chosen_steps():
         assert "unknown step(s) ['fitt']" in str(exc) and "'bootstrap'" in str(exc)
     else:
         raise AssertionError("an unknown step was accepted")
+    # one name alone is a step, not its letters
+    assert set(btstats.compile(steps="fit", progress=False).steps) <= {"fit"}
+    with pytest.raises(ValueError, match=r"unknown step\(s\) \['fitt'\]"):
+        btstats.compile(steps="fitt")

@@ -209,8 +209,8 @@ def _radix_sort(keys, tmp_k, payload, tmp_p, bits, with_payload):
     """LSD radix sort of ``keys`` (non-negative, < 2**bits), ``payload`` permuted alike.
 
     Two passes while the digits stay at most 16 bits (count tables in cache), else
-    ``_DIGIT_BITS``-bit digits.  ``tmp_*`` are scratch arrays of the same shapes; returns the sorted arrays (one
-    of each pair of buffers)."""
+    ``_DIGIT_BITS``-bit digits.  ``tmp_*`` are scratch arrays of the same shapes; returns
+    the sorted arrays (one of each pair of buffers)."""
     n = keys.shape[0]
     digit = (bits + 1) // 2 if bits <= 32 else _DIGIT_BITS
     mask = (np.int64(1) << digit) - 1
@@ -366,12 +366,7 @@ def weight_range(wab, wba, tie, tiny):
         total += x + y + z
         if (0.0 < x < tiny) or (0.0 < y < tiny) or (0.0 < z < tiny):
             n_small += 1
-        for v in (x, y, z):
-            if v > 0.0:
-                if v < lo:
-                    lo = v
-                if v > hi:
-                    hi = v
+        lo, hi = _widen(lo, hi, x, y, z)
     return total, n_small, lo, hi
 
 
@@ -381,10 +376,17 @@ def positive_range(wab, wba, tie):
     lo = math.inf
     hi = 0.0
     for k in range(wab.shape[0]):
-        for x in (wab[k], wba[k], tie[k]):
-            if x > 0.0:
-                if x < lo:
-                    lo = x
-                if x > hi:
-                    hi = x
+        lo, hi = _widen(lo, hi, wab[k], wba[k], tie[k])
+    return lo, hi
+
+
+@njit(cache=True)
+def _widen(lo, hi, x, y, z):
+    """``(lo, hi)`` widened by the positive ones of ``x, y, z``."""
+    for v in (x, y, z):
+        if v > 0.0:
+            if v < lo:
+                lo = v
+            if v > hi:
+                hi = v
     return lo, hi

@@ -168,7 +168,7 @@ def poisson_tables(lam):
     use = (lam > 0.0) & (lam <= POISSON_TABLE_MAX_MEAN)
     mu, inv = np.unique(lam[use], return_inverse=True)
     if mu.shape[0] > POISSON_TABLE_MAX_TABLES:
-        mu, inv = mu[:0], inv[:0]
+        mu = mu[:0]
     else:
         which[use] = inv
     ptr = np.zeros(mu.shape[0] + 1, np.int64)
@@ -221,9 +221,9 @@ def draw_cells(cells, cum, total, lam, alias_prob, alias_idx, out):
     (alias method) makes it ``Multinomial(total, p)``.  ``lam = total - 3 sqrt(total)`` keeps
     ``s <= total`` but for a ~0.1% chance, in which case the replicate is drawn by sequential
     binomials instead; the mixture is exactly multinomial either way.  The Poisson draws
-    invert each cell's tabled distribution function (one uniform a cell; 0.9 -> 0.2 ms for
-    14,850 cells of 2 x 10**5 comparisons), the cells of large means use Numba's
-    ``np.random.poisson``.
+    invert each cell's tabled distribution function (one uniform a cell; 0.76 -> 0.46 ms
+    against ``np.random.poisson`` for 14,850 cells of 2 x 10**5 comparisons), the cells of
+    large means use Numba's ``np.random.poisson``.
     """
     mass = cum[cum.shape[0] - 1]
     means, which, ptr, cdf, guide = lam

@@ -84,10 +84,16 @@ class PairCounts:
         """``(3, n_items)`` array: each item's total weight of wins, losses and ties."""
         return _likelihood.item_totals(self.n_items, *self.arrays())
 
+    def weight_summary(self, tiny):
+        """``(total weight, pairs with a positive weight below tiny)`` in one pass, which
+        also keeps :meth:`positive_range` (so large data are not read again for it)."""
+        total, n_small, lo, hi = _agg.weight_range(self.wab, self.wba, self.tie, tiny)
+        object.__setattr__(self, "_positive_range", (lo, hi))     # frozen: a cache
+        return total, n_small
+
     def positive_range(self):
-        """``(smallest positive, largest)`` cell weight (``(inf, 0)`` if none); the
-        validation of a :class:`Comparisons` leaves it behind, so large data are not read
-        again for it."""
+        """``(smallest positive, largest)`` cell weight (``(inf, 0)`` if none), kept by
+        :meth:`weight_summary` (the validation of a :class:`Comparisons`) or read now."""
         found = self.__dict__.get("_positive_range")
         return found if found is not None else _agg.positive_range(self.wab, self.wba,
                                                                    self.tie)
@@ -241,8 +247,7 @@ MIN_CELL_WEIGHT = float(np.finfo(np.float64).tiny)
 def _check_weight_range(pairs, items):
     """Refuse totals that overflow double precision and subnormal (pair, outcome) weights."""
     cells = (pairs.wab, pairs.wba, pairs.tie)
-    total, n_small, lo, hi = _agg.weight_range(*cells, MIN_CELL_WEIGHT)
-    object.__setattr__(pairs, "_positive_range", (lo, hi))     # kept for the solvers
+    total, n_small = pairs.weight_summary(MIN_CELL_WEIGHT)
     if not (total <= MAX_TOTAL_WEIGHT):
         raise _v.DataError(
             f"the weights (counts) add up to {total:.3g}, beyond the {MAX_TOTAL_WEIGHT:g} "

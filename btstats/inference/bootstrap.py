@@ -345,12 +345,12 @@ class _CellDesign(_Design):
             self._args = ((degenerate, fallback_penalty, tol),
                           self._refit_args(self.cells, self.pairs, degenerate,
                                            fallback_penalty, tol))
-        head = (self.kernel_kind, seeds, self.mass, self.cum, self.lam, self.aprob, self.aidx,
-                self.total, self.a_ptr, self.a_cell, self.a_coef, self.g_totals, self.g_prob)
+        draw = (self.mass, self.cum, self.lam, self.aprob, self.aidx, self.total, self.a_ptr,
+                self.a_cell, self.a_coef, self.g_totals, self.g_prob)
         refit = self._args[1]
 
         def work(lo, hi):
-            _rsc.bootstrap_cells_block(*head[:1], seeds[lo:hi], *head[2:], *refit,
+            _rsc.bootstrap_cells_block(self.kernel_kind, seeds[lo:hi], *draw, *refit,
                                        out_s[lo:hi], out_extra[lo:hi], out_status[lo:hi])
 
         in_threads(seeds.shape[0], work)
@@ -503,28 +503,25 @@ def _refit_counts(method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty, degene
 
 
 def in_threads(n, work):
-    """``work(lo, hi)`` over ``0 .. n - 1`` in contiguous chunks (four a thread, taken as
-    threads come free), with as many threads as Numba's (``NUMBA_NUM_THREADS``, by default
-    the number of cores).  Both bootstraps (pair counts and the general core) and the core's
-    jackknife run this way.
+    """``work(lo, hi)`` over ``0 .. n - 1`` in contiguous chunks, one per thread, with as
+    many threads as Numba's (``NUMBA_NUM_THREADS``, by default the number of cores).  Both
+    bootstraps (pair counts and the general core) and the core's jackknife run this way.
 
     The kernels ``work`` calls release the GIL (``nogil=True``), so the chunks run in
     parallel; every replicate seeds its own draw, so the results do not depend on the
-    number of threads or chunks.  (Numba's ``parallel=True`` would do the same from one
-    kernel, at the price of compiling every solver a second time inside it: the core's
-    bootstrap block took 14.6 s to compile cold that way, 8.3 s as a ``nogil`` kernel; it
-    ran 5-10% faster, 1.92-2.05 s against 2.11-2.24 s for 1000 Davidson replicates.)
+    number of threads.  (Numba's ``parallel=True`` would do the same from one kernel, at
+    the price of compiling every solver a second time inside it: the core's bootstrap block
+    took 14.6 s to compile cold that way, 8.3 s as a ``nogil`` kernel.  The ``parallel=True``
+    block ran 5-10% faster, 1.92-2.05 s against 2.11-2.24 s for 1000 Davidson replicates;
+    four chunks a thread instead of one did not close that gap.)
     """
     k = max(1, min(int(numba.config.NUMBA_NUM_THREADS), n))
     if k == 1:
         work(0, n)
         return
-    # four chunks a thread, taken in turn as threads come free: replicates differ in cost,
-    # and one chunk per thread left the other thread idle at the end of a block
-    chunks = min(n, 4 * k)
-    bounds = [n * i // chunks for i in range(chunks + 1)]
+    bounds = [n * i // k for i in range(k + 1)]
     with ThreadPoolExecutor(max_workers=k) as pool:
-        futures = [pool.submit(work, bounds[i], bounds[i + 1]) for i in range(chunks)]
+        futures = [pool.submit(work, bounds[i], bounds[i + 1]) for i in range(k)]
         for f in futures:
             f.result()
 
