@@ -71,8 +71,6 @@ KNOWN_DEFECTS = {
     "[1e-300-1e-300-1e+300-mm]": "N25: MM beyond double range",
     "tests/test_extreme_gaps.py::test_two_items_rao_kupper_beyond_double_range"
     "[1e-300-1.0-1e+305-mm]": "N25: MM beyond double range",
-    "tests/test_extreme_gaps.py::test_two_items_rao_kupper_beyond_double_range"
-    "[1e-300-1.0-1e+305-gradient]": "N26: gradient converges at a wrong d; theta overflows",
     "tests/test_extreme_gaps.py::test_chain_of_1000_items[path-random-bradley-terry-newton]":
         "N27: Newton from the item-total start needs > 100 iterations on a 1,000-item path "
         "with counts over 8 orders of magnitude (a least-squares start would fix it)",

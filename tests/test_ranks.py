@@ -294,7 +294,7 @@ def test_coverage_mixed_configuration():
     for j in range(THETA_MIXED.size):
         kj = int(marg[:, j].sum())
         assert stats.binomtest(kj, N_REPS, 0.95, alternative="less").pvalue > 0.01 / 10
-    assert marg.mean() == pytest.approx(0.996)
+    assert marg.mean() == pytest.approx(0.99575)
 
 
 def test_coverage_least_favourable_is_nominal():
@@ -308,11 +308,11 @@ def test_coverage_least_favourable_is_nominal():
     simul, marg = _coverage(np.zeros(n), cov, N_REPS, seed=13)
     k = int(simul.sum())
     assert stats.binomtest(k, N_REPS, 0.95).pvalue > 0.01
-    assert k / N_REPS == 0.9475
+    assert k / N_REPS == 0.94
     for j in range(n):
         assert stats.binomtest(int(marg[:, j].sum()), N_REPS, 0.95,
                                alternative="less").pvalue > 0.01 / n
-    assert marg.mean() == pytest.approx(0.975)
+    assert marg.mean() == pytest.approx(0.976875)
 
 
 def test_coverage_bootstrap_draws():

@@ -39,6 +39,10 @@ def _hand_sandwich(fit, clusters=None):
         e[k] = h
         grads[:, k] = (_row_logliks(model, theta + e, a, b, o, n, has_eta)
                        - _row_logliks(model, theta - e, a, b, o, n, has_eta)) / (2 * h)
+    # nested central differences: the step eps**(1/4) ~ 1e-4 balances the truncation
+    # (h**2) against the rounding of the summed log-likelihood (eps |l| / h**2); at 1e-5
+    # the rounding alone moved small covariances by 1e-3 of themselves
+    h = 1e-4
     hess = np.empty((p, p))
     for k in range(p):
         e = np.zeros(p)

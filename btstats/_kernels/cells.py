@@ -22,7 +22,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from .families import binary_terms, cell_terms, in_domain, is_binary, n_family_params
+from .families import (binary_terms, category_gaps, cell_terms, cell_terms_gap, in_domain,
+                       is_binary, n_family_params)
 from .links import log_cdf_grad
 from .linalg import cholesky, cholesky_solve
 from .newton import _dense_matrix, pcg
@@ -55,6 +56,10 @@ def cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, g
     h_lin = np.zeros((n_lin, n_lin))
     xr = np.empty(n_lin)
     binary = is_binary(family, n_categories)
+    gap_e = np.empty(n_categories)
+    gap_c = np.empty(n_categories)
+    gap_logc = np.empty(n_categories)
+    category_gaps(family, link, n_categories, theta, gap_e, gap_c, gap_logc)
     grad[:] = 0.0
     cross[:, :] = 0.0
     hpp[:, :] = 0.0
@@ -73,7 +78,9 @@ def cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, g
         if binary:
             lp, gz, hzz = binary_terms(link, z, ck[c])
         else:
-            lp = cell_terms(family, link, n_categories, z, ck[c], theta, g, hh)
+            k = ck[c]
+            lp = cell_terms_gap(family, link, n_categories, z, k, theta, gap_e[k], gap_c[k],
+                                gap_logc[k], g, hh)
             gz = g[0]
             hzz = hh[0, 0]
         if not math.isfinite(lp):

@@ -25,7 +25,8 @@ import math
 import numpy as np
 from numba import njit
 
-from .links import log_cdf, log_cdf_derivs
+from .links import (LOGISTIC, _logistic_both, log_cdf, log_cdf_derivs, logistic_gap,
+                    logistic_interval)
 
 CUMULATIVE = 0
 DAVIDSON = 1
@@ -80,27 +81,36 @@ def _cut_index(n_categories, c):
 
 
 @njit(cache=True)
-def _interval_terms(link, u, v, out):
+def _interval_terms(link, u, v, gap_e, gap_c, gap_logc):
     """``log(F(u) - F(v))`` for ``u > v`` and its derivatives in ``(u, v)``.
 
-    Writes ``out = (l, l_u, l_v, l_uu, l_uv, l_vv, l_zz)`` where ``l_zz`` is the second
-    derivative along ``u = v + const`` moving together, written without cancellation.
+    Returns ``(l, l_u, l_v, l_uu, l_uv, l_vv, l_zz)`` where ``l_zz`` is the second
+    derivative along ``u = v + const`` moving together, written without cancellation
+    (``l = -inf`` and zero derivatives when the difference is not representable).
     Computed on the lower tail (reflecting ``(u, v) -> (-v, -u)`` when their middle is
-    positive) as ``log F(u) + log(1 - F(v) / F(u))``.
+    positive) as ``log F(u) + log(1 - F(v) / F(u))``; for the logistic from the gap
+    ``u - v``'s constants ``gap_*`` (:func:`.links.logistic_gap`, unused for the probit)
+    by :func:`.links.logistic_interval`, with no transcendental beyond the two log-CDF
+    evaluations.
     """
     flip = u + v > 0.0
     if flip:
         u, v = -v, -u
     lu, lam_u, dlam_u = log_cdf_derivs(link, u)
-    lv, lam_v, dlam_v = log_cdf_derivs(link, v)
-    r = math.exp(lv - lu)
-    om = -math.expm1(lv - lu)
+    if link == LOGISTIC:
+        # v < 0 here: F(v), F(-v) and log F(-v) come with v's evaluation
+        lv, lam_v, dlam_v, lf_nv, f_v = _logistic_both(v)
+        if lv < lu:
+            l_, om, r = logistic_interval(lu, f_v, lam_v, lf_nv, gap_e, gap_c, gap_logc)
+        else:
+            l_, om, r = -math.inf, 0.0, 1.0
+    else:
+        lv, lam_v, dlam_v = log_cdf_derivs(link, v)
+        r = math.exp(lv - lu)
+        om = -math.expm1(lv - lu)
+        l_ = lu + math.log(om) if om > 0.0 else -math.inf
     if om <= 0.0:
-        for k in range(7):
-            out[k] = 0.0
-        out[0] = -math.inf
-        return False
-    l_ = lu + math.log(om)
+        return -math.inf, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0
     g_u = lam_u / om
     g_v = -lam_v * r / om
     base = dlam_u / om
@@ -114,14 +124,7 @@ def _interval_terms(link, u, v, out):
         # l(u, v) = l'(-v, -u): swap the roles and the signs of the first derivatives
         g_u, g_v = -g_v, -g_u
         h_uu, h_vv = h_vv, h_uu
-    out[0] = l_
-    out[1] = g_u
-    out[2] = g_v
-    out[3] = h_uu
-    out[4] = h_uv
-    out[5] = h_vv
-    out[6] = h_zz
-    return True
+    return l_, g_u, g_v, h_uu, h_uv, h_vv, h_zz
 
 
 @njit(cache=True)
@@ -141,13 +144,46 @@ def binary_terms(link, z, k):
 
 
 @njit(cache=True)
+def category_gaps(family, link, n_categories, theta, gap_e, gap_c, gap_logc):
+    """Fill ``gap_*[k]`` with :func:`.links.logistic_gap` of the middle category ``k``'s
+    interval ``c_k - c_{k-1}`` (the cumulative family with the logistic link; zeros
+    otherwise): once per pass, for :func:`cell_terms_gap`."""
+    gap_e[:] = 0.0
+    gap_c[:] = 0.0
+    gap_logc[:] = 0.0
+    if family == DAVIDSON or link != LOGISTIC or n_categories < 3:
+        return
+    cuts = np.empty(n_categories - 1)
+    cutpoints(n_categories, theta, cuts)
+    for k in range(1, n_categories - 1):
+        gap_e[k], gap_c[k], gap_logc[k] = logistic_gap(cuts[k] - cuts[k - 1])
+
+
+@njit(cache=True)
 def cell_terms(family, link, n_categories, z, k, theta, grad, hess):
     """``log P(k | z, theta)`` with its derivatives.
 
     ``grad`` (length ``1 + p``) receives ``(d/dz, d/dtheta_1, ...)`` and ``hess`` (``(1 + p)``
     square) the second derivatives.  Returns the log-probability (``-inf`` when it is not
-    representable, with zero derivatives).
+    representable, with zero derivatives).  (A pass over many cells calls
+    :func:`cell_terms_gap` with :func:`category_gaps` computed once.)
     """
+    gap_e = gap_c = gap_logc = 0.0
+    if family != DAVIDSON and link == LOGISTIC and 0 < k < n_categories - 1:
+        qu, su = _cut_index(n_categories, k)
+        qv, sv = _cut_index(n_categories, k - 1)
+        cu = 0.0 if qu < 0 else su * theta[qu]
+        cv = 0.0 if qv < 0 else sv * theta[qv]
+        gap_e, gap_c, gap_logc = logistic_gap(cu - cv)
+    return cell_terms_gap(family, link, n_categories, z, k, theta, gap_e, gap_c, gap_logc,
+                          grad, hess)
+
+
+@njit(cache=True)
+def cell_terms_gap(family, link, n_categories, z, k, theta, gap_e, gap_c, gap_logc, grad,
+                   hess):
+    """:func:`cell_terms` given the constants of category ``k``'s gap (:func:`category_gaps`;
+    used by middle categories of the logistic only)."""
     if is_binary(family, n_categories):
         lf, grad[0], hess[0, 0] = binary_terms(link, z, k)
         return lf
@@ -181,34 +217,35 @@ def cell_terms(family, link, n_categories, z, k, theta, grad, hess):
             hess[1 + q, 1 + q] = dlam
         return lf
     # a middle category: log(F(c_k - z) - F(c_{k-1} - z))
-    out = np.empty(7)
     qu, su = _cut_index(n_categories, k)
     qv, sv = _cut_index(n_categories, k - 1)
     cu = 0.0 if qu < 0 else su * theta[qu]
     cv = 0.0 if qv < 0 else sv * theta[qv]
-    if not _interval_terms(link, cu - z, cv - z, out):
+    l_, g_u, g_v, h_uu, h_uv, h_vv, h_zz = _interval_terms(link, cu - z, cv - z, gap_e, gap_c,
+                                                           gap_logc)
+    if l_ == -math.inf:
         return -math.inf
     # u = c_k - z, v = c_{k-1} - z: d/dz = -(d/du + d/dv)
-    grad[0] = -(out[1] + out[2])
-    hess[0, 0] = out[6]
+    grad[0] = -(g_u + g_v)
+    hess[0, 0] = h_zz
     if qu >= 0:
-        grad[1 + qu] += su * out[1]
-        hess[0, 1 + qu] += -su * (out[3] + out[4])
-        hess[1 + qu, 1 + qu] += out[3]
+        grad[1 + qu] += su * g_u
+        hess[0, 1 + qu] += -su * (h_uu + h_uv)
+        hess[1 + qu, 1 + qu] += h_uu
     if qv >= 0:
-        grad[1 + qv] += sv * out[2]
-        hess[0, 1 + qv] += -sv * (out[4] + out[5])
-        hess[1 + qv, 1 + qv] += out[5]
+        grad[1 + qv] += sv * g_v
+        hess[0, 1 + qv] += -sv * (h_uv + h_vv)
+        hess[1 + qv, 1 + qv] += h_vv
     if qu >= 0 and qv >= 0:
         if qu == qv:
             # the tie of K = 3: both cutpoints are -/+ t_1
-            hess[1 + qu, 1 + qu] += 2.0 * su * sv * out[4]
+            hess[1 + qu, 1 + qu] += 2.0 * su * sv * h_uv
         else:
-            hess[1 + qu, 1 + qv] += su * sv * out[4]
-            hess[1 + qv, 1 + qu] += su * sv * out[4]
+            hess[1 + qu, 1 + qv] += su * sv * h_uv
+            hess[1 + qv, 1 + qu] += su * sv * h_uv
     for a in range(1, m):
         hess[a, 0] = hess[0, a]
-    return out[0]
+    return l_
 
 
 @njit(cache=True)
@@ -268,12 +305,12 @@ def log_probabilities(family, link, n_categories, z, theta, out):
     top = n_categories - 1
     cuts = np.empty(top)
     cutpoints(n_categories, theta, cuts)
-    tmp = np.empty(7)
     for k in range(n_categories):
         if k == 0:
             out[k] = log_cdf(link, cuts[0] - z)
         elif k == top:
             out[k] = log_cdf(link, z - cuts[top - 1])
         else:
-            _interval_terms(link, cuts[k] - z, cuts[k - 1] - z, tmp)
-            out[k] = tmp[0]
+            gap_e, gap_c, gap_logc = logistic_gap(cuts[k] - cuts[k - 1])
+            out[k] = _interval_terms(link, cuts[k] - z, cuts[k - 1] - z, gap_e, gap_c,
+                                     gap_logc)[0]

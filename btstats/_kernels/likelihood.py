@@ -10,18 +10,29 @@ import math
 import numpy as np
 from numba import njit
 
-from .links import outcome_log_probs, pair_terms
+from .links import LOGISTIC, logistic_gap, outcome_log_probs, pair_terms, pair_terms_gap
 
 
 @njit(cache=True)
 def loglik(link, s, eta, pi, pj, wab, wba, tie):
     """Log-likelihood, sum over comparisons of log P(observed outcome)."""
     out = np.empty(6)
+    gap_e, gap_c, gap_logc = _tie_gap(link, eta)
     total = 0.0
     for k in range(pi.shape[0]):
-        pair_terms(link, s[pi[k]] - s[pj[k]], eta, wab[k], wba[k], tie[k], out)
+        pair_terms_gap(link, s[pi[k]] - s[pj[k]], eta, gap_e, gap_c, gap_logc, wab[k], wba[k],
+                       tie[k], out)
         total += out[0]
     return total
+
+
+@njit(cache=True)
+def _tie_gap(link, eta):
+    """The tie interval's :func:`.links.logistic_gap` (``2 eta``) once per pass, for
+    :func:`.links.pair_terms_gap` (zeros when unused: the probit, or no tie threshold)."""
+    if link == LOGISTIC and eta > 0.0:
+        return logistic_gap(2.0 * eta)
+    return 0.0, 0.0, -math.inf
 
 
 @njit(cache=True)
@@ -37,10 +48,12 @@ def derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross):
     total = 0.0
     g_eta = 0.0
     h_eta = 0.0
+    gap_e, gap_c, gap_logc = _tie_gap(link, eta)
     for k in range(pi.shape[0]):
         i = pi[k]
         j = pj[k]
-        pair_terms(link, s[i] - s[j], eta, wab[k], wba[k], tie[k], out)
+        pair_terms_gap(link, s[i] - s[j], eta, gap_e, gap_c, gap_logc, wab[k], wba[k], tie[k],
+                       out)
         total += out[0]
         grad[i] += out[1]
         grad[j] -= out[1]

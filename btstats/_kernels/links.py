@@ -124,13 +124,56 @@ def log_tie(link, d, eta):
 
 
 @njit(cache=True)
+def logistic_gap(delta):
+    """``(exp(-delta), 1 - exp(-delta), log(1 - exp(-delta)))`` for a gap ``delta >= 0``
+    between the arguments ``u = v + delta`` of an interval ``F(u) - F(v)`` of the logistic,
+    without cancellation (``expm1``); ``log`` is ``-inf`` at ``delta = 0``.
+
+    With them the interval needs no transcendental beyond the log-CDF evaluation at ``v``
+    (:func:`logistic_interval`); a pass computes them once per gap.
+    """
+    c = -math.expm1(-delta)
+    return math.exp(-delta), c, (math.log(c) if c > 0.0 else -math.inf)
+
+
+@njit(cache=True)
+def logistic_interval(lf_u, f_v, f_nv, lf_nv, gap_e, gap_c, gap_logc):
+    """``(log P, om, r)`` of ``P = F(u) - F(v)`` for the logistic with ``u = v + delta``
+    (``gap_*``: :func:`logistic_gap` of ``delta``), from ``lf_u = log F(u)``, ``f_v = F(v)``,
+    ``f_nv = F(-v)`` and ``lf_nv = log F(-v)``: ``om = 1 - F(v) / F(u)`` and
+    ``r = F(v) / F(u)``.
+
+    For the logistic ``1 - F(v) / F(u) = (1 - e^{-delta}) F(-v)`` exactly, so
+    ``log P = log F(u) + log(1 - e^{-delta}) + log F(-v)`` and ``r = F(v) + e^{-delta}
+    F(-v)``: sums of positive terms and logs already known, accurate in both tails (the
+    general form ``exp`` / ``expm1`` / ``log`` of ``log F(v) - log F(u)`` costs three
+    transcendentals per pair).  Callers use it only where ``log F(v) < log F(u)`` in
+    floating point, the domain of the general form, so that both forms agree on where the
+    interval is representable (where it is not, the solvers step back: a barrier they
+    rely on when a tie threshold runs to 0).
+    """
+    return lf_u + gap_logc + lf_nv, gap_c * f_nv, f_v + gap_e * f_nv
+
+
+@njit(cache=True)
 def pair_terms(link, d, eta, n_ab, n_ba, n_tie, out):
     """Log-likelihood of one pair's counts and its derivatives in ``(d, eta)``.
 
     Writes ``out[0] = l``, ``out[1] = dl/dd``, ``out[2] = dl/deta``, ``out[3] = d2l/dd2``,
     ``out[4] = d2l/(dd deta)``, ``out[5] = d2l/deta2``.  Cells with a zero count contribute
-    nothing, so ``eta = 0`` with ``n_tie = 0`` is fine.
+    nothing, so ``eta = 0`` with ``n_tie = 0`` is fine.  (A pass over many pairs calls
+    :func:`pair_terms_gap` with the tie gap's constants computed once.)
     """
+    gap_e = gap_c = gap_logc = 0.0
+    if link == LOGISTIC and n_tie != 0.0:
+        gap_e, gap_c, gap_logc = logistic_gap(2.0 * eta)
+    pair_terms_gap(link, d, eta, gap_e, gap_c, gap_logc, n_ab, n_ba, n_tie, out)
+
+
+@njit(cache=True)
+def pair_terms_gap(link, d, eta, gap_e, gap_c, gap_logc, n_ab, n_ba, n_tie, out):
+    """:func:`pair_terms` given :func:`logistic_gap` of ``2 eta`` (the tie's interval; used
+    by the logistic link only, any numbers for the probit)."""
     if link == LOGISTIC and eta == 0.0 and n_tie == 0.0:
         # Bradley-Terry: both outcomes from one exp and one log1p
         ad = abs(d)
@@ -206,8 +249,17 @@ def pair_terms(link, d, eta, n_ab, n_ba, n_tie, out):
                 lu, lam_u, dlam_u = lfr1, lamr1, dlam1
             else:
                 lu, lam_u, dlam_u = log_cdf_derivs(link, -x1)
-        r = math.exp(lv - lu)               # F(v) / F(u) < 1
-        om = -math.expm1(lv - lu)           # 1 - r
+        if link == LOGISTIC and lv < lu:
+            # v's F(v), F(-v), log F(-v) came with its evaluation (lamr, lam, lfr)
+            if tie_first:
+                lt, om, r = logistic_interval(lu, lamr1, lam1, lfr1, gap_e, gap_c, gap_logc)
+            else:
+                lt, om, r = logistic_interval(lu, lamr2, lam2, lfr2, gap_e, gap_c, gap_logc)
+        else:
+            # (lv >= lu: log F does not resolve u from v, om <= 0 below, as for the probit)
+            r = math.exp(lv - lu)               # F(v) / F(u) < 1
+            om = -math.expm1(lv - lu)           # 1 - r
+            lt = lu + math.log(om) if om > 0.0 else -math.inf
         if om <= 0.0:
             # eta below the resolution of log F at d (eta ~ 1e-16 |d|): log P(tie) is not
             # representable.  l = -inf makes every solver step back from here, and the
@@ -218,7 +270,7 @@ def pair_terms(link, d, eta, n_ab, n_ba, n_tie, out):
             out[2] = math.inf
             out[5] = -1.0
             return
-        l += n_tie * (lu + math.log(om))
+        l += n_tie * lt
         # With P = F(u) - F(v), f(u)/P = lam_u / om and f(v)/P = lam_v r / om.  The second
         # derivatives are written so that no two large terms cancel in the far tails.
         fu = lam_u / om

@@ -348,3 +348,39 @@ def draw_replicate(kind, seed, cells, cum, lam, aprob, aidx, total, unit_ptr, un
     else:
         draw_parametric(totals, prob, w3)
     split_cells(w3, ties, wab, wba, tie)
+
+
+@njit(cache=True, nogil=True)
+def newton_start(s_hat, eta_hat, fit_eta, pi, pj, wab, wba, tie, gd, ge, cov, penalty, out_s):
+    """``(out_s, eta) = (s_hat, eta_hat) + cov g``: one Newton step from the full-data
+    estimate with its information (``cov``: its inverse in the sum-to-zero subspace, ``n``
+    square, ``n + 1`` with ``fit_eta``) and the gradient ``g`` of the replicate's counts
+    there, from the scores ``gd, ge`` of one comparison per cell at the estimate
+    (:func:`.robust.cell_scores`, cells ``3 k + o``).  No log-probability is evaluated: the
+    step costs a pass over the pairs without transcendentals and a matrix-vector product,
+    and saves the refit one of its three or four passes.  Returns ``eta`` (``eta_hat``
+    without a threshold)."""
+    n = s_hat.shape[0]
+    size = cov.shape[0]
+    grad = np.zeros(size)
+    for k in range(pi.shape[0]):
+        a = wab[k]
+        b = wba[k]
+        t = tie[k]
+        g = a * gd[3 * k] + b * gd[3 * k + 1] + t * gd[3 * k + 2]
+        grad[pi[k]] += g
+        grad[pj[k]] -= g
+        if fit_eta:
+            grad[n] += a * ge[3 * k] + b * ge[3 * k + 1] + t * ge[3 * k + 2]
+    for i in range(n):
+        grad[i] -= penalty * s_hat[i]
+    eta = eta_hat
+    for x in range(size):
+        step = 0.0
+        for y in range(size):
+            step += cov[x, y] * grad[y]
+        if x < n:
+            out_s[x] = s_hat[x] + step
+        else:
+            eta = eta_hat + step
+    return eta

@@ -366,7 +366,10 @@ def _parametric_draws(fit, mean_of, n_draws, n_params, per_draw, rng):
                         f"available ({str(exc).splitlines()[0]}); pass n_draws=0 for "
                         f"point values or bootstrap= draws.") from exc
     vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
-    root = vecs * np.sqrt(np.clip(vals, 0.0, None))
+    # V diag(sqrt(vals)) V': unlike V diag(sqrt(vals)) it does not depend on the signs of
+    # the eigenvectors (nor on the basis of a repeated eigenvalue), so the draws of a seed
+    # move continuously with the covariance (rounding at 1e-16 flipped some columns before)
+    root = (vecs * np.sqrt(np.clip(vals, 0.0, None))) @ vecs.T
     z = rng.standard_normal((int(n_draws), cov.shape[0]))
     return mean_of(cov) + z @ root.T
 

@@ -5,6 +5,7 @@ refits every replicate from the full-data estimate (Numba, in parallel over repl
 returns a :class:`BootstrapResult`, from which percentile, basic and BCa intervals, rank
 intervals and rank probabilities are computed without refitting.
 """
+import math
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from .._kernels import mm as _mm
 from .._kernels import newton as _newton
 from .._kernels import resample as _rs
 from .._kernels import resample_cells as _rsc
+from .._kernels import robust as _robust
 from ..data.rows import cluster_labels, units
 from ..data.cells import expand_groups, pair_structure
 from ..exceptions import DegenerateResampleWarning
@@ -94,6 +96,7 @@ class _PairDesign(_Design):
         raw = comps.pairs
         self.fit = fit
         self.kind = kind
+        self._start = False
         self.pi, self.pj = raw.pi, raw.pj
         self.m = raw.pi.shape[0]
         self.w3 = np.empty(3 * self.m)
@@ -136,6 +139,31 @@ class _PairDesign(_Design):
     @staticmethod
     def n_columns(fit):
         return fit.n_items + 1
+
+    def newton_start(self):
+        """``(gd, ge, cov)`` of the replicates' first Newton step
+        (:func:`btstats._kernels.resample.newton_start`): the scores of one comparison per
+        cell at the estimate (a tie under ``ties="half"`` is half a win each way, so its
+        cells carry the win scores) and the inverse observed information of (scores, eta) in
+        the sum-to-zero subspace; ``None`` beyond ``DENSE_MAX`` items or when the
+        information is singular (the refits then start at the estimate)."""
+        if self._start is False:
+            fit = self.fit
+            self._start = None
+            if fit.n_items <= DENSE_MAX:
+                observed = fit if fit.covariance_type == "observed" else \
+                    fit.with_covariance("observed")
+                try:
+                    cov = np.ascontiguousarray(observed._full_covariance())
+                except (np.linalg.LinAlgError, MemoryError):
+                    cov = None
+                if cov is not None:
+                    eta = 0.0 if fit._eta is None else float(fit._eta)
+                    gd, ge = _robust.cell_scores(fit._model.link,
+                                                 np.ascontiguousarray(fit._s, dtype=float),
+                                                 eta, self.pi, self.pj, fit._model.has_ties)
+                    self._start = (gd, ge, cov)
+        return self._start
 
     @property
     def kernel_kind(self):
@@ -475,9 +503,14 @@ def _split_cells(w3, ties):
 
 
 def _refit_counts(method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty, degenerate,
-                  fallback_penalty, tol, max_iter, dense_max, wab, wba, tie, out_s):
+                  fallback_penalty, tol, max_iter, dense_max, start, wab, wba, tie, out_s):
     """Warm-started fit of one replicate's counts into ``out_s``, with the no-MLE handling
     (status codes of :mod:`btstats._kernels.resample`).  Returns ``(status, eta)``.
+
+    Newton starts from the full-data estimate moved by one Newton step with the full-data
+    information (:func:`btstats._kernels.resample.newton_start`; ``start = (gd, ge, cov)``,
+    or ``None`` for no such step), unless the replicate has no finite MLE or the step
+    leaves the parameter domain.
 
     The fit's own kernels with the fit's argument types, so a bootstrap compiles no solver
     the fit has compiled, and Newton only when some replicate needs it (ties, a penalty, a
@@ -497,7 +530,16 @@ def _refit_counts(method, link, fit_eta, s_hat, eta_hat, pi, pj, penalty, degene
         status, _, _ = _mm.mm_bradley_terry(out_s, pi, pj, wab, wba, tie, tol, max_iter,
                                              None)
         return status + extra, eta_hat
-    status, _, eta, _ = _newton.newton(link, fit_eta, out_s, eta_hat, pi, pj, wab, wba, tie,
+    eta0 = eta_hat
+    if start is not None and extra == 0:
+        gd, ge, cov = start
+        eta0 = _rs.newton_start(s_hat, eta_hat, fit_eta, pi, pj, wab, wba, tie, gd, ge, cov,
+                                penalty, out_s)
+        if not (np.all(np.isfinite(out_s)) and math.isfinite(eta0)
+                and (eta0 > 0.0 or not fit_eta)):
+            out_s[:] = s_hat
+            eta0 = eta_hat
+    status, _, eta, _ = _newton.newton(link, fit_eta, out_s, eta0, pi, pj, wab, wba, tie,
                                        penalty, tol, max_iter, dense_max)
     return status + extra, eta
 
@@ -598,9 +640,10 @@ def _kernel_args(fit, design, degenerate, fallback_penalty, tol):
     max_iter = 200 if method == _rs.METHOD_NEWTON else 10_000
     eta = 0.0 if fit._eta is None else float(fit._eta)
     deg = _rs.DEGENERATE_DROP if degenerate == "drop" else _rs.DEGENERATE_PENALIZE
+    start = design.newton_start() if method == _rs.METHOD_NEWTON else None
     return (method, mdl.link, mdl.has_ties, np.ascontiguousarray(fit._s, dtype=float), eta,
             design.pi, design.pj, float(fit.penalty), deg, float(fallback_penalty), float(tol),
-            max_iter, DENSE_MAX)
+            max_iter, DENSE_MAX, start)
 
 
 def bootstrap_fit(fit, *, n_resamples=1000, kind="nonparametric", cluster=None,

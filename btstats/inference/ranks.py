@@ -303,7 +303,10 @@ def _rank_confidence_sets_iv(estimate, draws, covariance, confidence_level, simu
     if lam[0] < -1e-8 * max(lam[-1], 0.0):
         raise ValueError(f"`covariance` must be positive semi-definite; its smallest "
                          f"eigenvalue is {lam[0]:.3g} (largest {lam[-1]:.3g}).")
-    factor = vec * np.sqrt(np.maximum(lam, 0.0))
+    # the symmetric root V diag(sqrt(lam)) V': it does not depend on the eigenvectors'
+    # signs (nor on the basis of a repeated eigenvalue), so a seed's draws move
+    # continuously with the covariance, whatever LAPACK returns
+    factor = (vec * np.sqrt(np.maximum(lam, 0.0))) @ vec.T
     return x, labels, confidence_level, None, (s, factor), int(n_draws)
 
 
