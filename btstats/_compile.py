@@ -96,6 +96,9 @@ def _step_newton():
 def _step_bootstrap():
     fit(load_example("baseball")).bootstrap(n_resamples=8, rng=0,
                                             progress=False).jackknife_values()
+    # the refits by Newton (tie models), with their first step from the full-data fit
+    fit(load_example("springall"), "rao-kupper").bootstrap(n_resamples=4, rng=0,
+                                                            progress=False)
 
 
 def _step_core():
@@ -124,7 +127,7 @@ STEPS = (
      + PATHS["aggregate_sorted"] + ("aggregate.positive_range", "likelihood.item_totals",
                                     "likelihood.information"), _step_fit),
     ("tie models (newton)", PATHS["newton"] + ("likelihood.loglik",), _step_newton),
-    ("bootstrap", PATHS["bootstrap"], _step_bootstrap),
+    ("bootstrap", PATHS["bootstrap"] + PATHS["bootstrap_newton"], _step_bootstrap),
     ("order effect (model core)", ("cell_build.any_nonzero", "cell_build.group_row_keys",
                                    "cell_build.merge_sorted_groups", "cell_build.radix_sort",
                                    "cells.newton_cells", "cells.information_from_pass",

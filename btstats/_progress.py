@@ -201,6 +201,7 @@ KERNEL_SECONDS = {
     "cell_build.orient_covariate_rows": 0.5, "cell_build.dense_pair_structure": 0.3,
     "cells.newton_cells": 11.0, "cells.information_cells": 0.6, "cells.cell_scores": 0.4,
     "resample.alias_table": 1.1, "resample.draw_replicate": 2.8,
+    "resample.newton_start": 0.4, "robust.cell_scores": 1.7,
     "resample_cells.bootstrap_cells_block": 7.5,
     "resample_cells.jackknife_cells_block": 2.0,
     "cells.newton_cells[threaded]": 12.0,
@@ -230,6 +231,8 @@ PATHS = {
     "newton": ("newton.newton",),
     "core": ("cells.newton_cells",),
     "bootstrap": ("resample.alias_table", "resample.draw_replicate"),
+    # the refits by Newton: their first step from the full-data information
+    "bootstrap_newton": ("resample.newton_start", "robust.cell_scores"),
     "core_bootstrap": ("cells.cell_scores", "resample_cells.bootstrap_cells_block"),
     "core_bca": ("resample_cells.jackknife_cells_block",),
     # the passes over large data on Numba's threads (a signature of their own)

@@ -664,7 +664,7 @@ def bootstrap_fit(fit, *, n_resamples=1000, kind="nonparametric", cluster=None,
     else:
         mdl = fit._model
         mm_only = mdl.link == _LOGISTIC and not mdl.has_ties and fit.penalty == 0.0
-        _progress.announce("bootstrap", *(() if mm_only else ("newton",)))
+        _progress.announce("bootstrap", *(() if mm_only else ("newton", "bootstrap_newton")))
     n_par = design_class.n_columns(fit)
     _v.check_memory(8 * n_resamples * (n_par + 2), "n_resamples", n_resamples,
                     f"{n_resamples:,} replicates of {n_par} parameters",
