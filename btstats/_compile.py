@@ -87,6 +87,13 @@ def _step_threaded():
     pi, pj, wab, wba, tie = pairs._counts.arrays()
     _kmm.mm_bradley_terry(np.array(pairs.scores, dtype=np.float64), pi, pj, wab, wba, tie,
                           1e-8, 100, True)
+    # the sort of many rows' pair keys (the argument types of aggregate_sorted's call)
+    from ._kernels import aggregate as _kagg
+
+    for key_type in (np.uint32, np.int64):
+        keys = np.arange(8, dtype=key_type)[::-1].copy()
+        _kagg._radix_sort_threaded(keys, np.empty_like(keys), np.arange(8, dtype=np.int64),
+                                   np.empty(8, np.int64), 4, True)
 
 
 def _step_newton():
@@ -141,7 +148,7 @@ STEPS = (
         "cells.information_cells[threaded]", "cells.loglik_cells[threaded]",
         "cells.cell_scores[threaded]", "robust_cells.meat_units[threaded]",
         "robust_cells.meat_kinds[threaded]", "robust_cells.halved_row_units")
-     + PATHS["threaded_fit"], _step_threaded),
+     + PATHS["threaded_fit"] + PATHS["aggregate_sorted_threaded"], _step_threaded),
 )
 
 

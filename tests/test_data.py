@@ -12,7 +12,7 @@ from collections import defaultdict
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import special
 
@@ -663,3 +663,40 @@ def test_positive_range_left_by_the_validation_equals_a_fresh_scan():
     half = pairs.with_ties_as_half()           # derived counts: scanned when asked
     assert "_positive_range" not in half.__dict__
     assert half.positive_range() == kagg.positive_range(half.wab, half.wba, half.tie)
+
+
+@given(data=raw_rows(), has_outcome=st.booleans())
+def test_sorted_aggregation_summary_equals_the_weight_scan(data, has_outcome):
+    """Unweighted rows: the total, smallest and largest cell weight the sorted aggregation
+    finds while counting equal the scan of the counts it would otherwise need."""
+    n, a, b, outcome, _ = data
+    o = outcome if has_outcome else np.zeros(0, np.int8)
+    summary = []
+    status, pi, pj, wab, wba, tie = kagg.aggregate_sorted(n, a, b, o, np.zeros(0),
+                                                          has_outcome, False, summary)
+    if status != kagg.OK:
+        return
+    total, n_small, lo, hi = kagg.weight_range(wab, wba, tie, 1e-300)
+    assert summary == [total, lo, hi] and n_small == 0
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(0, 3000), bits=st.integers(1, 40),
+       key_type=st.sampled_from([np.uint32, np.int64]), with_payload=st.booleans())
+def test_threaded_radix_sort_is_the_serial_sort(seed, m, bits, key_type, with_payload):
+    """The blocks of the threaded sort give exactly the serial (stable) sort: the keys and
+    the permutation of the payload (rows of equal keys keep their order)."""
+    if key_type is np.uint32:
+        bits = min(bits, 32)
+    rng = np.random.default_rng(seed)
+    keys = rng.integers(0, 2 ** bits, m, dtype=np.int64).astype(key_type)
+    payload = np.arange(m, dtype=np.int64) if with_payload else np.zeros(0, np.int64)
+    got = kagg._radix_sort_threaded(keys.copy(), np.empty_like(keys), payload.copy(),
+                                    np.empty_like(payload), bits, with_payload)
+    want = kagg._radix_sort(keys.copy(), np.empty_like(keys), payload.copy(),
+                            np.empty_like(payload), bits, with_payload)
+    np.testing.assert_array_equal(got[0], want[0])
+    np.testing.assert_array_equal(got[0], np.sort(keys))
+    if with_payload:
+        np.testing.assert_array_equal(got[1], want[1])
+        np.testing.assert_array_equal(got[1], np.argsort(keys, kind="stable"))

@@ -22,7 +22,7 @@ finds and names the rows (an error path, so it can afford numpy passes).
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
 
 OK = 0
 BAD_ROWS = 1
@@ -237,6 +237,52 @@ def _radix_sort(keys, tmp_k, payload, tmp_p, bits, with_payload):
     return keys, payload
 
 
+#: Keys from which :func:`aggregate_sorted` sorts on Numba's threads
+#: (:func:`_radix_sort_threaded`), and the fixed number of blocks it splits them into.
+THREADED_SORT_ROWS = 1 << 20
+_SORT_BLOCKS = 4
+
+
+@njit(cache=True, parallel=True)
+def _radix_sort_threaded(keys, tmp_k, payload, tmp_p, bits, with_payload):
+    """:func:`_radix_sort` over ``_SORT_BLOCKS`` fixed blocks of the keys on Numba's threads:
+    each pass counts the digits of every block in parallel, gives each (digit, block) its
+    offset (digits first, then blocks in order) and scatters the blocks in parallel.  The
+    sort is stable, so the result is exactly the serial sort's, on any number of threads
+    (5 x 10**6 keys of 36 bits, 2 cores: 73 -> 47 ms)."""
+    n = keys.shape[0]
+    digit = (bits + 1) // 2 if bits <= 32 else _DIGIT_BITS
+    mask = (np.int64(1) << digit) - 1
+    buckets = 1 << digit
+    nb = _SORT_BLOCKS
+    count = np.empty((nb, buckets), np.int64)
+    shift = 0
+    while shift < bits:
+        count[:, :] = 0
+        for t in prange(nb):
+            for r in range(t * n // nb, (t + 1) * n // nb):
+                count[t, (np.int64(keys[r]) >> shift) & mask] += 1
+        pos = 0
+        for d in range(buckets):
+            for t in range(nb):
+                c = count[t, d]
+                count[t, d] = pos
+                pos += c
+        for t in prange(nb):
+            for r in range(t * n // nb, (t + 1) * n // nb):
+                d = (np.int64(keys[r]) >> shift) & mask
+                at = count[t, d]
+                tmp_k[at] = keys[r]
+                if with_payload:
+                    tmp_p[at] = payload[r]
+                count[t, d] = at + 1
+        keys, tmp_k = tmp_k, keys
+        if with_payload:
+            payload, tmp_p = tmp_p, payload
+        shift += digit
+    return keys, payload
+
+
 @njit(cache=True)
 def _pair_keys(n, a, b, outcome, weight, has_outcome, has_weight, keys, payload):
     """Fill ``keys[r] = (min << hb | max) << 2 | outcome`` (outcome from the smaller code's
@@ -267,14 +313,27 @@ def _pair_keys(n, a, b, outcome, weight, has_outcome, has_weight, keys, payload)
 
 @njit(cache=True)
 def _count_pairs(keys):
+    """``(pairs, shortest, longest run of equal keys)`` of the sorted keys: the number of
+    pair records and, for unweighted rows, the smallest and largest (pair, outcome)
+    count."""
     m = 0
     prev = np.int64(-1)
-    for t in range(keys.shape[0]):
-        pair = np.int64(keys[t]) >> 2
+    rows = keys.shape[0]
+    run = 0
+    shortest = rows
+    longest = 0
+    for t in range(rows):
+        key = np.int64(keys[t])
+        pair = key >> 2
         if pair != prev:
             m += 1
             prev = pair
-    return m
+        run += 1
+        if t == rows - 1 or np.int64(keys[t + 1]) != key:
+            shortest = min(shortest, run)
+            longest = max(longest, run)
+            run = 0
+    return m, shortest, longest
 
 
 @njit(cache=True)
@@ -304,8 +363,13 @@ def _merge_pairs(keys, payload, weight, has_weight, hb, pi, pj, wab, wba, tie):
             tie[k] += w
 
 
-def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight):
+def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight, summary=None):
     """Sparse path.  Returns ``(status, pi, pj, wab, wba, tie)``.
+
+    ``summary`` (a list, optional) receives, for unweighted rows, ``(total, smallest
+    positive, largest)`` cell weight: the number of rows and the smallest and largest
+    (pair, outcome) count, found while counting the pairs, so the validation need not read the counts
+    again (:meth:`btstats.data.comparisons.PairCounts.weight_summary`).
 
     Keys are 32-bit while ``(min << hb | max) << 2`` fits (n <= 32768), halving the memory
     traffic.  The large arrays are allocated here by numpy rather than inside the compiled
@@ -318,9 +382,12 @@ def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight):
     bad, hb = _pair_keys(n, a, b, outcome, weight, has_outcome, has_weight, keys, payload)
     if bad:
         return (BAD_ROWS,) + _empty_result()
-    keys, payload = _radix_sort(keys, np.empty_like(keys), payload, np.empty_like(payload),
-                                2 * hb + 2, has_weight)
-    m = _count_pairs(keys)
+    sort = _radix_sort_threaded if rows >= THREADED_SORT_ROWS else _radix_sort
+    keys, payload = sort(keys, np.empty_like(keys), payload, np.empty_like(payload),
+                         2 * hb + 2, has_weight)
+    m, shortest, longest = _count_pairs(keys)
+    if summary is not None and not has_weight and rows:
+        summary[:] = [float(rows), float(shortest), float(longest)]
     pi = np.empty(m, np.int32)
     pj = np.empty(m, np.int32)
     wab = np.empty(m)

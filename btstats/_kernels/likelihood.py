@@ -184,7 +184,7 @@ def probabilities(link, d, eta):
     return res
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def item_totals(n_items, pi, pj, wab, wba, tie):
     """Per item: total weight of wins, losses and ties (rows of a 3 x n array)."""
     out = np.zeros((3, n_items))
@@ -200,7 +200,7 @@ def item_totals(n_items, pi, pj, wab, wba, tie):
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def start_scores(n_items, pi, pj, wab, wba, tie):
     """Starting scores and the total weight: half the log of each item's
     ``(wins + ties/2 + c) / (losses + ties/2 + c)``, centred, with ``c = min(1, wins, losses)/2``

@@ -86,10 +86,21 @@ class PairCounts:
 
     def weight_summary(self, tiny):
         """``(total weight, pairs with a positive weight below tiny)`` in one pass, which
-        also keeps :meth:`positive_range` (so large data are not read again for it)."""
+        also keeps :meth:`positive_range` (so large data are not read again for it); no pass
+        when the aggregation of unweighted rows gave the summary (:meth:`_known`)."""
+        known = self.__dict__.get("_summary")
+        if known is not None and tiny <= known[1]:
+            return known[0], 0
         total, n_small, lo, hi = _agg.weight_range(self.wab, self.wba, self.tie, tiny)
         object.__setattr__(self, "_positive_range", (lo, hi))     # frozen: a cache
         return total, n_small
+
+    def _known(self, total, lo, hi):
+        """Keep the weight summary the aggregation found: ``total`` weight, smallest positive
+        and largest cell weight (unweighted rows: rows, the smallest and largest count)."""
+        object.__setattr__(self, "_summary", (total, lo, hi))
+        object.__setattr__(self, "_positive_range", (lo, hi))
+        return self
 
     def positive_range(self):
         """``(smallest positive, largest)`` cell weight (``(inf, 0)`` if none), kept by
@@ -183,11 +194,17 @@ def _try_aggregate(n, a, b, outcome, weight):
     else:
         kernel, path = _agg.aggregate_sorted, "aggregate_sorted"
     # data are aggregated to be fitted: one message for both
-    _progress.announce("fit", path)
-    status, pi, pj, wab, wba, tie = kernel(n, a, b, o, w, has_outcome, has_weight)
+    _progress.announce("fit", path, *(("aggregate_sorted_threaded",) if (
+        kernel is _agg.aggregate_sorted and a.shape[0] >= _agg.THREADED_SORT_ROWS) else ()))
+    summary = []
+    if kernel is _agg.aggregate_sorted:
+        status, pi, pj, wab, wba, tie = kernel(n, a, b, o, w, has_outcome, has_weight, summary)
+    else:
+        status, pi, pj, wab, wba, tie = kernel(n, a, b, o, w, has_outcome, has_weight)
     if status != _agg.OK:
         return None
-    return PairCounts(n, pi, pj, wab, wba, tie)
+    pairs = PairCounts(n, pi, pj, wab, wba, tie)
+    return pairs._known(*summary) if summary else pairs
 
 
 def _aggregate_unlabelled(a, b, outcome, weight):
