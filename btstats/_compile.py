@@ -87,13 +87,20 @@ def _step_threaded():
     pi, pj, wab, wba, tie = pairs._counts.arrays()
     _kmm.mm_bradley_terry(np.array(pairs.scores, dtype=np.float64), pi, pj, wab, wba, tie,
                           1e-8, 100, True)
-    # the sort of many rows' pair keys (the argument types of aggregate_sorted's call)
+    # the sorted aggregation of many rows, in blocks on the threads (forced on tiny data):
+    # 32-bit keys (up to 32,768 items) and 64-bit ones
     from ._kernels import aggregate as _kagg
+    from .data.rows import kernel_codes
 
-    for key_type in (np.uint32, np.int64):
-        keys = np.arange(8, dtype=key_type)[::-1].copy()
-        _kagg._radix_sort_threaded(keys, np.empty_like(keys), np.arange(8, dtype=np.int64),
-                                   np.empty(8, np.int64), 4, True)
+    threshold = _kagg.THREADED_SORT_ROWS
+    _kagg.THREADED_SORT_ROWS = 0
+    try:
+        for n in (3, 40_000):
+            a, b = kernel_codes(np.array([0, 1, 2]), np.array([1, 2, 0]))
+            _kagg.aggregate_sorted(n, a, b, kernel_array(np.zeros(0, np.int8)),
+                                   kernel_array(np.zeros(0), np.float64), False, False, [])
+    finally:
+        _kagg.THREADED_SORT_ROWS = threshold
 
 
 def _step_newton():

@@ -209,7 +209,8 @@ KERNEL_SECONDS = {
     "cells.cell_scores[threaded]": 1.5, "robust_cells.meat_units[threaded]": 1.5,
     "robust_cells.meat_kinds[threaded]": 1.0, "cells.information_from_pass": 0.3,
     "robust_cells.halved_row_units": 0.3, "mm.mm_bradley_terry[threaded]": 2.0,
-    "aggregate._radix_sort_threaded": 1.0,
+    "aggregate._radix_sort_threaded": 1.0, "aggregate._pair_keys_threaded": 0.8,
+    "aggregate._count_blocks": 0.6, "aggregate._merge_blocks": 0.8,
 }
 
 #: The kernels each entry point calls from Python (``module.function`` in
@@ -230,7 +231,9 @@ PATHS = {
     "aggregate_sorted": ("aggregate._pair_keys", "aggregate._radix_sort",
                          "aggregate._count_pairs", "aggregate._merge_pairs"),
     # its sort of many rows on Numba's threads
-    "aggregate_sorted_threaded": ("aggregate._radix_sort_threaded",),
+    "aggregate_sorted_threaded": ("aggregate._pair_keys_threaded",
+                                  "aggregate._radix_sort_threaded", "aggregate._count_blocks",
+                                  "aggregate._merge_blocks"),
     "newton": ("newton.newton",),
     "core": ("cells.newton_cells",),
     "bootstrap": ("resample.alias_table", "resample.draw_replicate"),

@@ -700,3 +700,28 @@ def test_threaded_radix_sort_is_the_serial_sort(seed, m, bits, key_type, with_pa
     if with_payload:
         np.testing.assert_array_equal(got[1], want[1])
         np.testing.assert_array_equal(got[1], np.argsort(keys, kind="stable"))
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=raw_rows(), has_outcome=st.booleans(), has_weight=st.booleans())
+def test_threaded_sorted_aggregation_is_the_serial_one(data, has_outcome, has_weight):
+    """Keys built, sorted, counted and merged in blocks on threads (the path of >= 2^20
+    rows, forced here on small data) give the serial path's records and summary, bad rows
+    included."""
+    n, a, b, outcome, weight = data
+    o = outcome if has_outcome else np.zeros(0, np.int8)
+    w = weight if has_weight else np.zeros(0)
+    runs = []
+    for threshold in (0, 1 << 62):
+        old = kagg.THREADED_SORT_ROWS
+        kagg.THREADED_SORT_ROWS = threshold
+        try:
+            summary = []
+            runs.append((kagg.aggregate_sorted(n, a, b, o, w, has_outcome, has_weight,
+                                               summary), summary))
+        finally:
+            kagg.THREADED_SORT_ROWS = old
+    (got, s_got), (want, s_want) = runs
+    assert got[0] == want[0] and s_got == s_want
+    for x, y in zip(got[1:], want[1:]):
+        np.testing.assert_array_equal(x, y)

@@ -237,8 +237,9 @@ def _radix_sort(keys, tmp_k, payload, tmp_p, bits, with_payload):
     return keys, payload
 
 
-#: Keys from which :func:`aggregate_sorted` sorts on Numba's threads
-#: (:func:`_radix_sort_threaded`), and the fixed number of blocks it splits them into.
+#: Rows from which :func:`aggregate_sorted` builds, sorts and merges the keys in fixed blocks
+#: on Numba's threads (:func:`_pair_keys_threaded`, :func:`_radix_sort_threaded`,
+#: :func:`_count_blocks`, :func:`_merge_blocks`), and the number of blocks.
 THREADED_SORT_ROWS = 1 << 20
 _SORT_BLOCKS = 4
 
@@ -283,10 +284,30 @@ def _radix_sort_threaded(keys, tmp_k, payload, tmp_p, bits, with_payload):
     return keys, payload
 
 
+@njit(cache=True, parallel=True)
+def _pair_keys_threaded(n, a, b, outcome, weight, has_outcome, has_weight, keys, payload):
+    """:func:`_pair_keys` over ``_SORT_BLOCKS`` fixed blocks of the rows on Numba's
+    threads (the same keys)."""
+    rows = a.shape[0]
+    nb = _SORT_BLOCKS
+    bad = np.zeros(nb, np.bool_)
+    hbs = np.zeros(nb, np.int64)
+    for t in prange(nb):
+        lo = t * rows // nb
+        hi = (t + 1) * rows // nb
+        bad[t], hbs[t] = _pair_keys(n, a[lo:hi], b[lo:hi],
+                                    outcome[lo:hi] if has_outcome else outcome,
+                                    weight[lo:hi] if has_weight else weight, has_outcome,
+                                    has_weight, keys[lo:hi],
+                                    payload[lo:hi] if has_weight else payload, lo)
+    return bad.any(), hbs[0]
+
+
 @njit(cache=True)
-def _pair_keys(n, a, b, outcome, weight, has_outcome, has_weight, keys, payload):
+def _pair_keys(n, a, b, outcome, weight, has_outcome, has_weight, keys, payload, first):
     """Fill ``keys[r] = (min << hb | max) << 2 | outcome`` (outcome from the smaller code's
-    side: 0 it wins, 1 it loses, 2 tie) and ``payload[r] = r`` when weighted.
+    side: 0 it wins, 1 it loses, 2 tie) and ``payload[r] = first + r`` when weighted (the
+    rows are ``first, first + 1, ...`` of the data).
 
     Shifts and masks, no division, decode the key.  Returns ``(bad, hb)``."""
     hb = 1
@@ -301,7 +322,7 @@ def _pair_keys(n, a, b, outcome, weight, has_outcome, has_weight, keys, payload)
         if has_weight:
             w = weight[r]
             bad |= not (w >= 0.0 and w < np.inf)
-            payload[r] = r
+            payload[r] = first + r
         if x > y:
             x, y = y, x
             if o < 2:
@@ -363,6 +384,44 @@ def _merge_pairs(keys, payload, weight, has_weight, hb, pi, pj, wab, wba, tie):
             tie[k] += w
 
 
+@njit(cache=True, parallel=True)
+def _count_blocks(keys):
+    """The sorted keys cut into ``_SORT_BLOCKS`` blocks at pair boundaries, and
+    :func:`_count_pairs` of each on Numba's threads: ``(starts, pairs, shortest, longest)``
+    (empty blocks count no pairs and shortest = their length, 0)."""
+    rows = keys.shape[0]
+    nb = _SORT_BLOCKS
+    starts = np.empty(nb + 1, np.int64)
+    starts[0] = 0
+    starts[nb] = rows
+    for t in range(1, nb):
+        r = max(t * rows // nb, starts[t - 1])
+        while 0 < r < rows and (np.int64(keys[r]) >> 2) == (np.int64(keys[r - 1]) >> 2):
+            r += 1
+        starts[t] = r
+    pairs = np.zeros(nb, np.int64)
+    shortest = np.zeros(nb, np.int64)
+    longest = np.zeros(nb, np.int64)
+    for t in prange(nb):
+        pairs[t], shortest[t], longest[t] = _count_pairs(keys[starts[t]:starts[t + 1]])
+    return starts, pairs, shortest, longest
+
+
+@njit(cache=True, parallel=True)
+def _merge_blocks(keys, payload, weight, has_weight, hb, starts, offsets, pi, pj, wab, wba,
+                  tie):
+    """:func:`_merge_pairs` of each block of :func:`_count_blocks` into its records
+    (``offsets[t]``: the block's first record) on Numba's threads: the same records as one
+    merge of all the keys, since no pair straddles two blocks."""
+    for t in prange(starts.shape[0] - 1):
+        lo = starts[t]
+        hi = starts[t + 1]
+        a = offsets[t]
+        e = offsets[t + 1]
+        _merge_pairs(keys[lo:hi], payload[lo:hi] if has_weight else payload, weight,
+                     has_weight, hb, pi[a:e], pj[a:e], wab[a:e], wba[a:e], tie[a:e])
+
+
 def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight, summary=None):
     """Sparse path.  Returns ``(status, pi, pj, wab, wba, tie)``.
 
@@ -377,15 +436,25 @@ def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight, summary=
     touching tens of megabytes (page faults were half the time of this path).
     """
     rows = a.shape[0]
+    threaded = rows >= THREADED_SORT_ROWS
     keys = np.empty(rows, np.uint32 if n <= 32768 else np.int64)
     payload = np.empty(rows if has_weight else 0, np.int64)
-    bad, hb = _pair_keys(n, a, b, outcome, weight, has_outcome, has_weight, keys, payload)
+    bad, hb = (_pair_keys_threaded if threaded else _pair_keys)(
+        n, a, b, outcome, weight, has_outcome, has_weight, keys, payload,
+        *(() if threaded else (0,)))
     if bad:
         return (BAD_ROWS,) + _empty_result()
-    sort = _radix_sort_threaded if rows >= THREADED_SORT_ROWS else _radix_sort
+    sort = _radix_sort_threaded if threaded else _radix_sort
     keys, payload = sort(keys, np.empty_like(keys), payload, np.empty_like(payload),
                          2 * hb + 2, has_weight)
-    m, shortest, longest = _count_pairs(keys)
+    if threaded:
+        starts, pairs, shortest, longest = _count_blocks(keys)
+        full = pairs > 0
+        m = int(pairs.sum())
+        shortest = int(shortest[full].min()) if full.any() else 0
+        longest = int(longest.max())
+    else:
+        m, shortest, longest = _count_pairs(keys)
     if summary is not None and not has_weight and rows:
         summary[:] = [float(rows), float(shortest), float(longest)]
     pi = np.empty(m, np.int32)
@@ -393,7 +462,12 @@ def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight, summary=
     wab = np.empty(m)
     wba = np.empty(m)
     tie = np.empty(m)
-    _merge_pairs(keys, payload, weight, has_weight, hb, pi, pj, wab, wba, tie)
+    if threaded:
+        offsets = np.concatenate([[0], np.cumsum(pairs)]).astype(np.int64)
+        _merge_blocks(keys, payload, weight, has_weight, hb, starts, offsets, pi, pj, wab, wba,
+                      tie)
+    else:
+        _merge_pairs(keys, payload, weight, has_weight, hb, pi, pj, wab, wba, tie)
     if has_weight:
         pi, pj, wab, wba, tie = _drop_empty(pi, pj, wab, wba, tie)
     return OK, pi, pj, wab, wba, tie
