@@ -92,15 +92,18 @@ def _step_threaded():
     from ._kernels import aggregate as _kagg
     from .data.rows import kernel_codes
 
-    threshold = _kagg.THREADED_SORT_ROWS
-    _kagg.THREADED_SORT_ROWS = 0
+    threshold = _kagg.THREADED_SORT_ROWS, _kagg.THREADED_COUNT_ROWS
+    _kagg.THREADED_SORT_ROWS = _kagg.THREADED_COUNT_ROWS = 0
     try:
+        a, b = kernel_codes(np.array([0, 1, 2]), np.array([1, 2, 0]))
+        no_outcome = kernel_array(np.zeros(0, np.int8))
+        no_weight = kernel_array(np.zeros(0), np.float64)
         for n in (3, 40_000):
-            a, b = kernel_codes(np.array([0, 1, 2]), np.array([1, 2, 0]))
-            _kagg.aggregate_sorted(n, a, b, kernel_array(np.zeros(0, np.int8)),
-                                   kernel_array(np.zeros(0), np.float64), False, False, [])
+            _kagg.aggregate_sorted(n, a, b, no_outcome, no_weight, False, False, [])
+        # and the dense counting of many unweighted rows
+        _kagg.aggregate_dense(3, a, b, no_outcome, no_weight, False, False)
     finally:
-        _kagg.THREADED_SORT_ROWS = threshold
+        _kagg.THREADED_SORT_ROWS, _kagg.THREADED_COUNT_ROWS = threshold
 
 
 def _step_newton():
@@ -155,7 +158,8 @@ STEPS = (
         "cells.information_cells[threaded]", "cells.loglik_cells[threaded]",
         "cells.cell_scores[threaded]", "robust_cells.meat_units[threaded]",
         "robust_cells.meat_kinds[threaded]", "robust_cells.halved_row_units")
-     + PATHS["threaded_fit"] + PATHS["aggregate_sorted_threaded"], _step_threaded),
+     + PATHS["threaded_fit"] + PATHS["aggregate_sorted_threaded"]
+     + PATHS["aggregate_counts_threaded"], _step_threaded),
 )
 
 

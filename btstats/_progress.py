@@ -211,6 +211,7 @@ KERNEL_SECONDS = {
     "robust_cells.halved_row_units": 0.3, "mm.mm_bradley_terry[threaded]": 2.0,
     "aggregate._radix_sort_threaded": 1.0, "aggregate._pair_keys_threaded": 0.8,
     "aggregate._count_blocks": 0.6, "aggregate._merge_blocks": 0.8,
+    "aggregate._dense_unweighted_threaded": 1.6,
 }
 
 #: The kernels each entry point calls from Python (``module.function`` in
@@ -226,6 +227,8 @@ PATHS = {
     "fit": ("aggregate.weight_range", "graph.sweep_reach", "likelihood.start_scores",
             "mm.mm_bradley_terry"),
     "aggregate_counts": ("aggregate._dense_unweighted",),
+    # many unweighted rows: counted in blocks on Numba's threads
+    "aggregate_counts_threaded": ("aggregate._dense_unweighted_threaded",),
     "aggregate_weighted": ("aggregate._dense_weighted",),
     # many items: sorted keys instead of a dense table
     "aggregate_sorted": ("aggregate._pair_keys", "aggregate._radix_sort",

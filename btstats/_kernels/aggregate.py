@@ -27,6 +27,10 @@ from numba import njit, prange
 OK = 0
 BAD_ROWS = 1
 
+#: The fixed number of blocks the threaded kernels split rows into: fixed by the code, not
+#: by the number of threads, so their results never depend on the machine.
+_SORT_BLOCKS = 4
+
 #: Digit width of the radix sort of keys over 32 bits: three passes up to 42 bits (the pair
 #: keys of 10**5 items have 36); 16,384 counts stay in cache (101 -> 77 ms on 5 x 10**6 keys
 #: against 11-bit digits, four passes).
@@ -129,7 +133,48 @@ def aggregate_dense(n, a, b, outcome, weight, has_outcome, has_weight):
     compiles only the counting it needs (0.6 s less to compile than one kernel for both)."""
     if has_weight:
         return _dense_weighted(n, a, b, outcome, weight, has_outcome)
+    if dense_threaded(n, a.shape[0], has_outcome):
+        return _dense_unweighted_threaded(n, a, b, outcome, has_outcome)
     return _dense_unweighted(n, a, b, outcome, has_outcome)
+
+
+#: Unweighted rows from which the dense path counts in fixed blocks on Numba's threads, and
+#: the largest table (cells) it copies per block for that.
+THREADED_COUNT_ROWS = 1 << 19
+_THREADED_COUNT_CELLS = 1 << 16
+
+
+def dense_threaded(n, rows, has_outcome):
+    """Whether :func:`aggregate_dense` counts unweighted rows on the threads: many rows, and
+    a table small enough to copy per block (plain Python, before the kernel)."""
+    cells = (4 if has_outcome else 1) * (n + 1) * (n + 1)
+    return rows >= THREADED_COUNT_ROWS and cells <= _THREADED_COUNT_CELLS
+
+
+@njit(cache=True, parallel=True)
+def _dense_unweighted_threaded(n, a, b, outcome, has_outcome):
+    """:func:`_dense_unweighted` with the rows counted in ``_SORT_BLOCKS`` fixed blocks on
+    Numba's threads, each into a table of its own, the tables then added.  The cells hold
+    whole counts, so the sums are exact and the result is the serial one on any number of
+    threads.  10**6 rows of 100 items on 2 cores: 0.99 -> 0.80 ms without outcomes, 1.65 ->
+    1.06 ms with them (reading the codes is most of it).  Only small tables gain: copying
+    and adding a table per block made 3 x 10**5 rows of 500 items with outcomes (10**6
+    cells) 4.4 -> 8.0 ms, and below about 5 x 10**5 rows starting the threads costs more
+    than it saves."""
+    size = (4 if has_outcome else 1) * (n + 1) * (n + 1)
+    rows = a.shape[0]
+    nb = _SORT_BLOCKS
+    part = np.zeros((nb, size))
+    for t in prange(nb):
+        lo = t * rows // nb
+        hi = (t + 1) * rows // nb
+        _count_unweighted(n, a[lo:hi], b[lo:hi], outcome[lo:hi] if has_outcome else outcome,
+                          has_outcome, part[t])
+    cnt = np.zeros(size)
+    for t in range(nb):
+        for c in range(size):
+            cnt[c] += part[t, c]
+    return _dense_pairs(n, cnt, has_outcome, np.bool_(False))
 
 
 @njit(cache=True)
@@ -239,9 +284,8 @@ def _radix_sort(keys, tmp_k, payload, tmp_p, bits, with_payload):
 
 #: Rows from which :func:`aggregate_sorted` builds, sorts and merges the keys in fixed blocks
 #: on Numba's threads (:func:`_pair_keys_threaded`, :func:`_radix_sort_threaded`,
-#: :func:`_count_blocks`, :func:`_merge_blocks`), and the number of blocks.
+#: :func:`_count_blocks`, :func:`_merge_blocks`).
 THREADED_SORT_ROWS = 1 << 20
-_SORT_BLOCKS = 4
 
 
 @njit(cache=True, parallel=True)

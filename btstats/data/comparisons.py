@@ -190,7 +190,9 @@ def _try_aggregate(n, a, b, outcome, weight):
     a, b = kernel_codes(a, b)
     if n <= _DENSE_MAX_ITEMS and n * n <= max(4 * a.shape[0], 10_000):
         kernel = _agg.aggregate_dense
-        path = "aggregate_weighted" if has_weight else "aggregate_counts"
+        path = "aggregate_weighted" if has_weight else (
+            "aggregate_counts_threaded" if _agg.dense_threaded(n, a.shape[0], has_outcome)
+            else "aggregate_counts")
     else:
         kernel, path = _agg.aggregate_sorted, "aggregate_sorted"
     # data are aggregated to be fitted: one message for both
