@@ -110,3 +110,37 @@ def test_unresolved_intervals_stay_unrepresentable():
     g = np.empty(2)
     h = np.empty((2, 2))
     assert F.cell_terms(F.CUMULATIVE, LOGISTIC, 3, 40.0, 1, np.array([1e-16]), g, h) == -math.inf
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.floats(-12.0, 12.0), st.sampled_from([0.0, -0.0, 10.0, -10.0, 1e-300])))
+def test_probit_at_both_signs_is_two_evaluations(x):
+    """One erfc and one exp give the probit's log-CDF pieces at x and -x: the same numbers,
+    bit for bit, as two calls (the continued-fraction tail and 0 take two calls)."""
+    from btstats._kernels.links import _probit_both, log_cdf_derivs
+
+    got = _probit_both(x)
+    want = log_cdf_derivs(PROBIT, x) + log_cdf_derivs(PROBIT, -x)
+    assert got == want
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(-40.0, 40.0), st.sampled_from([0.0, 1e-9, 0.3, 2.0, 12.0]),
+       st.tuples(*[st.sampled_from([0.0, 0.5, 1.0, 3.0])] * 3))
+def test_probit_pair_terms_share_their_evaluations_exactly(d, eta, counts):
+    """The probit pair pieces (Thurstone's two wins from one erfc; a tie's far argument from
+    its win's) equal the sums of one evaluation per outcome."""
+    from btstats._kernels.links import log_cdf_derivs, log_tie
+
+    a, b, t = counts
+    out = np.empty(6)
+    pair_terms(PROBIT, d, eta, a, b, t, out)
+    lf1 = log_cdf_derivs(PROBIT, d - eta)[0]
+    lf2 = log_cdf_derivs(PROBIT, -d - eta)[0]
+    want = (a * lf1 if a else 0.0) + (b * lf2 if b else 0.0)
+    if t:
+        want += t * log_tie(PROBIT, d, eta)
+    if math.isfinite(want):
+        assert abs(out[0] - want) <= 1e-12 * max(1.0, abs(want))
+    else:
+        assert out[0] == -math.inf

@@ -101,6 +101,31 @@ def _logistic_both(x):
 
 
 @njit(cache=True)
+def _probit_both(x):
+    """:func:`log_cdf_derivs` of the probit at ``x`` and at ``-x``:
+    ``(lf(x), lam(x), dlam(x), lf(-x), lam(-x), dlam(-x))``, the same numbers as two calls.
+    For ``0 < |x| <= _CF_SWITCH`` both come from one ``erfc`` and one ``exp``: ``1 - Phi(|x|)
+    = Phi(-|x|)`` is the tail both branches of :func:`log_cdf_derivs` compute, and the
+    density is even.  Elsewhere (0, and where a continued fraction takes over) two calls."""
+    t = abs(x)
+    if not (0.0 < t <= _CF_SWITCH):
+        a0, a1, a2 = log_cdf_derivs(PROBIT, x)
+        b0, b1, b2 = log_cdf_derivs(PROBIT, -x)
+        return a0, a1, a2, b0, b1, b2
+    q = 0.5 * math.erfc(t * _SQRT1_2)       # Phi(-t) = 1 - Phi(t)
+    phi = math.exp(-0.5 * t * t - _LOG_SQRT_2PI)
+    lam_p = phi / (1.0 - q)                 # at +t
+    lam_m = phi / q                         # at -t
+    lf_p = math.log1p(-q)
+    lf_m = math.log(q)
+    dlam_p = -lam_p * (t + lam_p)
+    dlam_m = -lam_m * (-t + lam_m)
+    if x > 0.0:
+        return lf_p, lam_p, dlam_p, lf_m, lam_m, dlam_m
+    return lf_m, lam_m, dlam_m, lf_p, lam_p, dlam_p
+
+
+@njit(cache=True)
 def log_cdf_grad(link, x):
     """``lam(x) = d log F(x) / dx`` alone (the first value of :func:`log_cdf_derivs`'s
     derivatives, without the log-CDF): one ``exp`` for the logistic link."""
@@ -210,14 +235,26 @@ def pair_terms_gap(link, d, eta, gap_e, gap_c, gap_logc, n_ab, n_ba, n_tie, out)
     tie_first = d < 0.0                      # v = x1 (d < 0) or x2 (d >= 0)
     need1 = n_ab != 0.0 or (n_tie != 0.0 and (tie_first or link == LOGISTIC))
     need2 = n_ba != 0.0 or (n_tie != 0.0 and (not tie_first or link == LOGISTIC))
+    # the probit at -x1 / -x2 when a tie needs it and its win is evaluated anyway (one erfc
+    # for both, :func:`_probit_both`); and Thurstone's two wins, at d and -d, from one erfc
+    dlamr1 = dlamr2 = 0.0
+    pboth1 = link == PROBIT and need1 and n_tie != 0.0 and not tie_first
+    pboth2 = link == PROBIT and need2 and n_tie != 0.0 and tie_first
+    if link == PROBIT and eta == 0.0 and n_tie == 0.0 and need1 and need2:
+        lf1, lam1, dlam1, lf2, lam2, dlam2 = _probit_both(x1)
+        need1 = need2 = False
     if need1:
         if link == LOGISTIC:
             lf1, lam1, dlam1, lfr1, lamr1 = _logistic_both(x1)
+        elif pboth1:
+            lf1, lam1, dlam1, lfr1, lamr1, dlamr1 = _probit_both(x1)
         else:
             lf1, lam1, dlam1 = log_cdf_derivs(link, x1)
     if need2:
         if link == LOGISTIC:
             lf2, lam2, dlam2, lfr2, lamr2 = _logistic_both(x2)
+        elif pboth2:
+            lf2, lam2, dlam2, lfr2, lamr2, dlamr2 = _probit_both(x2)
         else:
             lf2, lam2, dlam2 = log_cdf_derivs(link, x2)
     if n_ab != 0.0:
@@ -241,12 +278,16 @@ def pair_terms_gap(link, d, eta, gap_e, gap_c, gap_logc, n_ab, n_ba, n_tie, out)
             lv, lam_v, dlam_v = lf1, lam1, dlam1
             if link == LOGISTIC:
                 lu, lam_u, dlam_u = lfr2, lamr2, dlam2
+            elif pboth2:
+                lu, lam_u, dlam_u = lfr2, lamr2, dlamr2
             else:
                 lu, lam_u, dlam_u = log_cdf_derivs(link, -x2)
         else:                               # a = -d: v = x2, u = -x1
             lv, lam_v, dlam_v = lf2, lam2, dlam2
             if link == LOGISTIC:
                 lu, lam_u, dlam_u = lfr1, lamr1, dlam1
+            elif pboth1:
+                lu, lam_u, dlam_u = lfr1, lamr1, dlamr1
             else:
                 lu, lam_u, dlam_u = log_cdf_derivs(link, -x1)
         if link == LOGISTIC and lv < lu:
