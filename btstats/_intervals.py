@@ -103,6 +103,18 @@ def _column_percentiles(x, pct):
 
 
 # ---------------------------------------------------------------------------- the intervals
+def symmetric_root(vals, vecs):
+    """The symmetric square root ``V diag(sqrt(vals)) V'`` of a covariance from its
+    eigendecomposition (negative rounding in ``vals`` clipped to 0), for Gaussian draws
+    ``z @ root`` around an estimate.
+
+    Unlike ``V diag(sqrt(vals))`` it does not depend on the signs LAPACK gives the
+    eigenvectors, nor on the basis it picks for a repeated eigenvalue, so a seed's draws move
+    continuously with the covariance (a change at the level of rounding used to move the
+    draws, and intervals made from them, in the third decimal)."""
+    return (vecs * np.sqrt(np.clip(vals, 0.0, None))) @ vecs.T
+
+
 def normal_quantile(confidence_level=0.95):
     r"""The two-sided standard normal quantile ``z`` of a confidence level.
 

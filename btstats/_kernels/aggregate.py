@@ -288,6 +288,11 @@ def _radix_sort(keys, tmp_k, payload, tmp_p, bits, with_payload):
 THREADED_SORT_ROWS = 1 << 20
 
 
+def sorted_threaded(rows):
+    """Whether :func:`aggregate_sorted` works on the threads for ``rows`` rows."""
+    return rows >= THREADED_SORT_ROWS
+
+
 @njit(cache=True, parallel=True)
 def _radix_sort_threaded(keys, tmp_k, payload, tmp_p, bits, with_payload):
     """:func:`_radix_sort` over ``_SORT_BLOCKS`` fixed blocks of the keys on Numba's threads:
@@ -480,7 +485,7 @@ def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight, summary=
     touching tens of megabytes (page faults were half the time of this path).
     """
     rows = a.shape[0]
-    threaded = rows >= THREADED_SORT_ROWS
+    threaded = sorted_threaded(rows)
     keys = np.empty(rows, np.uint32 if n <= 32768 else np.int64)
     payload = np.empty(rows if has_weight else 0, np.int64)
     bad, hb = (_pair_keys_threaded if threaded else _pair_keys)(

@@ -81,6 +81,17 @@ def _cut_index(n_categories, c):
 
 
 @njit(cache=True)
+def _middle_cuts(n_categories, k, theta):
+    """``(qu, su, cu, qv, sv, cv)`` of middle category ``k``: its upper and lower cutpoints
+    ``cu = c_k``, ``cv = c_{k-1}`` and their :func:`_cut_index` (``q = -1``: the fixed 0)."""
+    qu, su = _cut_index(n_categories, k)
+    qv, sv = _cut_index(n_categories, k - 1)
+    cu = 0.0 if qu < 0 else su * theta[qu]
+    cv = 0.0 if qv < 0 else sv * theta[qv]
+    return qu, su, cu, qv, sv, cv
+
+
+@njit(cache=True)
 def _interval_terms(link, u, v, gap_e, gap_c, gap_logc):
     """``log(F(u) - F(v))`` for ``u > v`` and its derivatives in ``(u, v)``.
 
@@ -170,10 +181,7 @@ def cell_terms(family, link, n_categories, z, k, theta, grad, hess):
     """
     gap_e = gap_c = gap_logc = 0.0
     if family != DAVIDSON and link == LOGISTIC and 0 < k < n_categories - 1:
-        qu, su = _cut_index(n_categories, k)
-        qv, sv = _cut_index(n_categories, k - 1)
-        cu = 0.0 if qu < 0 else su * theta[qu]
-        cv = 0.0 if qv < 0 else sv * theta[qv]
+        _, _, cu, _, _, cv = _middle_cuts(n_categories, k, theta)
         gap_e, gap_c, gap_logc = logistic_gap(cu - cv)
     return cell_terms_gap(family, link, n_categories, z, k, theta, gap_e, gap_c, gap_logc,
                           grad, hess)
@@ -217,10 +225,7 @@ def cell_terms_gap(family, link, n_categories, z, k, theta, gap_e, gap_c, gap_lo
             hess[1 + q, 1 + q] = dlam
         return lf
     # a middle category: log(F(c_k - z) - F(c_{k-1} - z))
-    qu, su = _cut_index(n_categories, k)
-    qv, sv = _cut_index(n_categories, k - 1)
-    cu = 0.0 if qu < 0 else su * theta[qu]
-    cv = 0.0 if qv < 0 else sv * theta[qv]
+    qu, su, cu, qv, sv, cv = _middle_cuts(n_categories, k, theta)
     l_, g_u, g_v, h_uu, h_uv, h_vv, h_zz = _interval_terms(link, cu - z, cv - z, gap_e, gap_c,
                                                            gap_logc)
     if l_ == -math.inf:

@@ -10,14 +10,14 @@ import math
 import numpy as np
 from numba import njit
 
-from .links import LOGISTIC, logistic_gap, outcome_log_probs, pair_terms, pair_terms_gap
+from .links import outcome_log_probs, pair_terms, pair_terms_gap, tie_gap
 
 
 @njit(cache=True)
 def loglik(link, s, eta, pi, pj, wab, wba, tie):
     """Log-likelihood, sum over comparisons of log P(observed outcome)."""
     out = np.empty(6)
-    gap_e, gap_c, gap_logc = _tie_gap(link, eta)
+    gap_e, gap_c, gap_logc = tie_gap(link, eta)
     total = 0.0
     for k in range(pi.shape[0]):
         pair_terms_gap(link, s[pi[k]] - s[pj[k]], eta, gap_e, gap_c, gap_logc, wab[k], wba[k],
@@ -25,14 +25,6 @@ def loglik(link, s, eta, pi, pj, wab, wba, tie):
         total += out[0]
     return total
 
-
-@njit(cache=True)
-def _tie_gap(link, eta):
-    """The tie interval's :func:`.links.logistic_gap` (``2 eta``) once per pass, for
-    :func:`.links.pair_terms_gap` (zeros when unused: the probit, or no tie threshold)."""
-    if link == LOGISTIC and eta > 0.0:
-        return logistic_gap(2.0 * eta)
-    return 0.0, 0.0, -math.inf
 
 
 @njit(cache=True)
@@ -48,7 +40,7 @@ def derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross):
     total = 0.0
     g_eta = 0.0
     h_eta = 0.0
-    gap_e, gap_c, gap_logc = _tie_gap(link, eta)
+    gap_e, gap_c, gap_logc = tie_gap(link, eta)
     for k in range(pi.shape[0]):
         i = pi[k]
         j = pj[k]

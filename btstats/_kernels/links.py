@@ -162,6 +162,15 @@ def logistic_gap(delta):
 
 
 @njit(cache=True)
+def tie_gap(link, eta):
+    """:func:`logistic_gap` of the tie interval (``2 eta``) for :func:`pair_terms_gap`:
+    zeros where it is unused (the probit, or no tie threshold)."""
+    if link == LOGISTIC and eta > 0.0:
+        return logistic_gap(2.0 * eta)
+    return 0.0, 0.0, -math.inf
+
+
+@njit(cache=True)
 def logistic_interval(lf_u, f_v, f_nv, lf_nv, gap_e, gap_c, gap_logc):
     """``(log P, om, r)`` of ``P = F(u) - F(v)`` for the logistic with ``u = v + delta``
     (``gap_*``: :func:`logistic_gap` of ``delta``), from ``lf_u = log F(u)``, ``f_v = F(v)``,
@@ -189,16 +198,13 @@ def pair_terms(link, d, eta, n_ab, n_ba, n_tie, out):
     nothing, so ``eta = 0`` with ``n_tie = 0`` is fine.  (A pass over many pairs calls
     :func:`pair_terms_gap` with the tie gap's constants computed once.)
     """
-    gap_e = gap_c = gap_logc = 0.0
-    if link == LOGISTIC and n_tie != 0.0:
-        gap_e, gap_c, gap_logc = logistic_gap(2.0 * eta)
+    gap_e, gap_c, gap_logc = tie_gap(link, eta) if n_tie != 0.0 else (0.0, 0.0, -math.inf)
     pair_terms_gap(link, d, eta, gap_e, gap_c, gap_logc, n_ab, n_ba, n_tie, out)
 
 
 @njit(cache=True)
 def pair_terms_gap(link, d, eta, gap_e, gap_c, gap_logc, n_ab, n_ba, n_tie, out):
-    """:func:`pair_terms` given :func:`logistic_gap` of ``2 eta`` (the tie's interval; used
-    by the logistic link only, any numbers for the probit)."""
+    """:func:`pair_terms` given :func:`tie_gap` (once per pass)."""
     if link == LOGISTIC and eta == 0.0 and n_tie == 0.0:
         # Bradley-Terry: both outcomes from one exp and one log1p
         ad = abs(d)

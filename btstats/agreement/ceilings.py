@@ -14,6 +14,7 @@ from .._kernels import ceilings_families as _kcf
 from ..data.comparisons import Comparisons
 from ..exceptions import DataError
 from ..models.model import Model, _as_scores, _outcomes_iv, get_model, pairwise_model
+from .._intervals import symmetric_root
 from .._results import ResultBase
 from ._common import CEILING_STATISTICS, GRADE_STATISTICS
 
@@ -365,11 +366,7 @@ def _parametric_draws(fit, mean_of, n_draws, n_params, per_draw, rng):
         raise type(exc)(f"parametric draws need the fit's covariance, which is not "
                         f"available ({str(exc).splitlines()[0]}); pass n_draws=0 for "
                         f"point values or bootstrap= draws.") from exc
-    vals, vecs = np.linalg.eigh(0.5 * (cov + cov.T))
-    # V diag(sqrt(vals)) V': unlike V diag(sqrt(vals)) it does not depend on the signs of
-    # the eigenvectors (nor on the basis of a repeated eigenvalue), so the draws of a seed
-    # move continuously with the covariance (rounding at 1e-16 flipped some columns before)
-    root = (vecs * np.sqrt(np.clip(vals, 0.0, None))) @ vecs.T
+    root = symmetric_root(*np.linalg.eigh(0.5 * (cov + cov.T)))
     z = rng.standard_normal((int(n_draws), cov.shape[0]))
     return mean_of(cov) + z @ root.T
 

@@ -197,7 +197,7 @@ def _try_aggregate(n, a, b, outcome, weight):
         kernel, path = _agg.aggregate_sorted, "aggregate_sorted"
     # data are aggregated to be fitted: one message for both
     _progress.announce("fit", path, *(("aggregate_sorted_threaded",) if (
-        kernel is _agg.aggregate_sorted and a.shape[0] >= _agg.THREADED_SORT_ROWS) else ()))
+        kernel is _agg.aggregate_sorted and _agg.sorted_threaded(a.shape[0])) else ()))
     summary = []
     if kernel is _agg.aggregate_sorted:
         status, pi, pj, wab, wba, tie = kernel(n, a, b, o, w, has_outcome, has_weight, summary)

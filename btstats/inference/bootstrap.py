@@ -143,9 +143,9 @@ class _PairDesign(_Design):
     def newton_start(self):
         """``(gd, ge, cov)`` of the replicates' first Newton step
         (:func:`btstats._kernels.resample.newton_start`): the scores of one comparison per
-        cell at the estimate (a tie under ``ties="half"`` is half a win each way, so its
-        cells carry the win scores) and the inverse observed information of (scores, eta) in
-        the sum-to-zero subspace; ``None`` beyond ``DENSE_MAX`` items or when the
+        cell at the estimate (under ``ties="half"`` a replicate's ties reach the step as
+        half wins through its split counts) and the inverse observed information of (scores,
+        eta) in the sum-to-zero subspace; ``None`` beyond ``DENSE_MAX`` items or when the
         information is singular (the refits then start at the estimate)."""
         if self._start is False:
             fit = self.fit

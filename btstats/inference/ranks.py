@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike
 
 from .. import _validation as _v
 from .._kernels import ranks as _k
+from .._intervals import symmetric_root
 from .._results import ConfidenceInterval, ResultBase
 from ..plotting import plot_rank_sets
 
@@ -303,10 +304,7 @@ def _rank_confidence_sets_iv(estimate, draws, covariance, confidence_level, simu
     if lam[0] < -1e-8 * max(lam[-1], 0.0):
         raise ValueError(f"`covariance` must be positive semi-definite; its smallest "
                          f"eigenvalue is {lam[0]:.3g} (largest {lam[-1]:.3g}).")
-    # the symmetric root V diag(sqrt(lam)) V': it does not depend on the eigenvectors'
-    # signs (nor on the basis of a repeated eigenvalue), so a seed's draws move
-    # continuously with the covariance, whatever LAPACK returns
-    factor = (vec * np.sqrt(np.maximum(lam, 0.0))) @ vec.T
+    factor = symmetric_root(lam, vec)
     return x, labels, confidence_level, None, (s, factor), int(n_draws)
 
 
