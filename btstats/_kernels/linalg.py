@@ -78,3 +78,38 @@ def cholesky_inverse(low):
             out[i, j] = t
             out[j, i] = t
     return out
+
+
+@njit(cache=True)
+def spd_inverse(a):
+    """``(status, a^-1)`` of a symmetric matrix: 0 and the inverse through :func:`cholesky`
+    when ``a`` is positive definite, else 1 (and an empty matrix: the caller falls back to
+    LAPACK's LU, which tells a singular matrix from an indefinite one)."""
+    p = a.shape[0]
+    low = np.empty((p, p))
+    if cholesky(a, low) != 0:
+        return 1, np.empty((0, 0))
+    return 0, cholesky_inverse(low)
+
+
+@njit(cache=True)
+def congruence(b, m):
+    """``b m b`` for symmetric ``b`` and ``m`` (the sandwich ``V G V``), exactly symmetric:
+    ``t = m b`` then the upper triangle of ``b t``, mirrored."""
+    p = b.shape[0]
+    t = np.zeros((p, p))
+    for i in range(p):
+        for k in range(p):
+            mik = m[i, k]
+            if mik != 0.0:
+                for j in range(p):
+                    t[i, j] += mik * b[k, j]
+    out = np.empty((p, p))
+    for i in range(p):
+        for j in range(i, p):
+            s = 0.0
+            for k in range(p):
+                s += b[i, k] * t[k, j]
+            out[i, j] = s
+            out[j, i] = s
+    return out

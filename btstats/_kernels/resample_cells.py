@@ -154,7 +154,7 @@ def _difference_feasible(n, fwd, bwd, pi, pj):
     return False
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def separable_columns(n, cx, cclass, w, cpair, pi, pj):
     """``out[l, s]``: whether a direction ``(x, beta_l = +1 (s = 0) or -1 (s = 1))``, the
     other coefficients 0, weakly separates the outcomes: ``x_ci - x_cj + beta_l cx[c, l] >=

@@ -9,7 +9,6 @@ a row round so that ``ci < cj`` negates them), the category ``ck`` in ``ci``'s f
 of the general core costs the same for 10**3 or 10**8 rows once the cells are built; with
 continuous covariates there is about one cell per row.
 """
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,9 +38,6 @@ class Cells:
     #: whether cell ``r`` is row ``r`` of :func:`row_categories` (continuous covariates: one
     #: cell per row, in row order)
     rows_are_cells: bool = False
-    #: with covariates: the weighted Gram matrix of the linear-predictor columns
-    #: (:func:`column_gram`), computed from the stored columns as the cells are built
-    gram: np.ndarray | None = None
 
     def arrays(self):
         return self.ci, self.cj, self.cx, self.ck, self.cw
@@ -128,8 +124,7 @@ def build_cells(comparisons, mdl, ties, order_effect, covariates=()):
     if covariates:
         names = (["order"] if order_effect else []) + covariates
         xt, src_rows = _row_columns(comparisons, names, m)
-        cells = _covariate_cells(a, b, k, w, xt, src_rows, n, n_cat)
-        return dataclasses.replace(cells, gram=_source_gram(xt, src_rows, w))
+        return _covariate_cells(a, b, k, w, xt, src_rows, n, n_cat)
     if order_effect:
         xt, src_rows = _row_columns(comparisons, ["order"], m)
         o = xt[0, src_rows]
@@ -283,29 +278,10 @@ def _covariate_cells(a, b, k, w, xt, src, n, n_cat):
                  np.asarray(w, dtype=float))
 
 
-def _source_gram(xt, src, w):
-    """:func:`column_gram` from the stored columns ``xt`` (columns x stored rows), the
-    stored row ``src`` and the weight ``w`` of every row: ``sum_r w_r x_r x_r'`` with each
-    stored row's weights added up first (turning a row round negates its ``x``, which leaves
-    ``x x'`` as it is), by one dot product per pair of columns (a third of the time of
-    :func:`column_gram` on 10**6 rows)."""
-    ws = np.bincount(src, weights=w, minlength=xt.shape[1])
-    wx = xt * ws
-    p = xt.shape[0]
-    gram = np.empty((p, p))
-    for a in range(p):
-        for b in range(a, p):
-            gram[a, b] = gram[b, a] = np.dot(wx[a], xt[b])
-    return gram
-
-
 def column_gram(cells):
     """``cx' diag(cw) cx``: the weighted Gram matrix of the linear-predictor columns of
-    ``cells`` (one matrix product: a fifth of the time of a compiled loop over 10**6
-    cells), exactly symmetric."""
-    cx = cells.cx
-    gram = (cx * cells.cw[:, None]).T @ cx
-    return 0.5 * (gram + gram.T)
+    ``cells``, exactly symmetric (:func:`btstats._kernels.cell_build.weighted_gram`)."""
+    return _build.weighted_gram(cells.cx, cells.cw)
 
 
 def start_extra(mdl, cells, n_lin):
