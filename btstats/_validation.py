@@ -2,6 +2,7 @@
 import json
 import numbers
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
@@ -137,6 +138,11 @@ def infer_roles(cols, given):
     return roles
 
 
+#: Rows from which :func:`factorize_pair` encodes two Arrow string columns on two threads
+#: (10**6 rows of 100 labels: 24 -> 13 ms).
+_THREADED_CODES_ROWS = 1 << 18
+
+
 def factorize_pair(first, second, row_factor=1):
     """Codes and labels for two label columns; NaN / None labels are an error.
 
@@ -154,8 +160,16 @@ def factorize_pair(first, second, row_factor=1):
     second = pd.Series(second).reset_index(drop=True)
     if len(first) == len(second):
         try:
-            ca, ua = _column_codes(first)
-            cb, ub = _column_codes(second)
+            if len(first) >= _THREADED_CODES_ROWS and _arrow_strings(first) is not None \
+                    and _arrow_strings(second) is not None:
+                # Arrow's hashing releases the GIL: the two columns on two threads
+                with ThreadPoolExecutor(max_workers=1) as pool:
+                    later = pool.submit(_column_codes, second)
+                    ca, ua = _column_codes(first)
+                    cb, ub = later.result()
+            else:
+                ca, ua = _column_codes(first)
+                cb, ub = _column_codes(second)
         except TypeError:       # unhashable labels: the end-to-end path names their rows
             pass
         else:

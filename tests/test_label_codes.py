@@ -343,6 +343,21 @@ def test_arrow_chunks_slices_and_long_values():
     check_pair(pd.Series(a, dtype="str"), pd.Series(b, dtype="category"))
 
 
+@settings(max_examples=150)
+@given(string_pairs(), st.sampled_from([1, 3]))
+def test_two_threads_for_arrow_columns_as_before(pair, row_factor):
+    # two Arrow string columns are encoded on two threads from _THREADED_CODES_ROWS rows:
+    # forced here on small columns, the same codes, labels and errors as the oracle
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_v, "_THREADED_CODES_ROWS", 0)
+        check_pair(*pair, row_factor)
+
+
+def test_two_threads_on_chunked_arrow_columns(monkeypatch):
+    monkeypatch.setattr(_v, "_THREADED_CODES_ROWS", 0)
+    test_arrow_chunks_slices_and_long_values()
+
+
 def test_other_arrow_types_as_before():
     # Arrow columns that are not plain strings go through pd.factorize
     ints = pd.Series([3, 1, 3, 2], dtype=pd.ArrowDtype(pa.int64()))
