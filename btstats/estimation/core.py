@@ -58,6 +58,7 @@ def fit_core(comparisons, mdl, *, method, penalty, ties, tol, max_iter, order_ef
     if cells.n_lin:
         gram = _cells.column_gram(cells)
         _check_columns_identified(gram, _column_labels(order_effect, covariates))
+
     def check_existence():
         if penalty == 0.0:
             # a covariate cannot rescue an item that never loses: the same check of the pair
