@@ -167,19 +167,18 @@ def _dot(x, y):
 
 
 @njit(cache=True)
-def _anderson_mix(g, f, dg, df, gram, n_hist, out):
+def _anderson_mix(g, rhs, dg, gram, n_hist, out):
     """Anderson (type II) extrapolation into ``out``: ``g - dG' gamma``, centred, with
     ``gamma`` minimising ``|f - dF' gamma|`` over the last ``n_hist`` differences
-    (ridge-regularised normal equations, tiny; ``gram`` holds ``dF dF'``, kept up to date by
-    the caller one row at a time).  Plain loops and :func:`.linalg.cholesky`:
-    ``np.dot``, ``np.linalg.solve`` and array expressions cost seconds of compilation here.
-    A factorisation that fails (rounding) gives ``g``, the plain step."""
+    (ridge-regularised normal equations, tiny; ``gram`` holds ``dF dF'`` and ``rhs`` the
+    products ``dF f``, both kept up to date by the caller in its one loop over the items).
+    Plain loops and :func:`.linalg.cholesky`: ``np.dot``, ``np.linalg.solve`` and array
+    expressions cost seconds of compilation here.  A factorisation that fails (rounding)
+    gives ``g``, the plain step."""
     n = g.shape[0]
     a = np.empty((n_hist, n_hist))
-    rhs = np.empty(n_hist)
     trace = 0.0
     for p in range(n_hist):
-        rhs[p] = _dot(df[p], f)
         for q in range(n_hist):
             a[p, q] = gram[p, q]
         trace += a[p, p]
@@ -228,6 +227,8 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
     dg = np.zeros((_AA_DEPTH, n))
     df = np.zeros((_AA_DEPTH, n))
     gram = np.zeros((_AA_DEPTH, _AA_DEPTH))
+    grow = np.zeros(_AA_DEPTH)
+    rhs = np.zeros(_AA_DEPTH)
     g_prev = np.empty(n)
     f_prev = np.empty(n)
     plain = np.empty(n)
@@ -245,10 +246,9 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
             a = abs(s[i])
             if a > big or a != a:
                 big = a
+            # (computed with the maximum, used only if it is below _EXP_SAFE)
+            strength[i] = math.exp(s[i])
         use_strength = big < _EXP_SAFE
-        if use_strength:
-            for i in range(n):
-                strength[i] = math.exp(s[i])
         _pass(s, strength, use_strength, pi, pj, wab, wba, acc, part, threaded)
         for i in range(n):
             grad[i] = acc[i, 0] - acc[i, 1]
@@ -278,24 +278,36 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
             plain[i] = s[i] + omega * math.log(acc[i, 0] / acc[i, 1])
             mean += plain[i]
         mean /= n
+        # one loop over the items: the step f, the new history row (dG, dF), the new row of
+        # dF dF' (the others are unchanged) and dF f, each sum in item order as a separate
+        # dot product would take it
+        n_new = min(n_hist + 1, _AA_DEPTH) if have_prev else n_hist
+        for q in range(n_new):
+            grow[q] = 0.0
+            rhs[q] = 0.0
         for i in range(n):
-            plain[i] -= mean
-            f[i] = plain[i] - s[i]
+            p_i = plain[i] - mean
+            plain[i] = p_i
+            f_i = p_i - s[i]
+            f[i] = f_i
+            if have_prev:
+                dg[head, i] = p_i - g_prev[i]
+                d_i = f_i - f_prev[i]
+                df[head, i] = d_i
+                for q in range(n_new):
+                    grow[q] += d_i * df[q, i]
+                    rhs[q] += df[q, i] * f_i
+            g_prev[i] = p_i
+            f_prev[i] = f_i
         if have_prev:
-            for i in range(n):
-                dg[head, i] = plain[i] - g_prev[i]
-                df[head, i] = f[i] - f_prev[i]
-            n_hist = min(n_hist + 1, _AA_DEPTH)
-            for q in range(n_hist):       # the new row of dF dF' (the others are unchanged)
-                gram[head, q] = gram[q, head] = _dot(df[head], df[q])
+            n_hist = n_new
+            for q in range(n_hist):
+                gram[head, q] = gram[q, head] = grow[q]
             head = (head + 1) % _AA_DEPTH
-        for i in range(n):
-            g_prev[i] = plain[i]
-            f_prev[i] = f[i]
         have_prev = True
         prev = gnorm
         if n_hist > 0:
-            _anderson_mix(plain, f, dg, df, gram, n_hist, s)
+            _anderson_mix(plain, rhs, dg, gram, n_hist, s)
             accelerated = True
         else:
             for i in range(n):
