@@ -154,6 +154,20 @@ def _pass(s, strength, use_strength, pi, pj, wab, wba, acc, part, threaded):
         acc[i, 2] = a2
 
 
+@njit(cache=True, parallel=True)
+def _exp_threaded(s, out):
+    """``out = exp(s)`` on Numba's threads (elementwise: the same numbers as a loop)."""
+    for i in prange(s.shape[0]):
+        out[i] = math.exp(s[i])
+
+
+@njit(cache=True, parallel=True)
+def _newman_steps_threaded(s, acc, omega, out):
+    """Newman's step ``out = s + omega log(num / den)`` on Numba's threads (elementwise)."""
+    for i in prange(s.shape[0]):
+        out[i] = s[i] + omega * math.log(acc[i, 0] / acc[i, 1])
+
+
 #: Depth of the Anderson acceleration of Newman's iteration.
 _AA_DEPTH = 5
 
@@ -242,12 +256,19 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
     prev = math.inf
     for it in range(max_iter + 1):
         big = 0.0              # max |s| (NaN if any is: then no strengths)
-        for i in range(n):
-            a = abs(s[i])
-            if a > big or a != a:
-                big = a
-            # (computed with the maximum, used only if it is below _EXP_SAFE)
-            strength[i] = math.exp(s[i])
+        if threaded is None:
+            for i in range(n):
+                a = abs(s[i])
+                if a > big or a != a:
+                    big = a
+                # (computed with the maximum, used only if it is below _EXP_SAFE)
+                strength[i] = math.exp(s[i])
+        else:
+            for i in range(n):
+                a = abs(s[i])
+                if a > big or a != a:
+                    big = a
+            _exp_threaded(s, strength)
         use_strength = big < _EXP_SAFE
         _pass(s, strength, use_strength, pi, pj, wab, wba, acc, part, threaded)
         for i in range(n):
@@ -274,9 +295,14 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
         # items the full step exactly doubles the error), so halve it when the measure stalls
         omega = 1.0 if (n_hist > 0 or gnorm < 0.9 * prev) else 0.5
         mean = 0.0
-        for i in range(n):
-            plain[i] = s[i] + omega * math.log(acc[i, 0] / acc[i, 1])
-            mean += plain[i]
+        if threaded is None:
+            for i in range(n):
+                plain[i] = s[i] + omega * math.log(acc[i, 0] / acc[i, 1])
+                mean += plain[i]
+        else:
+            _newman_steps_threaded(s, acc, omega, plain)
+            for i in range(n):
+                mean += plain[i]
         mean /= n
         # one loop over the items: the step f, the new history row (dG, dF), the new row of
         # dF dF' (the others are unchanged) and dF f, each sum in item order as a separate
