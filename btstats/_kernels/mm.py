@@ -173,14 +173,6 @@ _AA_DEPTH = 5
 
 
 @njit(cache=True)
-def _dot(x, y):
-    t = 0.0
-    for i in range(x.shape[0]):
-        t += x[i] * y[i]
-    return t
-
-
-@njit(cache=True)
 def _anderson_mix(g, rhs, dg, gram, n_hist, out):
     """Anderson (type II) extrapolation into ``out``: ``g - dG' gamma``, centred, with
     ``gamma`` minimising ``|f - dF' gamma|`` over the last ``n_hist`` differences
