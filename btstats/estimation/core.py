@@ -343,6 +343,9 @@ class CoreFit(PairwiseFit):
     def n_comparisons(self):
         return self._cells.n_comparisons
 
+    def _pass_size(self):
+        return int(self._cells.ci.shape[0])
+
     @property
     def params(self):
         """The parameters beyond the scores, by name (a Series)."""

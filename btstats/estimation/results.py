@@ -32,11 +32,15 @@ __all__ = ["PairwiseFit", "PairProbabilities"]
 
 #: Largest item count for which the dense covariance (n x n) is computed.
 MAX_DENSE_COVARIANCE = 20_000
-#: Up to this size the covariance's inverse and sandwich are compiled loops
-#: (:mod:`btstats._kernels.linalg`), not LAPACK / BLAS: OpenBLAS's threads keep spinning for
-#: about 0.1-0.2 s after a call, and Numba's threaded passes run at half speed meanwhile
-#: (measured: a pass of 17 ms took 40 ms right after a 104 x 104 inverse).
+#: For fits whose passes run on Numba's threads (at least :data:`_COMPILED_MIN_PASS` pairs or
+#: cells) the covariance's inverse and sandwich of up to :data:`_COMPILED_DENSE` parameters
+#: are compiled loops (:mod:`btstats._kernels.linalg`), not LAPACK / BLAS: OpenBLAS's threads
+#: keep spinning for about 0.1-0.2 s after a call, and the next threaded passes run at half
+#: speed meanwhile (measured: a pass of 17 ms took 40 ms right after a 104 x 104 inverse).
+#: Smaller fits keep LAPACK: nothing of theirs runs threaded, and the loops would cost
+#: their compilation (0.6-0.8 s, once per environment) on a first call.
 _COMPILED_DENSE = 200
+_COMPILED_MIN_PASS = 1 << 17
 
 _SINGULAR = ("the information matrix is numerically singular, so standard errors do not "
              "exist at this estimate (some score gaps are too large, or some weights too small "
@@ -209,7 +213,8 @@ class PairwiseFit(ResultBase):
             c = float(np.mean(np.diag(info)[:n]))
             c = c if c > 0 and math.isfinite(c) else 1.0
             info[:n, :n] += c / n
-            small = info.shape[0] <= _COMPILED_DENSE
+            small = info.shape[0] <= _COMPILED_DENSE and self._pass_size() >= \
+                _COMPILED_MIN_PASS
             status, cov = _linalg.spd_inverse(info) if small else (1, None)
             if status != 0:
                 try:
@@ -234,6 +239,10 @@ class PairwiseFit(ResultBase):
         """A specific reason for a singular information matrix, when one is known ("" if
         not)."""
         return ""
+
+    def _pass_size(self):
+        """The length of the solvers' passes: pairs here, cells in the general core."""
+        return int(self._counts.pi.shape[0])
 
     def _information(self):
         """The information matrix (observed or expected) of (scores, eta)."""
