@@ -353,6 +353,36 @@ def test_separation_along_one_covariate_is_refused():
         btstats.fit(df, covariates=["x1", "x3"])
 
 
+@pytest.mark.parametrize("case", ["never loses", "separated"])
+def test_the_checks_beside_the_subsample_start_refuse_as_the_serial_ones(case, monkeypatch):
+    # on many cells (continuous covariates: a cell a row) the existence checks run on a
+    # thread beside the subsample fit of the start: the same errors, and no hang
+    from btstats.estimation import core as _core
+
+    df = _random_rows(8, n_items=6, n_rows=3 * _core.PREFIT_MIN_CELLS)
+    if case == "never loses":
+        df = df[~(((df["item_a"] == "i0") & (df["outcome"] == 0.0))
+                  | ((df["item_b"] == "i0") & (df["outcome"] == 1.0)))]
+        covariates, match = ["x1"], "never lose"
+    else:
+        df["x3"] = np.where(df["outcome"] == 1.0, 1.0, -1.0) * (0.5 + np.abs(df["x1"]))
+        covariates, match = ["x1", "x3"], "'x3'"
+    comps = btstats.Comparisons.from_frame(df, covariates=covariates)
+    cells = _core._cells.build_cells(comps, btstats.get_model("bradley-terry"), "drop",
+                                     False, covariates)
+    assert _core._overlap_start(btstats.get_model("bradley-terry"), cells, 0.0, covariates)
+    with pytest.raises(NoMLEError, match=match):
+        btstats.fit(df, covariates=covariates)
+    # and a data set with an MLE gives the serial path's estimate
+    ok = _random_rows(9, n_items=6, n_rows=3 * _core.PREFIT_MIN_CELLS)
+    res = btstats.fit(ok, covariates=["x1", "x2"])
+    monkeypatch.setattr(_core, "_overlap_start", lambda *args: False)
+    serial = btstats.fit(ok, covariates=["x1", "x2"])
+    assert res.converged and serial.converged
+    np.testing.assert_array_equal(res.scores, serial.scores)
+    np.testing.assert_array_equal(res.params, serial.params)
+
+
 def test_separation_along_a_combination_warns():
     """Not looked for by the existence check: Newton does not converge, with a hint."""
     df = _random_rows(6)
