@@ -488,9 +488,12 @@ def aggregate_sorted(n, a, b, outcome, weight, has_outcome, has_weight, summary=
     threaded = sorted_threaded(rows)
     keys = np.empty(rows, np.uint32 if n <= 32768 else np.int64)
     payload = np.empty(rows if has_weight else 0, np.int64)
-    bad, hb = (_pair_keys_threaded if threaded else _pair_keys)(
-        n, a, b, outcome, weight, has_outcome, has_weight, keys, payload,
-        *(() if threaded else (0,)))
+    if threaded:
+        bad, hb = _pair_keys_threaded(n, a, b, outcome, weight, has_outcome, has_weight, keys,
+                                      payload)
+    else:
+        bad, hb = _pair_keys(n, a, b, outcome, weight, has_outcome, has_weight, keys, payload,
+                             0)
     if bad:
         return (BAD_ROWS,) + _empty_result()
     sort = _radix_sort_threaded if threaded else _radix_sort

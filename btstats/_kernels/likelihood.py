@@ -26,7 +26,6 @@ def loglik(link, s, eta, pi, pj, wab, wba, tie):
     return total
 
 
-
 @njit(cache=True)
 def derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross):
     """One pass: returns ``(loglik, dl/deta, d2l/deta2)``.

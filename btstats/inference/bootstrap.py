@@ -87,6 +87,28 @@ class _Design:
         """Leave-one-unit-out estimates ``(values, multiplicity)`` of the kept units."""
         raise NotImplementedError
 
+    _cov = None
+
+    def observed_covariance(self):
+        """The inverse observed information of the fit's parameters in the sum-to-zero
+        subspace (the fit's, whatever its ``covariance_type``)."""
+        if self._cov is None:
+            fit = self.fit
+            observed = fit if fit.covariance_type == "observed" else \
+                fit.with_covariance("observed")
+            self._cov = np.ascontiguousarray(observed._full_covariance())
+        return self._cov
+
+    def _start_covariance(self):
+        """:meth:`observed_covariance` for the replicates' first Newton step, up to
+        ``DENSE_MAX`` items (beyond, and when it is singular, ``0 x 0``: no such step)."""
+        if self.fit.n_items > DENSE_MAX:
+            return np.zeros((0, 0))
+        try:
+            return self.observed_covariance()
+        except np.linalg.LinAlgError:
+            return np.zeros((0, 0))
+
 
 class _PairDesign(_Design):
     """The pair counts of a :class:`PairwiseFit` (scores, then theta for tie models)."""
@@ -150,19 +172,13 @@ class _PairDesign(_Design):
         if self._start is False:
             fit = self.fit
             self._start = None
-            if fit.n_items <= DENSE_MAX:
-                observed = fit if fit.covariance_type == "observed" else \
-                    fit.with_covariance("observed")
-                try:
-                    cov = np.ascontiguousarray(observed._full_covariance())
-                except (np.linalg.LinAlgError, MemoryError):
-                    cov = None
-                if cov is not None:
-                    eta = 0.0 if fit._eta is None else float(fit._eta)
-                    gd, ge = _robust.cell_scores(fit._model.link,
-                                                 np.ascontiguousarray(fit._s, dtype=float),
-                                                 eta, self.pi, self.pj, fit._model.has_ties)
-                    self._start = (gd, ge, cov)
+            cov = self._start_covariance()
+            if cov.shape[0]:
+                eta = 0.0 if fit._eta is None else float(fit._eta)
+                gd, ge = _robust.cell_scores(fit._model.link,
+                                             np.ascontiguousarray(fit._s, dtype=float), eta,
+                                             self.pi, self.pj, fit._model.has_ties)
+                self._start = (gd, ge, cov)
         return self._start
 
     @property
@@ -279,7 +295,6 @@ class _CellDesign(_Design):
         self.mode = "cells" if cluster is None else "cluster"
         self.atoms = None
         self.cluster = None
-        self._cov = None
         self._args = None
         if kind == "parametric":
             gi, gj, gx, totals = fit._groups()
@@ -333,26 +348,6 @@ class _CellDesign(_Design):
 
     def distribution(self, out_s, out_extra):
         return np.column_stack([out_s, out_extra])
-
-    def observed_covariance(self):
-        """The inverse observed information of (scores, extra) in the sum-to-zero subspace
-        (the fit's, whatever its ``covariance_type``)."""
-        if self._cov is None:
-            fit = self.fit
-            observed = fit if fit.covariance_type == "observed" else \
-                fit.with_covariance("observed")
-            self._cov = np.ascontiguousarray(observed._full_covariance())
-        return self._cov
-
-    def _start_covariance(self):
-        """:meth:`observed_covariance` for the replicates' first Newton step, up to
-        ``DENSE_MAX`` items (beyond, and when it is singular, ``0 x 0``: no such step)."""
-        if self.fit.n_items > DENSE_MAX:
-            return np.zeros((0, 0))
-        try:
-            return self.observed_covariance()
-        except np.linalg.LinAlgError:
-            return np.zeros((0, 0))
 
     def _refit_args(self, cells, pairs, degenerate, fallback_penalty, tol):
         """The refit arguments of the kernels, with the Newton start (:func:`newton_start`)
