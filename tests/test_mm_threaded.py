@@ -71,3 +71,48 @@ def test_a_large_default_fit_runs_the_threaded_mm_and_matches_newton(many_pairs)
     assert res.method == "mm" and res.converged
     ref = btstats.fit(comps, method="newton")
     np.testing.assert_allclose(res.scores.to_numpy(), ref.scores.to_numpy(), atol=1e-8)
+
+
+def test_tiled_pairs_are_a_stable_sort_by_tile():
+    rng = np.random.default_rng(11)
+    n = 3 * (1 << M.TILE_BITS) + 17
+    m = 20_000
+    pi = np.sort(rng.integers(0, n, m)).astype(np.int32)
+    pj = rng.integers(0, n, m).astype(np.int32)
+    wab, wba = rng.random(m), rng.random(m)
+    ti, tj, ta, tb = M.tiled_pairs(pi, pj, wab, wba, n)
+    nb = (n - 1) // (1 << M.TILE_BITS) + 1
+    order = np.argsort((pi >> M.TILE_BITS).astype(np.int64) * nb + (pj >> M.TILE_BITS),
+                       kind="stable")
+    for got, want in zip((ti, tj, ta, tb), (pi, pj, wab, wba)):
+        np.testing.assert_array_equal(got, want[order])
+    assert ti.dtype == pi.dtype and ta.dtype == wab.dtype
+
+
+def test_threaded_mm_on_tiles_equals_the_plain_mm():
+    # more items than a tile side: the threaded MM passes over a tiled copy of the pairs
+    rng = np.random.default_rng(12)
+    n = (1 << M.TILE_BITS) + 9000
+    m = 2 * M.CHUNK_PAIRS + 1000
+    i, j = rng.integers(0, n, (2, m))
+    keep = i != j
+    lo, hi = np.minimum(i, j)[keep], np.maximum(i, j)[keep]
+    keys = np.union1d(lo * n + hi, np.arange(n - 1) * n + np.arange(1, n))   # + a chain
+    pi, pj = (keys // n).astype(np.int32), (keys % n).astype(np.int32)
+    s_true = rng.normal(size=n)
+    p = 1.0 / (1.0 + np.exp(-(s_true[pi] - s_true[pj])))
+    total = 1 + rng.poisson(1.0, pi.shape[0])
+    wab = rng.binomial(total, p).astype(np.float64)
+    wba = total - wab
+    chain = pj == pi + 1
+    wab[chain] += 1.0
+    wba[chain] += 1.0
+    assert M.threads(pi.shape[0], n) is True
+    fits = []
+    for threaded in (True, None):
+        s0 = np.zeros(n)
+        status, _, gnorm = M.mm_bradley_terry(s0, pi, pj, wab, wba, np.zeros(pi.shape[0]),
+                                              1e-11, 500, threaded)
+        assert status == 0 and gnorm <= 1e-11
+        fits.append(s0)
+    np.testing.assert_allclose(fits[0], fits[1], atol=1e-9)

@@ -168,6 +168,59 @@ def _newman_steps_threaded(s, acc, omega, out):
         out[i] = s[i] + omega * math.log(acc[i, 0] / acc[i, 1])
 
 
+#: Bits of the items per side of a tile of :func:`tiled_pairs` (16,384 items): a tile's
+#: sums (32 bytes an item) and strengths of both sides, about 1.3 MB, stay in a core's 2 MB
+#: L2 cache.
+TILE_BITS = 14
+#: Fixed chunks of the pairs of :func:`tiled_pairs` (the order does not depend on them).
+_TILE_CHUNKS = 16
+
+
+@njit(cache=True, parallel=True)
+def tiled_pairs(pi, pj, wab, wba, n):
+    """Copies of the pairs in tile order: tiles of ``2**TILE_BITS`` first items by
+    ``2**TILE_BITS`` second items, in row-major order, the pairs of a tile in their order
+    here (a stable counting sort by tile, over fixed chunks of the pairs on Numba's threads).
+
+    Newman's pass scatters into the second item's sums.  In the order of the first item
+    those are spread over all ``n`` items (3.2 MB at 10**5 items, beyond the L2 cache); in
+    tile order they stay within one tile's items.  On 5 x 10**6 pairs of 10**5 items a
+    threaded pass went 43 -> 24 ms (1.75x) on the 2-core machine, for a copy of 61 ms (most
+    of it the first touch of the copy's 120 MB); the sums change only by the order of their
+    additions.  Pairs sorted by first item stay sorted by it within a tile, so the first
+    item's sums still accumulate in registers.
+    """
+    m = pi.shape[0]
+    nb = ((n - 1) >> TILE_BITS) + 1
+    nt = nb * nb
+    nc = _TILE_CHUNKS
+    count = np.zeros((nc, nt), np.int64)
+    for c in prange(nc):
+        for k in range(c * m // nc, (c + 1) * m // nc):
+            count[c, (pi[k] >> TILE_BITS) * nb + (pj[k] >> TILE_BITS)] += 1
+    offset = np.empty((nc, nt), np.int64)
+    run = 0
+    for t in range(nt):
+        for c in range(nc):
+            offset[c, t] = run
+            run += count[c, t]
+    ti = np.empty_like(pi)
+    tj = np.empty_like(pj)
+    ta = np.empty_like(wab)
+    tb = np.empty_like(wba)
+    for c in prange(nc):
+        at = offset[c].copy()
+        for k in range(c * m // nc, (c + 1) * m // nc):
+            t = (pi[k] >> TILE_BITS) * nb + (pj[k] >> TILE_BITS)
+            d = at[t]
+            at[t] = d + 1
+            ti[d] = pi[k]
+            tj[d] = pj[k]
+            ta[d] = wab[k]
+            tb[d] = wba[k]
+    return ti, tj, ta, tb
+
+
 #: Depth of the Anderson acceleration of Newman's iteration.
 _AA_DEPTH = 5
 
@@ -240,6 +293,9 @@ def mm_bradley_terry(s, pi, pj, wab, wba, tie, tol, max_iter, threaded):
     plain = np.empty(n)
     f = np.empty(n)
     part = np.empty((n_chunks(pi.shape[0], n) if threaded is not None else 0, n, 4))
+    if threaded is not None and n > (1 << TILE_BITS):
+        # many pairs of many items: the passes read a tiled copy (see tiled_pairs)
+        pi, pj, wab, wba = tiled_pairs(pi, pj, wab, wba, n)
     n_hist = 0
     head = 0
     have_prev = False
