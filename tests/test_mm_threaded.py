@@ -12,11 +12,10 @@ import btstats
 from btstats._kernels import mm as M
 
 
-@pytest.fixture(scope="module")
-def many_pairs():
-    rng = np.random.default_rng(5)
-    n = 1500
-    m_target = 2 * M.CHUNK_PAIRS + 1000
+def connected_pairs(rng, n, m_target):
+    """About ``m_target`` distinct random pairs of ``n`` items plus the chain ``(i, i + 1)``,
+    sorted, with Bradley-Terry counts in which every item wins and loses somewhere (one win
+    each way on the chain's pairs): ``(pi, pj, wab, wba, tie)``."""
     i = rng.integers(0, n, 3 * m_target)
     j = rng.integers(0, n, 3 * m_target)
     lo, hi = np.minimum(i, j), np.maximum(i, j)
@@ -28,11 +27,16 @@ def many_pairs():
     total = 1 + rng.poisson(1.0, pi.shape[0])
     wab = rng.binomial(total, p).astype(np.float64)
     wba = total - wab
-    # every item wins and loses somewhere: one win each way on the chain's pairs
     chain = pj == pi + 1
     wab[chain] += 1.0
     wba[chain] += 1.0
-    return n, pi, pj, wab, wba, np.zeros(pi.shape[0])
+    return pi, pj, wab, wba, np.zeros(pi.shape[0])
+
+
+@pytest.fixture(scope="module")
+def many_pairs():
+    n = 1500
+    return (n, *connected_pairs(np.random.default_rng(5), n, 2 * M.CHUNK_PAIRS + 1000))
 
 
 def test_threads_selects_the_chunked_pass_only_for_many_pairs(many_pairs):
@@ -91,28 +95,15 @@ def test_tiled_pairs_are_a_stable_sort_by_tile():
 
 def test_threaded_mm_on_tiles_equals_the_plain_mm():
     # more items than a tile side: the threaded MM passes over a tiled copy of the pairs
-    rng = np.random.default_rng(12)
     n = (1 << M.TILE_BITS) + 9000
-    m = 2 * M.CHUNK_PAIRS + 1000
-    i, j = rng.integers(0, n, (2, m))
-    keep = i != j
-    lo, hi = np.minimum(i, j)[keep], np.maximum(i, j)[keep]
-    keys = np.union1d(lo * n + hi, np.arange(n - 1) * n + np.arange(1, n))   # + a chain
-    pi, pj = (keys // n).astype(np.int32), (keys % n).astype(np.int32)
-    s_true = rng.normal(size=n)
-    p = 1.0 / (1.0 + np.exp(-(s_true[pi] - s_true[pj])))
-    total = 1 + rng.poisson(1.0, pi.shape[0])
-    wab = rng.binomial(total, p).astype(np.float64)
-    wba = total - wab
-    chain = pj == pi + 1
-    wab[chain] += 1.0
-    wba[chain] += 1.0
+    pi, pj, wab, wba, tie = connected_pairs(np.random.default_rng(12), n,
+                                            2 * M.CHUNK_PAIRS + 1000)
     assert M.threads(pi.shape[0], n) is True
     fits = []
     for threaded in (True, None):
         s0 = np.zeros(n)
-        status, _, gnorm = M.mm_bradley_terry(s0, pi, pj, wab, wba, np.zeros(pi.shape[0]),
-                                              1e-11, 500, threaded)
+        status, _, gnorm = M.mm_bradley_terry(s0, pi, pj, wab, wba, tie, 1e-11, 500,
+                                              threaded)
         assert status == 0 and gnorm <= 1e-11
         fits.append(s0)
     np.testing.assert_allclose(fits[0], fits[1], atol=1e-9)
