@@ -25,8 +25,8 @@ import math
 import numpy as np
 from numba import njit
 
-from .links import (LOGISTIC, _logistic_both, log_cdf, log_cdf_derivs, logistic_gap,
-                    logistic_interval)
+from .links import (LOGISTIC, _logistic_both, _probit_both, log_cdf, log_cdf_derivs,
+                    logistic_gap, logistic_interval, pair_terms_gap)
 
 CUMULATIVE = 0
 DAVIDSON = 1
@@ -108,15 +108,28 @@ def _interval_terms(link, u, v, gap_e, gap_c, gap_logc):
     if flip:
         u, v = -v, -u
     lu, lam_u, dlam_u = log_cdf_derivs(link, u)
+    lf_nv = f_v = 0.0
     if link == LOGISTIC:
         # v < 0 here: F(v), F(-v) and log F(-v) come with v's evaluation
         lv, lam_v, dlam_v, lf_nv, f_v = _logistic_both(v)
+    else:
+        lv, lam_v, dlam_v = log_cdf_derivs(link, v)
+    return _interval_from(link, flip, lu, lam_u, dlam_u, lv, lam_v, dlam_v, lf_nv, f_v,
+                          gap_e, gap_c, gap_logc)
+
+
+@njit(cache=True)
+def _interval_from(link, flip, lu, lam_u, dlam_u, lv, lam_v, dlam_v, lf_nv, f_v, gap_e,
+                   gap_c, gap_logc):
+    """:func:`_interval_terms` from the log-CDF evaluations at its (reflected, when
+    ``flip``) arguments ``u > v`` (``lf_nv = log F(-v)``, ``f_v = F(v)``: the logistic
+    only)."""
+    if link == LOGISTIC:
         if lv < lu:
             l_, om, r = logistic_interval(lu, f_v, lam_v, lf_nv, gap_e, gap_c, gap_logc)
         else:
             l_, om, r = -math.inf, 0.0, 1.0
     else:
-        lv, lam_v, dlam_v = log_cdf_derivs(link, v)
         r = math.exp(lv - lu)
         om = -math.expm1(lv - lu)
         l_ = lu + math.log(om) if om > 0.0 else -math.inf
@@ -208,49 +221,62 @@ def cell_terms_gap(family, link, n_categories, z, k, theta, gap_e, gap_c, gap_lo
         c = 0 if k == 0 else top - 1
         q, sgn = _cut_index(n_categories, c)
         cut = 0.0 if q < 0 else sgn * theta[q]
-        if k == 0:
-            lf, lam, dlam = log_cdf_derivs(link, cut - z)
-            dx_dz = -1.0
-            dx_dc = 1.0
-        else:
-            lf, lam, dlam = log_cdf_derivs(link, z - cut)
-            dx_dz = 1.0
-            dx_dc = -1.0
-        grad[0] = lam * dx_dz
-        hess[0, 0] = dlam
-        if q >= 0:
-            grad[1 + q] = lam * dx_dc * sgn
-            hess[0, 1 + q] = dlam * dx_dz * dx_dc * sgn
-            hess[1 + q, 0] = hess[0, 1 + q]
-            hess[1 + q, 1 + q] = dlam
-        return lf
-    # a middle category: log(F(c_k - z) - F(c_{k-1} - z))
-    qu, su, cu, qv, sv, cv = _middle_cuts(n_categories, k, theta)
-    l_, g_u, g_v, h_uu, h_uv, h_vv, h_zz = _interval_terms(link, cu - z, cv - z, gap_e, gap_c,
-                                                           gap_logc)
-    if l_ == -math.inf:
-        return -math.inf
-    # u = c_k - z, v = c_{k-1} - z: d/dz = -(d/du + d/dv)
-    grad[0] = -(g_u + g_v)
-    hess[0, 0] = h_zz
+        lf, lam, dlam = log_cdf_derivs(link, cut - z if k == 0 else z - cut)
+        _add_end(n_categories, k, lam, dlam, 1.0, grad, hess)
+    else:
+        # a middle category: log(F(c_k - z) - F(c_{k-1} - z))
+        _, _, cu, _, _, cv = _middle_cuts(n_categories, k, theta)
+        lf, g_u, g_v, h_uu, h_uv, h_vv, h_zz = _interval_terms(link, cu - z, cv - z, gap_e,
+                                                               gap_c, gap_logc)
+        if lf == -math.inf:
+            return -math.inf
+        _add_middle(n_categories, k, g_u, g_v, h_uu, h_uv, h_vv, h_zz, 1.0, grad, hess)
+    for a in range(1, m):
+        hess[a, 0] = hess[0, a]
+    return lf
+
+
+@njit(cache=True)
+def _add_end(n_categories, k, lam, dlam, w, grad, hess):
+    """Add ``w`` times the derivatives of end category ``k`` (0: ``log F(c_0 - z)``,
+    ``K - 1``: ``log F(z - c_{K-2})``) in ``(z, theta)``, given ``lam``, ``dlam`` of the
+    log-CDF at its argument, to ``grad`` and the upper triangle of ``hess``."""
+    c = 0 if k == 0 else n_categories - 2
+    q, sgn = _cut_index(n_categories, c)
+    dx_dz = -1.0 if k == 0 else 1.0         # and d x / d c = -dx_dz
+    grad[0] += w * (lam * dx_dz)
+    hess[0, 0] += w * dlam
+    if q >= 0:
+        grad[1 + q] += w * (lam * -dx_dz * sgn)
+        hess[0, 1 + q] += w * (dlam * dx_dz * -dx_dz * sgn)
+        hess[1 + q, 1 + q] += w * dlam
+
+
+@njit(cache=True)
+def _add_middle(n_categories, k, g_u, g_v, h_uu, h_uv, h_vv, h_zz, w, grad, hess):
+    """Add ``w`` times the derivatives of middle category ``k`` in ``(z, theta)``, from those
+    of ``log(F(u) - F(v))`` in ``u = c_k - z``, ``v = c_{k-1} - z`` (:func:`_interval_terms`),
+    to ``grad`` and the upper triangle of ``hess`` (and both entries off it)."""
+    qu, su = _cut_index(n_categories, k)
+    qv, sv = _cut_index(n_categories, k - 1)
+    # d/dz = -(d/du + d/dv)
+    grad[0] += w * -(g_u + g_v)
+    hess[0, 0] += w * h_zz
     if qu >= 0:
-        grad[1 + qu] += su * g_u
-        hess[0, 1 + qu] += -su * (h_uu + h_uv)
-        hess[1 + qu, 1 + qu] += h_uu
+        grad[1 + qu] += w * (su * g_u)
+        hess[0, 1 + qu] += w * (-su * (h_uu + h_uv))
+        hess[1 + qu, 1 + qu] += w * h_uu
     if qv >= 0:
-        grad[1 + qv] += sv * g_v
-        hess[0, 1 + qv] += -sv * (h_uv + h_vv)
-        hess[1 + qv, 1 + qv] += h_vv
+        grad[1 + qv] += w * (sv * g_v)
+        hess[0, 1 + qv] += w * (-sv * (h_uv + h_vv))
+        hess[1 + qv, 1 + qv] += w * h_vv
     if qu >= 0 and qv >= 0:
         if qu == qv:
             # the tie of K = 3: both cutpoints are -/+ t_1
-            hess[1 + qu, 1 + qu] += 2.0 * su * sv * h_uv
+            hess[1 + qu, 1 + qu] += w * (2.0 * su * sv * h_uv)
         else:
-            hess[1 + qu, 1 + qv] += su * sv * h_uv
-            hess[1 + qv, 1 + qu] += su * sv * h_uv
-    for a in range(1, m):
-        hess[a, 0] = hess[0, a]
-    return l_
+            hess[1 + qu, 1 + qv] += w * (su * sv * h_uv)
+            hess[1 + qv, 1 + qu] += w * (su * sv * h_uv)
 
 
 @njit(cache=True)
@@ -261,19 +287,31 @@ def _log_davidson_denominator(z, nu):
 
 
 @njit(cache=True)
-def _davidson_terms(z, k, nu, grad, hess):
-    log_d = _log_davidson_denominator(z, nu)
+def _davidson_core(z, nu):
+    """``(log D, P(a) - P(b), P(a) + P(b), 1 / D)`` with ``P(a) = e^{z/2} / D``,
+    ``P(b) = e^{-z/2} / D``, ``D = e^{z/2} + e^{-z/2} + nu``, from one ``exp`` and one
+    ``log1p``: with ``e = e^{-|z|/2}`` and ``D' = 1 + e^2 + nu e = e^{-|z|/2} D``,
+    ``log D = |z|/2 + log1p(e^2 + nu e)``, ``e^{|z|/2} / D = 1 / D'``,
+    ``e^{-|z|/2} / D = e^2 / D'`` and ``1 / D = e / D'`` (every ratio in ``[0, 1]``)."""
     a = 0.5 * abs(z)
-    # P(a) - P(b) and P(a) + P(b), as fractions of D, from e^{-|z|/2}-scaled terms
-    big = math.exp(a - log_d)          # e^{|z|/2} / D
-    small = math.exp(-a - log_d)       # e^{-|z|/2} / D
-    pa, pb = (big, small) if z >= 0.0 else (small, big)
-    inv_d = math.exp(-log_d)           # 1 / D
+    e = math.exp(-a)
+    t = e * (e + nu)
+    log_d = a + math.log1p(t)
+    inv = 1.0 / (1.0 + t)
+    big = inv                          # e^{|z|/2} / D
+    small = e * e * inv                # e^{-|z|/2} / D
+    diff = big - small if z >= 0.0 else small - big
+    return log_d, diff, big + small, e * inv
+
+
+@njit(cache=True)
+def _davidson_terms(z, k, nu, grad, hess):
+    log_d, diff, both, inv_d = _davidson_core(z, nu)
     # derivatives of -log D
-    g_z = -0.5 * (pa - pb)
+    g_z = -0.5 * diff
     g_nu = -inv_d
-    h_zz = -0.25 * ((pa + pb) - (pa - pb) ** 2)
-    h_znu = 0.5 * (pa - pb) * inv_d
+    h_zz = -0.25 * (both - diff * diff)
+    h_znu = 0.5 * diff * inv_d
     h_nunu = inv_d * inv_d
     if k == 2:
         lp = 0.5 * z - log_d
@@ -295,6 +333,121 @@ def _davidson_terms(z, k, nu, grad, hess):
     hess[0, 1] = h_znu
     hess[1, 0] = h_znu
     hess[1, 1] = h_nunu
+    return lp
+
+
+@njit(cache=True)
+def shares_terms(family, n_categories):
+    """Whether :func:`pattern_terms` serves the family: the categories of one predictor
+    share their evaluations (Davidson's denominator; the cutpoints of ``K >= 3``)."""
+    return family == DAVIDSON or n_categories >= 3
+
+
+@njit(cache=True, inline='always')
+def pattern_terms(family, link, n_categories, z, theta, wk, gap_e, gap_c, gap_logc, grad,
+                  hess, work):
+    """``sum_k wk[k] log P(k | z, theta)`` with its derivatives in ``(z, theta)`` (into
+    ``grad``, ``hess`` as :func:`cell_terms`), the categories of one predictor at once
+    (:func:`shares_terms` families; ``gap_*``: :func:`category_gaps`; ``work``: scratch of
+    ``max(6, 7 (K - 1))`` doubles).
+
+    Davidson takes one ``exp`` and one ``log1p`` for all three categories
+    (:func:`_davidson_core`) against five and one for each; the threshold family of
+    ``K = 3`` (Rao-Kupper, Glenn-David: ``eta = theta_0``) is :func:`.links.pair_terms_gap`,
+    two log-CDF evaluations against four; larger ``K`` (:func:`_cumulative_pattern`) take
+    one evaluation of both signs a cutpoint, ``K - 1``, against ``2 K - 2``.  Categories of
+    weight 0 contribute nothing.
+    Returns ``-inf`` (derivatives unspecified) when a weighted category has probability 0.
+    """
+    w_b = wk[0]
+    w_t = wk[1]
+    w_a = wk[2]
+    if family == DAVIDSON:
+        nu = theta[0]
+        wsum = w_a + w_t + w_b
+        log_d, diff, both, inv_d = _davidson_core(z, nu)
+        lp = 0.5 * z * (w_a - w_b) - wsum * log_d
+        g_nu = -wsum * inv_d
+        h_nunu = wsum * inv_d * inv_d
+        if w_t != 0.0:
+            if nu <= 0.0:
+                return -math.inf
+            lp += w_t * math.log(nu)
+            g_nu += w_t / nu
+            h_nunu -= w_t / (nu * nu)
+        grad[0] = 0.5 * (w_a - w_b) - 0.5 * wsum * diff
+        grad[1] = g_nu
+        hess[0, 0] = -0.25 * wsum * (both - diff * diff)
+        hess[0, 1] = 0.5 * wsum * diff * inv_d
+        hess[1, 0] = hess[0, 1]
+        hess[1, 1] = h_nunu
+        return lp
+    if n_categories > 3:
+        return _cumulative_pattern(link, n_categories, z, theta, wk, gap_e, gap_c, gap_logc,
+                                   grad, hess, work)
+    l, g_z, g_e, h_zz, h_ze, h_ee = pair_terms_gap(link, z, theta[0], gap_e[1], gap_c[1],
+                                                   gap_logc[1], w_a, w_b, w_t)
+    grad[0] = g_z
+    grad[1] = g_e
+    hess[0, 0] = h_zz
+    hess[0, 1] = h_ze
+    hess[1, 0] = h_ze
+    hess[1, 1] = h_ee
+    return l
+
+
+@njit(cache=True)
+def _cumulative_pattern(link, n_categories, z, theta, wk, gap_e, gap_c, gap_logc, grad, hess,
+                        work):
+    """:func:`pattern_terms` of the cumulative family: the log-CDF at ``x_c = c_c - z`` and
+    at ``-x_c`` for each cutpoint ``c`` a weighted category uses (one ``exp`` and one
+    ``log1p`` for the logistic, :func:`.links._logistic_both`; one ``erfc`` and one ``exp``
+    for the probit, :func:`.links._probit_both`), then each category's terms from them, the
+    same numbers as :func:`cell_terms_gap`'s own evaluations."""
+    top = n_categories - 1
+    ev = work[:7 * top].reshape((7, top))  # rows: lf, lam, dlam at x_c, then at -x_c; x_c
+    for c in range(top):
+        if wk[c] == 0.0 and wk[c + 1] == 0.0:
+            continue
+        q, sgn = _cut_index(n_categories, c)
+        x = (0.0 if q < 0 else sgn * theta[q]) - z
+        ev[6, c] = x
+        if link == LOGISTIC:
+            ev[0, c], ev[1, c], ev[2, c], ev[3, c], ev[4, c] = _logistic_both(x)
+            ev[5, c] = ev[2, c]
+        else:
+            ev[0, c], ev[1, c], ev[2, c], ev[3, c], ev[4, c], ev[5, c] = _probit_both(x)
+    m = grad.shape[0]
+    for a in range(m):
+        grad[a] = 0.0
+        for b in range(m):
+            hess[a, b] = 0.0
+    lp = 0.0
+    for k in range(n_categories):
+        w = wk[k]
+        if w == 0.0:
+            continue
+        if k == 0 or k == top:
+            r = 0 if k == 0 else 3                   # log F(x_0), log F(-x_{K-2})
+            c = 0 if k == 0 else top - 1
+            lp += w * ev[r, c]
+            _add_end(n_categories, k, ev[r + 1, c], ev[r + 2, c], w, grad, hess)
+            continue
+        # u = x_k > v = x_{k-1}, reflected to (-x_{k-1}, -x_k) when u + v > 0
+        if ev[6, k] + ev[6, k - 1] > 0.0:
+            lf, g_u, g_v, h_uu, h_uv, h_vv, h_zz = _interval_from(
+                link, True, ev[3, k - 1], ev[4, k - 1], ev[5, k - 1], ev[3, k], ev[4, k],
+                ev[5, k], ev[0, k], ev[1, k], gap_e[k], gap_c[k], gap_logc[k])
+        else:
+            lf, g_u, g_v, h_uu, h_uv, h_vv, h_zz = _interval_from(
+                link, False, ev[0, k], ev[1, k], ev[2, k], ev[0, k - 1], ev[1, k - 1],
+                ev[2, k - 1], ev[3, k - 1], ev[4, k - 1], gap_e[k], gap_c[k], gap_logc[k])
+        if lf == -math.inf:
+            return -math.inf
+        lp += w * lf
+        _add_middle(n_categories, k, g_u, g_v, h_uu, h_uv, h_vv, h_zz, w, grad, hess)
+    for a in range(1, m):
+        hess[a, 0] = hess[0, a]
     return lp
 
 

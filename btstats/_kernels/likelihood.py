@@ -16,13 +16,11 @@ from .links import outcome_log_probs, pair_terms, pair_terms_gap, tie_gap
 @njit(cache=True)
 def loglik(link, s, eta, pi, pj, wab, wba, tie):
     """Log-likelihood, sum over comparisons of log P(observed outcome)."""
-    out = np.empty(6)
     gap_e, gap_c, gap_logc = tie_gap(link, eta)
     total = 0.0
     for k in range(pi.shape[0]):
-        pair_terms_gap(link, s[pi[k]] - s[pj[k]], eta, gap_e, gap_c, gap_logc, wab[k], wba[k],
-                       tie[k], out)
-        total += out[0]
+        total += pair_terms_gap(link, s[pi[k]] - s[pj[k]], eta, gap_e, gap_c, gap_logc, wab[k],
+                                wba[k], tie[k])[0]
     return total
 
 
@@ -33,7 +31,6 @@ def derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross):
     Fills ``grad`` (dl/ds), ``hpair[k] = -d2l/dd2`` of pair k (the Laplacian weight, >= 0 by
     log-concavity) and ``cross`` (d2l/(ds deta), summing to zero).
     """
-    out = np.empty(6)
     grad[:] = 0.0
     cross[:] = 0.0
     total = 0.0
@@ -43,16 +40,16 @@ def derivatives(link, s, eta, pi, pj, wab, wba, tie, grad, hpair, cross):
     for k in range(pi.shape[0]):
         i = pi[k]
         j = pj[k]
-        pair_terms_gap(link, s[i] - s[j], eta, gap_e, gap_c, gap_logc, wab[k], wba[k], tie[k],
-                       out)
-        total += out[0]
-        grad[i] += out[1]
-        grad[j] -= out[1]
-        g_eta += out[2]
-        hpair[k] = -out[3]
-        cross[i] += out[4]
-        cross[j] -= out[4]
-        h_eta += out[5]
+        l_, g_d, g_e, h_dd, h_de, h_ee = pair_terms_gap(link, s[i] - s[j], eta, gap_e, gap_c,
+                                                        gap_logc, wab[k], wba[k], tie[k])
+        total += l_
+        grad[i] += g_d
+        grad[j] -= g_d
+        g_eta += g_e
+        hpair[k] = -h_dd
+        cross[i] += h_de
+        cross[j] -= h_de
+        h_eta += h_ee
     return total, g_eta, h_eta
 
 
