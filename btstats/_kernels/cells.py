@@ -23,7 +23,8 @@ import numpy as np
 from numba import njit, prange
 
 from .families import (binary_terms, category_gaps, cell_terms, cell_terms_gap, in_domain,
-                       is_binary, n_family_params, pattern_terms, shares_terms)
+                       is_binary, n_family_params, pattern_terms, pattern_terms3,
+                       shares_terms)
 from .links import LOGISTIC, log_cdf_grad
 from .linalg import cholesky, cholesky_solve
 from .newton import _dense_matrix, pcg
@@ -83,6 +84,7 @@ def cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, g
     # the cells of one predictor (same items and row of cx: consecutive in the cells' key
     # order) at once, when the family's categories share their evaluations
     grouped = shares_terms(family, n_categories)
+    three = grouped and n_categories == 3       # Davidson, Rao-Kupper, Glenn-David
     wk = np.zeros(n_categories)
     work = np.empty(max(6, 7 * (n_categories - 1)))
     gap_e = np.empty(n_categories)
@@ -102,7 +104,26 @@ def cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, g
         i = ci[c]
         j = cj[c]
         nxt = c + 1
-        if grouped:
+        if three:
+            w_b = 0.0
+            w_t = 0.0
+            w_a = 0.0
+            d = c
+            while True:
+                k = ck[d]
+                if k == 0:
+                    w_b += cw[d]
+                elif k == 1:
+                    w_t += cw[d]
+                else:
+                    w_a += cw[d]
+                hcell[d] = 0.0
+                d += 1
+                if not (d < m and ci[d] == i and cj[d] == j and _same_row(cx, c, d, n_lin)):
+                    break
+            nxt = d
+            w = w_b + w_t + w_a
+        elif grouped:
             wk[:] = 0.0
             wk[ck[c]] = w
             hcell[c] = 0.0
@@ -121,7 +142,15 @@ def cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, g
         for l in range(n_lin):
             xr[l] = cx[c, l]
             z += extra[l] * xr[l]
-        if grouped:
+        if three:
+            # the weights are in w_k: the terms come weighted, as scalars
+            lp, gz, g_t, hzz, h_zt, h_tt = pattern_terms3(family, link, z, theta[0], w_b, w_t,
+                                                          w_a, gap_e[1], gap_c[1], gap_logc[1])
+            g[1] = g_t
+            hh[0, 1] = h_zt
+            hh[1, 1] = h_tt
+            w = 1.0
+        elif grouped:
             # the weights are in wk: the terms come weighted
             lp = pattern_terms(family, link, n_categories, z, theta, wk, gap_e, gap_c,
                                gap_logc, g, hh, work)

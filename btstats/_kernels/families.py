@@ -343,7 +343,35 @@ def shares_terms(family, n_categories):
     return family == DAVIDSON or n_categories >= 3
 
 
-@njit(cache=True, inline='always')
+@njit(cache=True)
+def pattern_terms3(family, link, z, theta0, w_b, w_t, w_a, gap_e, gap_c, gap_logc):
+    """:func:`pattern_terms` of the three-category families with one parameter (Davidson:
+    ``theta0 = nu``; the threshold family of ``K = 3``, Rao-Kupper and Glenn-David:
+    ``theta0 = eta``, ``gap_*`` the tie category's :func:`category_gaps`), for the
+    weights ``w_b``, ``w_t``, ``w_a`` of b's win, the tie and a's win, returned as the tuple
+    ``(l, dl/dz, dl/dtheta0, d2l/dz2, d2l/(dz dtheta0), d2l/dtheta0^2)``: scalars, because a
+    kernel that takes arrays costs its caller reference counting on each call (see
+    :func:`.links.pair_terms_gap`).  ``l = -inf`` (derivatives unspecified) when a weighted
+    category has probability 0."""
+    if family != DAVIDSON:
+        return pair_terms_gap(link, z, theta0, gap_e, gap_c, gap_logc, w_a, w_b, w_t)
+    nu = theta0
+    wsum = w_a + w_t + w_b
+    log_d, diff, both, inv_d = _davidson_core(z, nu)
+    lp = 0.5 * z * (w_a - w_b) - wsum * log_d
+    g_nu = -wsum * inv_d
+    h_nunu = wsum * inv_d * inv_d
+    if w_t != 0.0:
+        if nu <= 0.0:
+            return -math.inf, 0.0, 0.0, 0.0, 0.0, 0.0
+        lp += w_t * math.log(nu)
+        g_nu += w_t / nu
+        h_nunu -= w_t / (nu * nu)
+    return (lp, 0.5 * (w_a - w_b) - 0.5 * wsum * diff, g_nu,
+            -0.25 * wsum * (both - diff * diff), 0.5 * wsum * diff * inv_d, h_nunu)
+
+
+@njit(cache=True)
 def pattern_terms(family, link, n_categories, z, theta, wk, gap_e, gap_c, gap_logc, grad,
                   hess, work):
     """``sum_k wk[k] log P(k | z, theta)`` with its derivatives in ``(z, theta)`` (into
@@ -359,34 +387,11 @@ def pattern_terms(family, link, n_categories, z, theta, wk, gap_e, gap_c, gap_lo
     weight 0 contribute nothing.
     Returns ``-inf`` (derivatives unspecified) when a weighted category has probability 0.
     """
-    w_b = wk[0]
-    w_t = wk[1]
-    w_a = wk[2]
-    if family == DAVIDSON:
-        nu = theta[0]
-        wsum = w_a + w_t + w_b
-        log_d, diff, both, inv_d = _davidson_core(z, nu)
-        lp = 0.5 * z * (w_a - w_b) - wsum * log_d
-        g_nu = -wsum * inv_d
-        h_nunu = wsum * inv_d * inv_d
-        if w_t != 0.0:
-            if nu <= 0.0:
-                return -math.inf
-            lp += w_t * math.log(nu)
-            g_nu += w_t / nu
-            h_nunu -= w_t / (nu * nu)
-        grad[0] = 0.5 * (w_a - w_b) - 0.5 * wsum * diff
-        grad[1] = g_nu
-        hess[0, 0] = -0.25 * wsum * (both - diff * diff)
-        hess[0, 1] = 0.5 * wsum * diff * inv_d
-        hess[1, 0] = hess[0, 1]
-        hess[1, 1] = h_nunu
-        return lp
     if n_categories > 3:
         return _cumulative_pattern(link, n_categories, z, theta, wk, gap_e, gap_c, gap_logc,
                                    grad, hess, work)
-    l, g_z, g_e, h_zz, h_ze, h_ee = pair_terms_gap(link, z, theta[0], gap_e[1], gap_c[1],
-                                                   gap_logc[1], w_a, w_b, w_t)
+    l, g_z, g_e, h_zz, h_ze, h_ee = pattern_terms3(family, link, z, theta[0], wk[0], wk[1],
+                                                   wk[2], gap_e[1], gap_c[1], gap_logc[1])
     grad[0] = g_z
     grad[1] = g_e
     hess[0, 0] = h_zz
