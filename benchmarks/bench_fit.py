@@ -54,9 +54,29 @@ RESULTS_DIR = BENCH_DIR / "results"
 ARENA_VENV = BENCH_DIR / ".venv-arena"
 ARENA_CHILD = BENCH_DIR / "_arena_child.py"
 ARENA_REQUIREMENT = "arena-rank==0.1.1"
+
+
+def _source_digest():
+    """A digest of the checkout's btstats sources (every ``.py``, path and bytes).
+
+    Numba checks a cached kernel only against its own file's time stamp and size, not
+    against the kernels it calls and compiled in: after an edit of ``_kernels/families.py``
+    alone, the cached machine code of a kernel in another file still holds the old family
+    terms (it ran Davidson's bootstrap 2.8x slower than the edited source, session 16).  The
+    benchmarks' cache is therefore one folder per state of the sources."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for path in sorted((REPO_ROOT / "btstats").rglob("*.py")):
+        h.update(str(path.relative_to(REPO_ROOT)).encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
 # Numba cache used by the timing children: kept under results/ (gitignored) so that the
-# benchmark never writes cache files into the package directory.
-BENCH_NUMBA_CACHE = RESULTS_DIR / ".numba_cache"
+# benchmark never writes cache files into the package directory; one folder per state of
+# the sources (see _source_digest).
+BENCH_NUMBA_CACHE = RESULTS_DIR / ".numba_cache" / _source_digest()
 MARKER = "@@BENCH_RESULT@@"
 
 if str(REPO_ROOT) not in sys.path:  # use the checkout's btstats, not an installed copy

@@ -236,7 +236,7 @@ def cell_terms_gap(family, link, n_categories, z, k, theta, gap_e, gap_c, gap_lo
     return lf
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _add_end(n_categories, k, lam, dlam, w, grad, hess):
     """Add ``w`` times the derivatives of end category ``k`` (0: ``log F(c_0 - z)``,
     ``K - 1``: ``log F(z - c_{K-2})``) in ``(z, theta)``, given ``lam``, ``dlam`` of the
@@ -252,7 +252,7 @@ def _add_end(n_categories, k, lam, dlam, w, grad, hess):
         hess[1 + q, 1 + q] += w * dlam
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _add_middle(n_categories, k, g_u, g_v, h_uu, h_uv, h_vv, h_zz, w, grad, hess):
     """Add ``w`` times the derivatives of middle category ``k`` in ``(z, theta)``, from those
     of ``log(F(u) - F(v))`` in ``u = c_k - z``, ``v = c_{k-1} - z`` (:func:`_interval_terms`),
@@ -371,7 +371,7 @@ def pattern_terms3(family, link, z, theta0, w_b, w_t, w_a, gap_e, gap_c, gap_log
             -0.25 * wsum * (both - diff * diff), 0.5 * wsum * diff * inv_d, h_nunu)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def pattern_terms(family, link, n_categories, z, theta, wk, gap_e, gap_c, gap_logc, grad,
                   hess, work):
     """``sum_k wk[k] log P(k | z, theta)`` with its derivatives in ``(z, theta)`` (into
@@ -401,7 +401,7 @@ def pattern_terms(family, link, n_categories, z, theta, wk, gap_e, gap_c, gap_lo
     return l
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def _cumulative_pattern(link, n_categories, z, theta, wk, gap_e, gap_c, gap_logc, grad, hess,
                         work):
     """:func:`pattern_terms` of the cumulative family: the log-CDF at ``x_c = c_c - z`` and
