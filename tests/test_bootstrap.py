@@ -76,13 +76,13 @@ def test_alias_table_reproduces_the_weights():
 
 @numba.njit
 def _table_draws(lam, n_draws, seed):
-    means, which, ptr, cdf, guide = lam
+    means, which, ptr, prob, alias = lam
     out = np.empty((means.shape[0], n_draws), np.int64)
     np.random.seed(seed)
     for c in range(means.shape[0]):
         t = which[c]
         for r in range(n_draws):
-            out[c, r] = rs._poisson_from_table(means[c], cdf, guide, ptr[t], ptr[t + 1])
+            out[c, r] = rs._poisson_from_table(means[c], prob, alias, ptr[t], ptr[t + 1])
     return out
 
 
@@ -102,8 +102,8 @@ def _poisson_gof(draws, mu):
 
 
 def test_tabled_poisson_draws_are_poisson():
-    # the draws of draw_cells invert each mean's tabled distribution function; equal means
-    # share one table, means above the limit get none (np.random.poisson)
+    # the draws of draw_cells sample each mean's tabled distribution by the alias method;
+    # equal means share one table, means above the limit get none (np.random.poisson)
     means = np.array([0.05, 1.0, 7.3, 13.0, 13.0, 63.9, 255.0, 300.0, 0.0])
     lam = rs.poisson_tables(means)
     which = lam[1]
@@ -115,16 +115,65 @@ def test_tabled_poisson_draws_are_poisson():
         assert _poisson_gof(draws[c], mu) > 1e-4, mu
 
 
+def _implied(prob, alias):
+    """The distribution an alias table samples."""
+    m = prob.shape[0]
+    out = prob / m
+    for i in range(m):
+        out[alias[i]] += (1.0 - prob[i]) / m
+    return out
+
+
+@pytest.mark.parametrize("mu", [0.05, 1.0, 7.3, 63.9, 255.0])
+def test_poisson_tables_hold_the_poisson_distribution(mu):
+    # entries 0 .. K-1 are P(X = k), the last the tail P(X >= K), to rounding (scipy)
+    _, _, ptr, prob, alias = rs.poisson_tables(np.array([mu]))
+    size = int(ptr[1])
+    k = np.arange(size - 1)
+    expected = np.append(stats.poisson.pmf(k, mu), stats.poisson.sf(size - 2, mu))
+    implied = _implied(prob, alias)
+    np.testing.assert_allclose(implied, expected, rtol=1e-9, atol=1e-15)
+    assert expected[-1] < 1e-20
+
+
 def test_tabled_poisson_continues_past_a_short_table():
-    # a table cut short (here on purpose) is continued exactly by the recurrence
+    # a table cut short (here on purpose: P(X >= 4) = 0.85 for a mean of 6) is continued
+    # exactly by the tail's inversion
     mu = np.array([6.0])
-    ptr = np.array([0, 4], np.int64)
-    cdf, guide = np.empty(4), np.empty(4, np.int64)
-    rs._fill_poisson_tables(mu, ptr, cdf, guide)
-    np.testing.assert_allclose(cdf, stats.poisson.cdf(np.arange(4), 6.0), rtol=1e-13)
-    draws = _table_draws((mu, np.zeros(1, np.int64), ptr, cdf, guide), 40_000, 9)[0]
+    ptr = np.array([0, 5], np.int64)
+    prob, alias = np.empty(5), np.empty(5, np.int64)
+    rs._fill_poisson_tables(mu, ptr, prob, alias)
+    expected = np.append(stats.poisson.pmf(np.arange(4), 6.0), stats.poisson.sf(3, 6.0))
+    np.testing.assert_allclose(_implied(prob, alias), expected, rtol=1e-12)
+    draws = _table_draws((mu, np.zeros(1, np.int64), ptr, prob, alias), 40_000, 9)[0]
     assert draws.max() > 10
     assert _poisson_gof(draws, 6.0) > 1e-4
+
+
+@pytest.mark.parametrize("mu, k0", [(6.0, 9), (0.5, 4), (200.0, 330)])
+def test_poisson_tail_is_the_conditional_distribution(mu, k0):
+    p, tail = rs._poisson_tail_mass(mu, k0)
+    assert p == pytest.approx(stats.poisson.pmf(k0, mu), rel=1e-12)
+    assert tail == pytest.approx(stats.poisson.sf(k0 - 1, mu), rel=1e-12)
+    draws = _tail_draws(mu, k0, 20_000, 3)
+    assert draws.min() >= k0
+    top = int(draws.max()) + 1
+    grid = np.arange(k0, top)
+    exp = stats.poisson.pmf(grid, mu) / stats.poisson.sf(k0 - 1, mu) * draws.shape[0]
+    obs = np.bincount(draws - k0, minlength=top - k0).astype(float)
+    keep = exp >= 5
+    f_obs = np.append(obs[keep], obs[~keep].sum())
+    f_exp = np.append(exp[keep], draws.shape[0] - exp[keep].sum())
+    assert stats.chisquare(f_obs, f_exp).pvalue > 1e-4
+
+
+@numba.njit
+def _tail_draws(mu, k0, n_draws, seed):
+    np.random.seed(seed)
+    out = np.empty(n_draws, np.int64)
+    for r in range(n_draws):
+        out[r] = rs._poisson_tail(mu, k0)
+    return out
 
 
 def test_poisson_path_falls_back_exactly_when_overshooting():

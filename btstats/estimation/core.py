@@ -306,8 +306,8 @@ class CoreFit(PairwiseFit):
     >>> list(boot.estimate.index)
     ['A', 'B', 'C', 'D', 'E', 'F', 'h', 'nu']
     >>> boot.standard_error[["h", "nu"]].round(3)
-    h     0.064
-    nu    0.041
+    h     0.061
+    nu    0.039
     Name: standard_error, dtype: float64
     """
 

@@ -412,7 +412,7 @@ def bootstrap(data: Comparisons | pd.DataFrame | str | os.PathLike[str],
     (200, 0)
     >>> ci = boot.confidence_interval(interval="percentile")
     >>> [round(float(x), 2) for x in (ci.low["Milwaukee"], ci.high["Milwaukee"])]
-    [0.15, 0.99]
+    [0.13, 1.04]
     """
     if isinstance(cluster, str) and not isinstance(data, Comparisons):
         columns.setdefault("cluster", cluster)
